@@ -7,9 +7,35 @@
 /** A record read from a corpus file. */
 export type DataRecord = Record<string, unknown>;
 
-/** Lines of a text file (`\n` or `\r\n`), streamed; `.gz` files are gunzipped on the fly. Yields `[lineNo, text]`. */
+/** A record with the place it came from (`file:line`, `file row N`, or a file), for error messages. */
+export interface LocatedRecord {
+  /** Where the record was read: `file:line` for line-based files, `file row N` (0-based) for parquet, else the file. */
+  where: string;
+  /** The record. */
+  record: DataRecord;
+}
+
+/**
+ * Lines of a text file (`\n` or `\r\n`), streamed; `.gz` files are gunzipped on the fly. Yields `[lineNo, text]`
+ * (1-based). A file that cannot be opened, gunzipped or decoded fails naming the file.
+ *
+ * @example
+ * ```ts
+ * import { readLines } from "./jsonl.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".txt" });
+ * await Deno.writeTextFile(path, "a\r\nb");
+ * const lines = [];
+ * for await (const [lineNo, line] of readLines(path)) lines.push(`${lineNo}:${line}`);
+ * if (lines.join() !== "1:a,2:b") throw new Error("unexpected");
+ * ```
+ */
 export async function* readLines(path: string): AsyncGenerator<[number, string]> {
-  const file = await Deno.open(path, { read: true });
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    throw new Error(`${path}: cannot open (${(e as Error).message})`);
+  }
   let stream: ReadableStream<Uint8Array> = file.readable;
   if (path.endsWith(".gz")) {
     stream = stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
@@ -17,17 +43,58 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
   const text = stream.pipeThrough(new TextDecoderStream());
   let buf = "";
   let lineNo = 0;
-  for await (const part of text) {
-    buf += part;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      let line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      yield [++lineNo, line];
+  const parts = text[Symbol.asyncIterator]();
+  while (true) {
+    let next: IteratorResult<string>;
+    try {
+      next = await parts.next();
+    } catch (e) {
+      throw new Error(`${path}: cannot read${path.endsWith(".gz") ? " (gzip)" : ""} (${(e as Error).message})`);
     }
+    if (next.done) break;
+    buf += next.value;
+    let start = 0;
+    let nl: number;
+    while ((nl = buf.indexOf("\n", start)) >= 0) {
+      const end = nl > start && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      yield [++lineNo, buf.slice(start, end)];
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
   }
   if (buf.length > 0) yield [++lineNo, buf.endsWith("\r") ? buf.slice(0, -1) : buf];
+}
+
+/**
+ * Records of a JSON Lines file, each with its `file:line`. The engine of {@link readJsonl}; `readRecords` uses it to
+ * name the place of a bad record.
+ *
+ * @example
+ * ```ts
+ * import { readJsonlLocated } from "./jsonl.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * await Deno.writeTextFile(path, '\n{"text":"a"}\n');
+ * for await (const { where } of readJsonlLocated(path)) if (where !== `${path}:2`) throw new Error("unexpected");
+ * ```
+ */
+export async function* readJsonlLocated(path: string): AsyncGenerator<LocatedRecord> {
+  for await (const [lineNo, line] of readLines(path)) {
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      const hint = lineNo === 1 && line.trimStart().startsWith("[")
+        ? "; a JSON array file is not read, write one JSON object per line (JSON Lines)"
+        : "";
+      throw new Error(`${path}:${lineNo}: malformed JSON (${(e as Error).message})${hint}`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+      throw new Error(`${path}:${lineNo}: expected a JSON object per line, got ${got}`);
+    }
+    yield { where: `${path}:${lineNo}`, record: value as DataRecord };
+  }
 }
 
 /**
@@ -45,19 +112,5 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
  * ```
  */
 export async function* readJsonl(path: string): AsyncGenerator<DataRecord> {
-  for await (const [lineNo, line] of readLines(path)) {
-    if (line.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${path}:${lineNo}: malformed JSON (${(e as Error).message})`);
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new Error(
-        `${path}:${lineNo}: expected a JSON object per line, got ${Array.isArray(value) ? "an array" : typeof value}`,
-      );
-    }
-    yield value as DataRecord;
-  }
+  for await (const { record } of readJsonlLocated(path)) yield record;
 }

@@ -121,7 +121,16 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
-/** A permutation of `0..n-1` from `rng`. */
+/**
+ * A permutation of `0..n-1` from `rng`.
+ *
+ * @example
+ * ```ts
+ * import { permutation, Rng } from "./rng.ts";
+ * const p = permutation(5, new Rng(42));
+ * if ([...p].sort().join() !== "0,1,2,3,4") throw new Error("every index once");
+ * ```
+ */
 export function permutation(n: number, rng: Rng): number[] {
   return shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
 }

@@ -8,17 +8,17 @@ import nodeAssert from "node:assert/strict";
 
 /** Assert that `expr` is truthy. */
 export function assert(expr: unknown, msg?: string): asserts expr {
-  nodeAssert.ok(expr, msg);
+  nodeAssert.ok(expr, msg as string);
 }
 
 /** Deep, strict equality. */
 export function assertEquals<T>(actual: unknown, expected: T, msg?: string): asserts actual is T {
-  nodeAssert.deepStrictEqual(actual, expected, msg);
+  nodeAssert.deepStrictEqual(actual, expected, msg as string);
 }
 
 /** Deep, strict inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, msg);
+  nodeAssert.notDeepStrictEqual(actual, expected, msg as string);
 }
 
 /** `|actual - expected| <= tolerance`. */
