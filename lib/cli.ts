@@ -39,7 +39,7 @@ export interface ParsedFlags {
 export function parseFlags(args: string[], spec: Record<string, FlagSpec>, usage = ""): ParsedFlags {
   const options: Record<string, { type: "string" | "boolean"; default?: string | boolean; multiple?: boolean }> = {};
   for (const [name, s] of Object.entries(spec)) {
-    options[name] = { type: s.type, multiple: s.multiple };
+    options[name] = { type: s.type, multiple: s.multiple ?? false };
     if (s.default !== undefined) options[name].default = s.default;
   }
   if (args.includes("--help") || args.includes("-h")) {

@@ -1,0 +1,438 @@
+/**
+ * Reads a run folder's logs (`metrics.jsonl`, else `trainer_state.json`'s `log_history`) into series for the report.
+ *
+ * The ONE place that knows the trainers' field names is {@link FIELD_ALIASES} plus {@link classifyRecord}: a JSON
+ * line is a run header (arguments, backend, adapter), a training-step log, an evaluation, or a final summary
+ * (timings). Names follow Hugging Face's `Trainer` logs (`loss`, `learning_rate`, `epoch`, `step`, `eval_loss`,
+ * `train_runtime`, …) with a few aliases; `epoch` is fractional progress as HF logs it (1.0 at the end of epoch 1).
+ *
+ * @module
+ */
+import { readJsonlLocated } from "../data/jsonl.ts";
+
+/** What one log line is. */
+export type RecordKind = "header" | "train" | "eval" | "summary" | "other";
+
+/** One training-step log. Missing values are `null`. */
+export interface TrainPoint {
+  /** Optimizer step (1-based, as HF logs it). */
+  step: number;
+  /** Fractional epoch progress, or null. */
+  epoch: number | null;
+  /** Training loss (mean over the logging interval). */
+  loss: number | null;
+  /** Learning rate used by this step. */
+  learning_rate: number | null;
+  /** Training throughput. */
+  tokens_per_second: number | null;
+  /** Global gradient norm before clipping. */
+  grad_norm: number | null;
+}
+
+/** One evaluation (normally one per epoch). Missing values are `null`. */
+export interface EvalPoint {
+  /** Epoch at evaluation (HF: 1.0 after the first epoch). */
+  epoch: number | null;
+  /** Optimizer step at evaluation. */
+  step: number | null;
+  /** Mean eval loss. */
+  eval_loss: number | null;
+  /** Perplexity as logged (masked LM). */
+  perplexity: number | null;
+  /** Accuracy (classifier). */
+  accuracy: number | null;
+  /** F1 (classifier). */
+  f1: number | null;
+  /** Train loss of this epoch when the trainer logged it with the evaluation. */
+  train_loss: number | null;
+  /** Other numeric fields of the eval line (e.g. `eval_runtime`, a token-weighted loss), by their logged names. */
+  extra: Record<string, number>;
+}
+
+/** The run header: what was run, with which arguments, where. */
+export interface RunHeader {
+  /** The task (`finetune`, `classify-finetune`, …) when logged. */
+  task: string | null;
+  /** Command-line / training arguments. */
+  args: Record<string, unknown>;
+  /** tfjs backend (`webgpu`, `wasm`, `cpu`). */
+  backend: string | null;
+  /** The GPU adapter, as a line of text (objects are flattened to `key: value` pairs). */
+  adapter: string | null;
+  /** Every other scalar field of the header line (model, started_at, versions, …). */
+  other: Record<string, string | number | boolean>;
+}
+
+/** Everything the report shows about one run. */
+export interface RunLog {
+  /** The run folder. */
+  dir: string;
+  /** The files read, for the report's footer. */
+  sources: string[];
+  /** The run header (empty when none was logged). */
+  header: RunHeader;
+  /** Training-step logs in file order. */
+  steps: TrainPoint[];
+  /** Evaluations in file order. */
+  evals: EvalPoint[];
+  /** Timings and totals from summary lines (`train_runtime`, `train_samples_per_second`, …). */
+  timings: Record<string, number | string>;
+  /** Scalars of `trainer_state.json` (`global_step`, `max_steps`, `num_train_epochs`, …) when it exists. */
+  state: Record<string, string | number | boolean>;
+  /** Lines that matched no kind, counted. */
+  unrecognised: number;
+}
+
+/** Options of {@link readRunLog}. */
+export interface ReadRunLogOptions {
+  /** Metrics file name inside the run folder (default `metrics.jsonl`). */
+  metricsFile?: string;
+  /** Trainer state file name inside the run folder (default `trainer_state.json`). */
+  stateFile?: string;
+}
+
+/**
+ * Logged field names for each normalised field, first match wins. Adapt a trainer's names here and only here.
+ *
+ * @example
+ * ```ts
+ * import { FIELD_ALIASES } from "./run_log.ts";
+ * if (!FIELD_ALIASES.learning_rate.includes("lr")) throw new Error("unexpected");
+ * ```
+ */
+export const FIELD_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  step: ["step", "global_step"],
+  epoch: ["epoch"],
+  loss: ["loss", "train_loss"],
+  learning_rate: ["learning_rate", "lr"],
+  tokens_per_second: ["tokens_per_second", "tokens_per_sec", "tokens/s", "train_tokens_per_second"],
+  grad_norm: ["grad_norm"],
+  eval_loss: ["eval_loss"],
+  perplexity: ["perplexity", "eval_perplexity"],
+  accuracy: ["eval_accuracy", "accuracy"],
+  f1: ["eval_f1", "f1"],
+  epoch_train_loss: ["train_loss", "epoch_train_loss"],
+  args: ["args", "arguments", "training_args"],
+  kind: ["type", "event", "kind"],
+};
+
+const EXPLICIT_KINDS: Record<string, RecordKind> = {
+  header: "header",
+  run: "header",
+  start: "header",
+  args: "header",
+  train: "train",
+  step: "train",
+  log: "train",
+  eval: "eval",
+  evaluate: "eval",
+  evaluation: "eval",
+  summary: "summary",
+  end: "summary",
+  final: "summary",
+  train_end: "summary",
+  timing: "summary",
+  timings: "summary",
+};
+
+const EVAL_KEYS = [
+  ...FIELD_ALIASES.eval_loss,
+  ...FIELD_ALIASES.perplexity,
+  ...FIELD_ALIASES.accuracy,
+  ...FIELD_ALIASES.f1,
+];
+
+/** Fields of an eval line that are not shown as extra columns. */
+const EVAL_KNOWN = new Set([
+  ...FIELD_ALIASES.step,
+  ...FIELD_ALIASES.epoch,
+  ...EVAL_KEYS,
+  ...FIELD_ALIASES.epoch_train_loss,
+  ...FIELD_ALIASES.kind,
+]);
+
+/**
+ * What a log line is: an explicit `type`/`event`/`kind` field wins; otherwise `args` → header, `train_runtime` →
+ * summary, any eval metric → eval, `loss` or `learning_rate` → train, else other.
+ *
+ * @example
+ * ```ts
+ * import { classifyRecord } from "./run_log.ts";
+ * if (classifyRecord({ step: 3, loss: 2.5, learning_rate: 1e-5 }) !== "train") throw new Error("unexpected");
+ * if (classifyRecord({ epoch: 1, eval_loss: 2.1 }) !== "eval") throw new Error("unexpected");
+ * ```
+ */
+export function classifyRecord(record: Record<string, unknown>): RecordKind {
+  const explicit = pick(record, FIELD_ALIASES.kind);
+  if (typeof explicit === "string" && EXPLICIT_KINDS[explicit.toLowerCase()]) {
+    return EXPLICIT_KINDS[explicit.toLowerCase()];
+  }
+  const args = pick(record, FIELD_ALIASES.args);
+  if (args !== undefined && typeof args === "object" && args !== null) return "header";
+  if ("train_runtime" in record) return "summary";
+  if (EVAL_KEYS.some((k) => k in record)) return "eval";
+  if ([...FIELD_ALIASES.loss, ...FIELD_ALIASES.learning_rate].some((k) => k in record)) return "train";
+  return "other";
+}
+
+/**
+ * Read a run folder's logs: `metrics.jsonl` when present, else the `log_history` of `trainer_state.json`. A step
+ * logged twice (a resumed run re-logs the steps after its checkpoint) keeps its last line. Fails naming the file and
+ * line (or field) on malformed input, and the folder when it holds neither log.
+ *
+ * @example
+ * ```ts
+ * import { readRunLog } from "./run_log.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/metrics.jsonl`, '{"step":1,"epoch":0.5,"loss":3,"learning_rate":1e-5}\n');
+ * const log = await readRunLog(dir);
+ * if (log.steps[0].loss !== 3) throw new Error("unexpected");
+ * ```
+ */
+export async function readRunLog(runDir: string, options: ReadRunLogOptions = {}): Promise<RunLog> {
+  const metricsPath = `${runDir}/${options.metricsFile ?? "metrics.jsonl"}`;
+  const statePath = `${runDir}/${options.stateFile ?? "trainer_state.json"}`;
+  const log: RunLog = {
+    dir: runDir,
+    sources: [],
+    header: { task: null, args: {}, backend: null, adapter: null, other: {} },
+    steps: [],
+    evals: [],
+    timings: {},
+    state: {},
+    unrecognised: 0,
+  };
+  const haveMetrics = await isFile(metricsPath);
+  if (haveMetrics) {
+    log.sources.push(metricsPath);
+    for await (const { where, record } of readJsonlLocated(metricsPath)) addRecord(log, record, where);
+  }
+  if (await isFile(statePath)) {
+    log.sources.push(statePath);
+    let state: unknown;
+    try {
+      state = JSON.parse(await Deno.readTextFile(statePath));
+    } catch (e) {
+      throw new Error(`${statePath}: malformed JSON (${(e as Error).message})`);
+    }
+    if (state === null || typeof state !== "object" || Array.isArray(state)) {
+      throw new Error(`${statePath}: expected a JSON object (Hugging Face trainer_state.json)`);
+    }
+    for (const [k, v] of Object.entries(state as Record<string, unknown>)) {
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") log.state[k] = v;
+    }
+    const history = (state as Record<string, unknown>).log_history;
+    if (!haveMetrics && history !== undefined) {
+      if (!Array.isArray(history)) throw new Error(`${statePath}: field "log_history": expected an array`);
+      history.forEach((r, i) => {
+        const where = `${statePath} log_history[${i}]`;
+        if (r === null || typeof r !== "object" || Array.isArray(r)) throw new Error(`${where}: expected an object`);
+        addRecord(log, r as Record<string, unknown>, where);
+      });
+    }
+  }
+  log.steps = lastPerStep(log.steps);
+  log.evals = lastPerStep(log.evals);
+  if (log.sources.length === 0) {
+    throw new Error(
+      `${runDir}: no ${metricsPath.slice(runDir.length + 1)} or ${statePath.slice(runDir.length + 1)} here`,
+    );
+  }
+  return log;
+}
+
+/**
+ * Add one log line to `log` by its kind (see {@link classifyRecord}); `where` names it in errors.
+ *
+ * @example
+ * ```ts
+ * import { addRecord, type RunLog } from "./run_log.ts";
+ * const log: RunLog = { dir: ".", sources: [], steps: [], evals: [], timings: {}, state: {}, unrecognised: 0,
+ *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
+ * addRecord(log, { epoch: 1, eval_loss: Math.log(8) }, "m.jsonl:1");
+ * if (log.evals[0].epoch !== 1) throw new Error("unexpected");
+ * ```
+ */
+export function addRecord(log: RunLog, record: Record<string, unknown>, where: string): void {
+  const kind = classifyRecord(record);
+  if (kind === "header") addHeader(log.header, record);
+  else if (kind === "summary") {
+    for (const [k, v] of Object.entries(record)) {
+      if (FIELD_ALIASES.kind.includes(k)) continue;
+      if (typeof v === "number" || typeof v === "string") log.timings[k] = v;
+    }
+  } else if (kind === "eval") {
+    const extra: Record<string, number> = {};
+    for (const [k, v] of Object.entries(record)) {
+      if (!EVAL_KNOWN.has(k) && typeof v === "number" && Number.isFinite(v)) extra[k] = v;
+    }
+    log.evals.push({
+      epoch: num(record, FIELD_ALIASES.epoch, where),
+      step: num(record, FIELD_ALIASES.step, where),
+      eval_loss: num(record, FIELD_ALIASES.eval_loss, where),
+      perplexity: num(record, FIELD_ALIASES.perplexity, where),
+      accuracy: num(record, FIELD_ALIASES.accuracy, where),
+      f1: num(record, FIELD_ALIASES.f1, where),
+      train_loss: num(record, FIELD_ALIASES.epoch_train_loss, where),
+      extra,
+    });
+  } else if (kind === "train") {
+    const step = num(record, FIELD_ALIASES.step, where);
+    if (step === null) throw new Error(`${where}: training log without a "step" field`);
+    log.steps.push({
+      step,
+      epoch: num(record, FIELD_ALIASES.epoch, where),
+      loss: num(record, FIELD_ALIASES.loss, where),
+      learning_rate: num(record, FIELD_ALIASES.learning_rate, where),
+      tokens_per_second: num(record, FIELD_ALIASES.tokens_per_second, where),
+      grad_norm: num(record, FIELD_ALIASES.grad_norm, where),
+    });
+  } else log.unrecognised++;
+}
+
+/**
+ * A resumed run appends again the steps logged after its checkpoint: keep the last line for each step, in step
+ * order of first appearance (lines without a step are kept as they are).
+ */
+function lastPerStep<T extends { step: number | null }>(points: T[]): T[] {
+  const last = new Map<number, number>();
+  points.forEach((p, i) => {
+    if (p.step !== null) last.set(p.step, i);
+  });
+  return points.filter((p, i) => p.step === null || last.get(p.step) === i);
+}
+
+function addHeader(header: RunHeader, record: Record<string, unknown>): void {
+  const args = pick(record, FIELD_ALIASES.args);
+  if (args && typeof args === "object" && !Array.isArray(args)) Object.assign(header.args, args);
+  for (const [k, v] of Object.entries(record)) {
+    if (FIELD_ALIASES.args.includes(k) || FIELD_ALIASES.kind.includes(k)) continue;
+    if (k === "task") header.task = String(v);
+    else if (k === "backend") header.backend = String(v);
+    else if (k === "adapter") header.adapter = describe(v);
+    else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") header.other[k] = v;
+    else if (v !== null && v !== undefined) header.other[k] = describe(v);
+  }
+}
+
+/** An object as `key: value, …` (one level deep), anything else as text. */
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return v.map(describe).join(", ");
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== null && x !== undefined && x !== "")
+    .map(([k, x]) => `${k}: ${typeof x === "object" ? JSON.stringify(x) : String(x)}`)
+    .join(", ");
+}
+
+function pick(record: Record<string, unknown>, names: readonly string[]): unknown {
+  for (const n of names) if (n in record) return record[n];
+  return undefined;
+}
+
+/** A numeric field, null when absent or null (JSON writes NaN as null); anything else non-numeric is an error. */
+function num(record: Record<string, unknown>, names: readonly string[], where: string): number | null {
+  for (const n of names) {
+    if (!(n in record)) continue;
+    const v = record[n];
+    if (v === null) return null;
+    if (typeof v === "number") return v;
+    if (v === "NaN" || v === "Infinity" || v === "-Infinity") return Number(v);
+    throw new Error(`${where}: field "${n}": expected a number, got ${JSON.stringify(v)}`);
+  }
+  return null;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw new Error(`${path}: cannot stat (${(e as Error).message})`);
+  }
+}
+
+/** One row of the per-epoch table. */
+export interface EpochRow {
+  /** Epoch (as logged with the evaluation, else its 1-based position). */
+  epoch: number;
+  /** Train loss of the epoch: as logged with the evaluation, else the mean of the step losses since the last one. */
+  train_loss: number | null;
+  /** Eval loss. */
+  eval_loss: number | null;
+  /** Perplexity: as logged, else `exp(eval_loss)`; null for classifier runs. */
+  perplexity: number | null;
+  /** Accuracy (classifier runs). */
+  accuracy: number | null;
+  /** F1 (classifier runs). */
+  f1: number | null;
+  /** Other numeric fields of the evaluation (see {@link EvalPoint.extra}). */
+  extra: Record<string, number>;
+}
+
+/**
+ * True when the run logged accuracy or F1 (a classifier run) rather than perplexity.
+ *
+ * @example
+ * ```ts
+ * import { isClassifierRun, type RunLog } from "./run_log.ts";
+ * const log: RunLog = { dir: ".", sources: [], steps: [], timings: {}, state: {}, unrecognised: 0,
+ *   evals: [{ epoch: 1, step: 5, eval_loss: 0.4, perplexity: null, accuracy: 0.8, f1: null, train_loss: null, extra: {} }],
+ *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
+ * if (!isClassifierRun(log)) throw new Error("unexpected");
+ * ```
+ */
+export function isClassifierRun(log: RunLog): boolean {
+  return log.evals.some((e) => e.accuracy !== null || e.f1 !== null);
+}
+
+/**
+ * The per-epoch table: one row per evaluation. A step belongs to the evaluation at or after it (by `step` when the
+ * evaluation logged one, else by `epoch`).
+ *
+ * @example
+ * ```ts
+ * import { addRecord, epochRows, type RunLog } from "./run_log.ts";
+ * const log: RunLog = { dir: ".", sources: [], steps: [], evals: [], timings: {}, state: {}, unrecognised: 0,
+ *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
+ * addRecord(log, { step: 1, epoch: 0.5, loss: 4 }, "a");
+ * addRecord(log, { step: 2, epoch: 1, loss: 2 }, "b");
+ * addRecord(log, { step: 2, epoch: 1, eval_loss: Math.log(10) }, "c");
+ * const [row] = epochRows(log);
+ * if (row.train_loss !== 3 || Math.abs(row.perplexity! - 10) > 1e-9) throw new Error("unexpected");
+ * ```
+ */
+export function epochRows(log: RunLog): EpochRow[] {
+  const classifier = isClassifierRun(log);
+  const rows: EpochRow[] = [];
+  let prevStep = -Infinity;
+  let prevEpoch = -Infinity;
+  log.evals.forEach((e, i) => {
+    let trainLoss = e.train_loss;
+    if (trainLoss === null) {
+      const inEpoch = log.steps.filter((s) =>
+        s.loss !== null && Number.isFinite(s.loss) && (
+          e.step !== null
+            ? s.step > prevStep && s.step <= e.step
+            : e.epoch !== null && s.epoch !== null && s.epoch > prevEpoch && s.epoch <= e.epoch + 1e-9
+        )
+      );
+      if (inEpoch.length > 0) trainLoss = inEpoch.reduce((a, s) => a + s.loss!, 0) / inEpoch.length;
+    }
+    let perplexity = e.perplexity;
+    if (perplexity === null && !classifier && e.eval_loss !== null) perplexity = Math.exp(e.eval_loss);
+    rows.push({
+      epoch: e.epoch ?? i + 1,
+      train_loss: trainLoss,
+      eval_loss: e.eval_loss,
+      perplexity: classifier ? e.perplexity : perplexity,
+      accuracy: e.accuracy,
+      f1: e.f1,
+      extra: e.extra,
+    });
+    if (e.step !== null) prevStep = e.step;
+    if (e.epoch !== null) prevEpoch = e.epoch + 1e-9;
+  });
+  return rows;
+}
