@@ -9,3 +9,21 @@
  */
 export * as tf from "npm:@tensorflow/tfjs@4.22.0";
 export { Tokenizer as HfTokenizer } from "npm:@huggingface/tokenizers@0.2.0";
+export { parquetMetadataAsync, parquetReadObjects } from "npm:hyparquet@1.31.5";
+export type { FileMetaData } from "npm:hyparquet@1.31.5";
+export { CsvError, parse as csvParseStream } from "npm:csv-parse@7.0.3/stream";
+/** Load tfjs's WebGPU backend on demand (importing it registers "webgpu" at a priority above "cpu"). */
+export function importTfWebgpu(): Promise<typeof import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0")> {
+  return import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
+}
+/** Load tfjs's wasm backend on demand (importing it registers "wasm" at a priority above "cpu"). */
+export function importTfWasm(): Promise<typeof import("npm:@tensorflow/tfjs-backend-wasm@4.22.0")> {
+  return import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
+}
+/** uPlot's browser build and stylesheet as text (inlined into `report.html`; text imports resolve from the npm cache). */
+export { default as UPLOT_JS } from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
+export { default as UPLOT_CSS } from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" };
+/** Load `@huggingface/hub` (repo creation and commits with LFS uploads) on demand: only pushing needs it. */
+export function importHfHub(): Promise<typeof import("npm:@huggingface/hub@2.17.5")> {
+  return import("npm:@huggingface/hub@2.17.5");
+}
