@@ -1,17 +1,55 @@
 /**
- * Domain-adapt masked language models (DistilBERT, BERT) on WebGPU from Deno: stream a corpus, tokenize with word
- * ids, cut into chunks, mask (random-token or whole-word), train, evaluate perplexity deterministically, save a
- * Hugging Face checkpoint and fill masks.
+ * Domain-adapt masked language models (DistilBERT, BERT) on WebGPU from Deno — the Hugging Face course chapter
+ * "Fine-tuning a masked language model", in TypeScript.
+ *
+ * The pipeline, one module per arrow: records (streamed) → {@link Tokenizer} encode with `word_ids` →
+ * {@link groupTexts} into fixed chunks → {@link trainTestSplit} → collator ({@link createMlmCollator} or
+ * {@link createWholeWordMaskCollator}) → model → loss → AdamW → checkpoint; evaluation: {@link maskOnce} →
+ * {@link batchFixed} → mean loss → perplexity.
+ *
+ * This module imports nothing through an import map, so it works imported by URL.
  *
  * @example
  * ```ts
- * import { Rng } from "./mod.ts";
+ * import { createMlmCollator, groupTexts, Rng } from "./mod.ts";
  * const rng = new Rng(42);
- * console.log(rng.int(10));
+ * const encodings = [{ input_ids: [101, 7, 8, 9, 102], attention_mask: [1, 1, 1, 1, 1], word_ids: [null, 0, 1, 2, null] }];
+ * const chunks = groupTexts(encodings, { chunkSize: 4 });
+ * const collate = createMlmCollator({ maskTokenId: 103, vocabSize: 200, specialIds: [0, 100, 101, 102, 103], padTokenId: 0, rng });
+ * console.log(collate(chunks).shape); // [1, 4]
  * ```
  *
  * @module
  */
-export * from "./lib/data/types.ts";
-export { permutation, Rng, type RngState, shuffleInPlace } from "./lib/data/rng.ts";
-export { type DataRecord, readJsonl, readLines } from "./lib/data/jsonl.ts";
+
+// Data: records, splits, randomness, chunking, prepared datasets.
+export * from "./lib/data/mod.ts";
+export {
+  fingerprintOf,
+  loadPrepared,
+  PREPARED_FORMAT,
+  type PreparedArrays,
+  prepareDataset,
+  PreparedDataset,
+  type PreparedMeta,
+  type PrepareOptions,
+  type PrepareProgress,
+  type PrepareResult,
+} from "./lib/data/prepared.ts";
+
+// Tokenization with word ids.
+export {
+  type DecodeOptions,
+  type EncodeOptions,
+  loadTokenizer,
+  Tokenizer,
+  TOKENIZER_FILES,
+  type TokenizerParts,
+} from "./lib/tokenize/tokenizer.ts";
+export { defaultWorkers, tokenizeStream, type TokenizeStreamOptions } from "./lib/tokenize/parallel.ts";
+
+// Masking collators and the fixed eval set.
+export * from "./lib/collate/mod.ts";
+
+// Training report.
+export * from "./lib/report/mod.ts";
