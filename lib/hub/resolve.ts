@@ -1,0 +1,158 @@
+/**
+ * From a model reference to a local folder: a folder on disk is used as is; a Hub id (`distilbert-base-uncased`,
+ * `org/name`) is fetched into the Hub cache (config, tokenizer files, `model.safetensors`) and its snapshot folder
+ * returned, as `huggingface_hub.snapshot_download` with `allow_patterns` would.
+ *
+ * @module
+ */
+import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
+import { hubDownload, type HubReadOptions } from "./download.ts";
+import { hubEndpoint, HubError, hubJson, hubToken } from "./http.ts";
+
+/** The files a masked-LM checkpoint is made of, fetched when the repo has them. */
+export const MODEL_FILES: readonly string[] = [
+  "config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "vocab.txt",
+  "model.safetensors",
+];
+
+/** Weight formats this toolkit cannot read, and why. */
+const UNSUPPORTED_WEIGHTS: Record<string, string> = {
+  "pytorch_model.bin": "a PyTorch pickle",
+  "tf_model.h5": "a TensorFlow HDF5 file",
+  "flax_model.msgpack": "a Flax msgpack file",
+};
+
+/** A Hub repo id: `name` or `namespace/name` (as `huggingface_hub.validate_repo_id`). */
+const REPO_ID = /^(?:[\w.-]+\/)?[\w.-]+$/;
+
+/**
+ * True when `id` is a well-formed Hub repo id (`name` or `namespace/name`, at most 96 characters, no `--` or `..`).
+ *
+ * @example
+ * ```ts
+ * import { isRepoId } from "./resolve.ts";
+ * if (!isRepoId("distilbert/distilbert-base-uncased") || isRepoId("../x")) throw new Error("unexpected");
+ * ```
+ */
+export function isRepoId(id: string): boolean {
+  return id.length <= 96 && REPO_ID.test(id) && !id.includes("--") && !id.includes("..") &&
+    !/^[.-]|[.-]$/.test(id);
+}
+
+/** Repo info as `GET /api/models/{repo}/revision/{revision}` answers it (the fields used). */
+interface ModelInfo {
+  sha: string;
+  siblings: { rfilename: string }[];
+}
+
+/**
+ * Fetch a model's checkpoint files into the Hub cache and return `snapshots/<commit>`: `config.json`, the tokenizer
+ * files and `model.safetensors` (and a sharded `model.safetensors.index.json` with its shards), whichever the repo
+ * has. A repo with only `pytorch_model.bin` fails: pickles cannot be read safely outside Python. Offline, the
+ * snapshot comes from `refs/<revision>`.
+ *
+ * @example
+ * ```ts
+ * import { snapshotModel } from "./resolve.ts";
+ * import { startHubServer } from "../../tests/support/hub_server.ts";
+ * const hub = await startHubServer();
+ * hub.addRepo("org/tiny", { files: { "config.json": "{}", "model.safetensors": new Uint8Array(16) } });
+ * const dir = await snapshotModel("org/tiny", { endpoint: hub.endpoint, cacheDir: await Deno.makeTempDir() });
+ * Deno.statSync(`${dir}/model.safetensors`);
+ * await hub.close();
+ * ```
+ */
+export async function snapshotModel(repoId: string, options: HubReadOptions = {}): Promise<string> {
+  if (!isRepoId(repoId)) throw new Error(`"${repoId}" is not a Hub model id (expected "name" or "namespace/name")`);
+  const revision = options.revision ?? "main";
+  const storage = repoCacheFolder(repoId, { repoType: "model", cacheDir: options.cacheDir });
+  const fromCache = (why: string): string => {
+    const commit = resolveCachedRevision(storage, revision);
+    const folder = commit === undefined ? undefined : `${storage}/snapshots/${commit}`;
+    if (folder === undefined || !existsSync(`${folder}/config.json`)) {
+      throw new HubError(
+        `${why}: model ${repoId} at revision ${revision} is not in the cache (${storage})`,
+        0,
+        "Network",
+      );
+    }
+    if (!existsSync(`${folder}/model.safetensors`) && !existsSync(`${folder}/model.safetensors.index.json`)) {
+      throw new HubError(`${why}: the cached snapshot ${folder} has no model.safetensors`, 0, "Network");
+    }
+    return folder;
+  };
+  if (options.offline ?? hubOffline()) return fromCache("offline mode (HF_HUB_OFFLINE or offline: true)");
+
+  const endpoint = hubEndpoint(options.endpoint);
+  const token = hubToken(options.token);
+  const url = `${endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
+  let info: ModelInfo;
+  try {
+    info = await hubJson(url, { token, retry: options.retry }) as ModelInfo;
+  } catch (e) {
+    if (e instanceof HubError && (e.kind === "Network" || e.status === 429 || e.status >= 500)) {
+      return fromCache(`the Hub could not be reached (${e.message.split("\n")[0]})`);
+    }
+    throw e;
+  }
+  if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
+    throw new Error(`${url}: expected repo info with "sha" and "siblings"`);
+  }
+  const present = new Set(info.siblings.map((s) => s.rfilename));
+  const wanted = MODEL_FILES.filter((f) => present.has(f));
+  if (!present.has("config.json")) {
+    throw new Error(`model ${repoId}@${revision} has no config.json; files: ${[...present].join(", ") || "(none)"}`);
+  }
+  if (!present.has("model.safetensors")) {
+    if (present.has("model.safetensors.index.json")) {
+      wanted.push("model.safetensors.index.json");
+      wanted.push(...[...present].filter((f) => /^model-\d+-of-\d+\.safetensors$/.test(f)).sort());
+    } else {
+      const other = Object.keys(UNSUPPORTED_WEIGHTS).find((f) => present.has(f));
+      if (other !== undefined) {
+        throw new Error(
+          `model ${repoId}@${revision} has its weights only as ${other} (${UNSUPPORTED_WEIGHTS[other]}), which this ` +
+            "toolkit does not read: loading a pickle runs arbitrary code and needs PyTorch. Convert it to " +
+            "model.safetensors (e.g. `model.save_pretrained(dir, safe_serialization=True)` in transformers, or the " +
+            "Hub's safetensors convert Space) and use that.",
+        );
+      }
+      throw new Error(`model ${repoId}@${revision} has no model.safetensors; files: ${[...present].join(", ")}`);
+    }
+  }
+  for (const file of wanted) {
+    await hubDownload(repoId, file, { ...options, repoType: "model", revision: info.sha, endpoint, token });
+  }
+  await writeRef(storage, revision, info.sha);
+  return `${storage}/snapshots/${info.sha}`;
+}
+
+/**
+ * A model reference made local: an existing folder is returned as is; otherwise `idOrDir` must be a Hub id, fetched
+ * with {@link snapshotModel}.
+ *
+ * @example
+ * ```ts
+ * import { resolveModel } from "./resolve.ts";
+ * const dir = await Deno.makeTempDir();
+ * if ((await resolveModel(dir)) !== dir) throw new Error("unexpected");
+ * ```
+ */
+export async function resolveModel(idOrDir: string, options: HubReadOptions = {}): Promise<string> {
+  let stat: Deno.FileInfo | undefined;
+  try {
+    stat = await Deno.stat(idOrDir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (stat?.isDirectory) return idOrDir;
+  if (stat) throw new Error(`${idOrDir} is a file; expected a model folder (config.json, model.safetensors, …)`);
+  if (!isRepoId(idOrDir)) {
+    throw new Error(`"${idOrDir}" is neither an existing folder nor a Hub model id ("name" or "namespace/name")`);
+  }
+  return await snapshotModel(idOrDir, options);
+}

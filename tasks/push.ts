@@ -1,0 +1,55 @@
+/**
+ * `deno task push --folder DIR --hub-model-id ID`: upload an existing checkpoint folder to the Hub (the repo is
+ * created when missing; a model card is generated when the folder has no README.md). The token comes from
+ * `--hub-token` or `HF_TOKEN` and is never printed.
+ *
+ * @module
+ */
+import { parseFlags } from "../lib/cli.ts";
+import { modelCardFromFolder, pushToHub } from "../lib/hub/mod.ts";
+
+const USAGE =
+  "deno task push --folder DIR --hub-model-id NAMESPACE/NAME [--hub-token T] [--private] [--commit-message TEXT]";
+
+if (import.meta.main) {
+  const { values } = parseFlags(Deno.args, {
+    folder: { type: "string", help: "checkpoint folder to upload" },
+    "hub-model-id": { type: "string", help: "repo to push to (namespace/name, or name for your own namespace)" },
+    "hub-token": { type: "string", help: "write token (default: $HF_TOKEN)" },
+    private: { type: "boolean", default: false, help: "create the repo private" },
+    "commit-message": { type: "string", default: "Upload folder using the Deno MLM toolkit", help: "commit title" },
+    "base-model": { type: "string", help: "base model named in a generated model card" },
+    dataset: { type: "string", help: "dataset named in a generated model card" },
+  }, USAGE);
+  const folder = values.folder as string | undefined;
+  const repoId = values["hub-model-id"] as string | undefined;
+  if (!folder || !repoId) {
+    console.error(`--folder and --hub-model-id are required\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  try {
+    let extraFiles: Record<string, string> | undefined;
+    const hasCard = await Deno.stat(`${folder}/README.md`).then(() => true, () => false);
+    if (!hasCard) {
+      extraFiles = {
+        "README.md": await modelCardFromFolder(folder, {
+          repoId,
+          baseModel: values["base-model"] as string | undefined,
+          dataset: values.dataset as string | undefined,
+        }),
+      };
+    }
+    const result = await pushToHub(folder, {
+      repoId,
+      token: values["hub-token"] as string | undefined,
+      private: values.private as boolean,
+      commitMessage: values["commit-message"] as string,
+      extraFiles,
+    });
+    console.log(`pushed ${result.files.length} files to ${result.repoUrl} (commit ${result.commitOid})`);
+    if (!hasCard) console.log("generated README.md (model card)");
+  } catch (e) {
+    console.error(`push: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}
