@@ -1,0 +1,129 @@
+/**
+ * Backend selection (`webgpu`, `wasm`, `cpu`, `auto`) and the kernels tfjs 4.22 lacks or runs badly: a fast
+ * `UnsortedSegmentSum` (the embedding gradient) on cpu and wasm, and transpose-then-multiply for wasm matmuls.
+ * The wasm and WebGPU backend modules are imported only when chosen, so importing this project leaves tfjs's default
+ * (`cpu`) in place.
+ *
+ * @module
+ */
+import { importTfWasm, importTfWebgpu, tf } from "../deps.ts";
+import { registerSegmentSum } from "./kernels/segment_sum.ts";
+import { registerWasmMatMul } from "./kernels/wasm_matmul.ts";
+
+/** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
+export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
+
+/** The backends {@link selectBackend} accepts. */
+export const BACKEND_NAMES: readonly BackendName[] = ["auto", "webgpu", "wasm", "cpu"];
+
+/** What {@link selectBackend} chose. */
+export interface BackendChoice {
+  /** tfjs backend name now active. */
+  backend: string;
+  /** The WebGPU adapter's description, when WebGPU was chosen. */
+  adapter?: string;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** Where the one line naming the choice goes (default: stderr). */
+  log?: (line: string) => void;
+}
+
+let prodMode = false;
+
+/**
+ * Put tfjs in production mode and register this project's kernels for every backend module loaded so far.
+ * Idempotent; the model constructors call it.
+ *
+ * @example
+ * ```ts
+ * import { prepareTf } from "./backend.ts";
+ * prepareTf();
+ * ```
+ */
+export function prepareTf(): void {
+  if (!prodMode) {
+    tf.enableProdMode();
+    prodMode = true;
+  }
+  registerSegmentSum("cpu");
+  if (tf.getKernel("BatchMatMul", "wasm")) {
+    registerSegmentSum("wasm");
+    registerWasmMatMul();
+  }
+}
+
+/**
+ * The first WebGPU adapter and whether it is a software fallback (Mesa llvmpipe here), or `undefined` when there is
+ * none.
+ *
+ * @example
+ * ```ts
+ * import { webgpuAdapter } from "./backend.ts";
+ * const a = await webgpuAdapter();
+ * console.log(a ? a.description : "no WebGPU adapter");
+ * ```
+ */
+export async function webgpuAdapter(): Promise<{ description: string; isFallback: boolean } | undefined> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return undefined;
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return undefined;
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const isFallback = Boolean(info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const description = [info.description, info.vendor && `vendor ${info.vendor}`].filter(Boolean).join(", ");
+  return { description: description || "unnamed adapter", isFallback };
+}
+
+/**
+ * Make `name` the active tfjs backend and print the choice. `auto` takes WebGPU only on a non-fallback adapter,
+ * else wasm; `webgpu` takes any adapter (a software one too) and fails when there is none.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from "./backend.ts";
+ * const { backend } = await selectBackend("cpu", { log: () => {} });
+ * if (backend !== "cpu") throw new Error("cpu");
+ * ```
+ */
+export async function selectBackend(name: BackendName, options: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new Error(`backend: unknown ${JSON.stringify(name)}; expected one of ${BACKEND_NAMES.join(", ")}`);
+  }
+  let choice: BackendChoice;
+  if (name === "auto" || name === "webgpu") {
+    const adapter = await webgpuAdapter();
+    if (adapter && (name === "webgpu" || !adapter.isFallback)) {
+      await importTfWebgpu();
+      await activate("webgpu");
+      choice = { backend: "webgpu", adapter: adapter.description + (adapter.isFallback ? " (fallback adapter)" : "") };
+    } else if (name === "webgpu") {
+      throw new Error("backend webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() returned none)");
+    } else {
+      log(`backend auto: ${adapter ? `WebGPU adapter "${adapter.description}" is a fallback` : "no WebGPU adapter"}`);
+      choice = await useWasm();
+    }
+  } else if (name === "wasm") {
+    choice = await useWasm();
+  } else {
+    await activate("cpu");
+    choice = { backend: "cpu" };
+  }
+  log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter})` : ""}`);
+  return choice;
+}
+
+async function useWasm(): Promise<BackendChoice> {
+  await importTfWasm();
+  await activate("wasm");
+  return { backend: "wasm" };
+}
+
+async function activate(name: string): Promise<void> {
+  prepareTf();
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name}: tfjs could not initialise it`);
+  await tf.ready();
+  prepareTf();
+}

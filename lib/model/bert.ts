@@ -1,0 +1,180 @@
+/**
+ * BERT for masked language modelling, as HF `modeling_bert.py` computes it, in tfjs ops. Parameter names are the
+ * checkpoint's tensor names:
+ *
+ * ```
+ * bert.embeddings.{word,position,token_type}_embeddings.weight, bert.embeddings.LayerNorm
+ * bert.encoder.layer.N.attention.self.{query,key,value}   attention.output.dense   attention.output.LayerNorm
+ * bert.encoder.layer.N.intermediate.dense                  output.dense             output.LayerNorm
+ * cls.predictions.transform.dense → act → transform.LayerNorm → decoder (tied to word_embeddings) + cls.predictions.bias
+ * ```
+ * Token types are all 0 (HF's default when `token_type_ids` is not given).
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { BertConfig } from "./config.ts";
+import {
+  activation,
+  attentionBias,
+  dropout,
+  embedding,
+  type ForwardOptions,
+  layerNorm,
+  linear,
+  multiHeadAttention,
+} from "./layers.ts";
+import { type MaskedLM, maskedLMMethods, type ParamSpec } from "./masked_lm.ts";
+
+/**
+ * The parameter table of `BertForMaskedLM`: HF name → shape and initialiser, in checkpoint order.
+ *
+ * @example
+ * ```ts
+ * import { bertParams } from "./bert.ts";
+ * import { parseConfig } from "./config.ts";
+ * import type { BertConfig } from "./config.ts";
+ * const specs = bertParams(parseConfig({ model_type: "bert" }) as BertConfig);
+ * if (!specs.has("cls.predictions.transform.LayerNorm.weight")) throw new Error("MLM head");
+ * ```
+ */
+export function bertParams(c: BertConfig): Map<string, ParamSpec> {
+  const specs = new Map<string, ParamSpec>();
+  const h = c.hidden_size;
+  const linearSpec = (name: string, out: number, inp: number) => {
+    specs.set(`${name}.weight`, { shape: [out, inp], init: "normal" });
+    specs.set(`${name}.bias`, { shape: [out], init: "zeros" });
+  };
+  const norm = (name: string) => {
+    specs.set(`${name}.weight`, { shape: [h], init: "ones" });
+    specs.set(`${name}.bias`, { shape: [h], init: "zeros" });
+  };
+  specs.set("bert.embeddings.word_embeddings.weight", {
+    shape: [c.vocab_size, h],
+    init: "normal",
+    zeroRow: c.pad_token_id,
+  });
+  specs.set("bert.embeddings.position_embeddings.weight", { shape: [c.max_position_embeddings, h], init: "normal" });
+  specs.set("bert.embeddings.token_type_embeddings.weight", { shape: [c.type_vocab_size, h], init: "normal" });
+  norm("bert.embeddings.LayerNorm");
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `bert.encoder.layer.${i}`;
+    for (const lin of ["query", "key", "value"]) linearSpec(`${p}.attention.self.${lin}`, h, h);
+    linearSpec(`${p}.attention.output.dense`, h, h);
+    norm(`${p}.attention.output.LayerNorm`);
+    linearSpec(`${p}.intermediate.dense`, c.intermediate_size, h);
+    linearSpec(`${p}.output.dense`, h, c.intermediate_size);
+    norm(`${p}.output.LayerNorm`);
+  }
+  linearSpec("cls.predictions.transform.dense", h, h);
+  norm("cls.predictions.transform.LayerNorm");
+  if (!c.tie_word_embeddings) specs.set("cls.predictions.decoder.weight", { shape: [c.vocab_size, h], init: "normal" });
+  specs.set("cls.predictions.bias", { shape: [c.vocab_size], init: "zeros" });
+  return specs;
+}
+
+/**
+ * `BertForMaskedLM` over a set of variables (see {@link bertParams}); build one with `loadMaskedLM` or
+ * `initMaskedLM`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { initMaskedLM } from "./init.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initMaskedLM(parseConfig({ model_type: "bert", vocab_size: 20, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16 }), { seed: 1 });
+ * const logits = m.logits(tf.tensor2d([[2, 5, 3]], undefined, "int32"), tf.tensor2d([[1, 1, 0]], undefined, "int32"));
+ * if (logits.shape[2] !== 20) throw new Error("vocab");
+ * m.dispose();
+ * ```
+ */
+export class BertForMaskedLM implements MaskedLM {
+  /** HF configuration. */
+  readonly config: BertConfig;
+  /** Variables by HF name. */
+  readonly params: Map<string, tf.Variable>;
+  /** See {@link MaskedLM.loss}. */
+  readonly loss: MaskedLM["loss"];
+  /** See {@link MaskedLM.lossSumAndCount}. */
+  readonly lossSumAndCount: MaskedLM["lossSumAndCount"];
+  /** See {@link MaskedLM.numParameters}. */
+  readonly numParameters: MaskedLM["numParameters"];
+  /** See {@link MaskedLM.dispose}. */
+  readonly dispose: MaskedLM["dispose"];
+
+  /** Wrap variables already checked against {@link bertParams}. */
+  constructor(config: BertConfig, params: Map<string, tf.Variable>) {
+    this.config = config;
+    this.params = params;
+    ({
+      loss: this.loss,
+      lossSumAndCount: this.lossSumAndCount,
+      numParameters: this.numParameters,
+      dispose: this.dispose,
+    } = maskedLMMethods(this));
+  }
+
+  #p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`BertForMaskedLM: no parameter "${name}"`);
+    return v;
+  }
+
+  #linear(name: string, x: tf.Tensor): tf.Tensor {
+    return linear(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`));
+  }
+
+  #norm(name: string, x: tf.Tensor): tf.Tensor {
+    return layerNorm(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`), this.config.layer_norm_eps);
+  }
+
+  /** Word + position + token-type (0) embeddings → LayerNorm → dropout. */
+  #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
+    const seq = input_ids.shape[1];
+    const words = embedding(this.#p("bert.embeddings.word_embeddings.weight"), input_ids, this.config.pad_token_id);
+    const positions = tf.slice(this.#p("bert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
+    const tokenType = tf.slice(this.#p("bert.embeddings.token_type_embeddings.weight"), [0, 0], [1, -1]);
+    const x = this.#norm("bert.embeddings.LayerNorm", tf.add(tf.add(words, tokenType), positions));
+    return dropout(x, this.config.hidden_dropout_prob, options);
+  }
+
+  /** BertAttention: self-attention → output.dense → dropout → LayerNorm(+ input). */
+  #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
+    const p = `bert.encoder.layer.${i}.attention`;
+    const q = this.#linear(`${p}.self.query`, x);
+    const k = this.#linear(`${p}.self.key`, x);
+    const v = this.#linear(`${p}.self.value`, x);
+    const context = multiHeadAttention(q, k, v, bias, {
+      heads: this.config.num_attention_heads,
+      dropoutRate: this.config.attention_probs_dropout_prob,
+      ...options,
+    });
+    const out = dropout(this.#linear(`${p}.output.dense`, context), this.config.hidden_dropout_prob, options);
+    return this.#norm(`${p}.output.LayerNorm`, tf.add(out, x));
+  }
+
+  /** BertLayer: attention → intermediate (act) → output.dense → dropout → LayerNorm(+ attention output). */
+  #layer(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
+    const p = `bert.encoder.layer.${i}`;
+    const a = this.#attention(i, x, bias, options);
+    const h = activation(this.config.hidden_act, this.#linear(`${p}.intermediate.dense`, a));
+    const out = dropout(this.#linear(`${p}.output.dense`, h), this.config.hidden_dropout_prob, options);
+    return this.#norm(`${p}.output.LayerNorm`, tf.add(out, a));
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const bias = attentionBias(attention_mask);
+      let x = this.#embeddings(input_ids, options);
+      for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.#layer(i, x, bias, options);
+      // cls.predictions: transform (dense → act → LayerNorm) → decoder (tied) + bias
+      const t = activation(this.config.hidden_act, this.#linear("cls.predictions.transform.dense", x));
+      const h = this.#norm("cls.predictions.transform.LayerNorm", t);
+      const decoder = this.config.tie_word_embeddings
+        ? this.#p("bert.embeddings.word_embeddings.weight")
+        : this.#p("cls.predictions.decoder.weight");
+      return linear(h, decoder, this.#p("cls.predictions.bias")) as tf.Tensor3D;
+    });
+  }
+}

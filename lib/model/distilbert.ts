@@ -1,0 +1,187 @@
+/**
+ * DistilBERT for masked language modelling, as HF `modeling_distilbert.py` computes it, in tfjs ops. Parameter names
+ * are the checkpoint's tensor names:
+ *
+ * ```
+ * distilbert.embeddings.{word_embeddings,position_embeddings}.weight, distilbert.embeddings.LayerNorm
+ * distilbert.transformer.layer.N.attention.{q_lin,k_lin,v_lin,out_lin}   sa_layer_norm
+ * distilbert.transformer.layer.N.ffn.{lin1,lin2}                         output_layer_norm
+ * vocab_transform → activation → vocab_layer_norm → vocab_projector (weight tied to word_embeddings, own bias)
+ * ```
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { DistilBertConfig } from "./config.ts";
+import {
+  activation,
+  attentionBias,
+  dropout,
+  embedding,
+  type ForwardOptions,
+  layerNorm,
+  linear,
+  multiHeadAttention,
+} from "./layers.ts";
+import { type MaskedLM, maskedLMMethods, type ParamSpec } from "./masked_lm.ts";
+
+/** DistilBERT's LayerNorms use a fixed epsilon. */
+const EPS = 1e-12;
+
+/**
+ * The parameter table of `DistilBertForMaskedLM`: HF name → shape and initialiser, in checkpoint order.
+ *
+ * @example
+ * ```ts
+ * import { distilbertParams } from "./distilbert.ts";
+ * import { parseConfig } from "./config.ts";
+ * import type { DistilBertConfig } from "./config.ts";
+ * const specs = distilbertParams(parseConfig({ model_type: "distilbert" }) as DistilBertConfig);
+ * if (!specs.has("distilbert.transformer.layer.5.ffn.lin2.weight")) throw new Error("6 layers");
+ * ```
+ */
+export function distilbertParams(c: DistilBertConfig): Map<string, ParamSpec> {
+  const specs = new Map<string, ParamSpec>();
+  const linearSpec = (name: string, out: number, inp: number) => {
+    specs.set(`${name}.weight`, { shape: [out, inp], init: "normal" });
+    specs.set(`${name}.bias`, { shape: [out], init: "zeros" });
+  };
+  const norm = (name: string) => {
+    specs.set(`${name}.weight`, { shape: [c.dim], init: "ones" });
+    specs.set(`${name}.bias`, { shape: [c.dim], init: "zeros" });
+  };
+  specs.set("distilbert.embeddings.word_embeddings.weight", {
+    shape: [c.vocab_size, c.dim],
+    init: "normal",
+    zeroRow: c.pad_token_id,
+  });
+  specs.set("distilbert.embeddings.position_embeddings.weight", {
+    shape: [c.max_position_embeddings, c.dim],
+    init: c.sinusoidal_pos_embds ? "sinusoidal" : "normal",
+    trainable: !c.sinusoidal_pos_embds,
+  });
+  norm("distilbert.embeddings.LayerNorm");
+  for (let i = 0; i < c.n_layers; i++) {
+    const p = `distilbert.transformer.layer.${i}`;
+    for (const lin of ["q_lin", "k_lin", "v_lin", "out_lin"]) linearSpec(`${p}.attention.${lin}`, c.dim, c.dim);
+    norm(`${p}.sa_layer_norm`);
+    linearSpec(`${p}.ffn.lin1`, c.hidden_dim, c.dim);
+    linearSpec(`${p}.ffn.lin2`, c.dim, c.hidden_dim);
+    norm(`${p}.output_layer_norm`);
+  }
+  linearSpec("vocab_transform", c.dim, c.dim);
+  norm("vocab_layer_norm");
+  if (!c.tie_word_embeddings) specs.set("vocab_projector.weight", { shape: [c.vocab_size, c.dim], init: "normal" });
+  specs.set("vocab_projector.bias", { shape: [c.vocab_size], init: "zeros" });
+  return specs;
+}
+
+/**
+ * `DistilBertForMaskedLM` over a set of variables (see {@link distilbertParams}); build one with `loadMaskedLM` or
+ * `initMaskedLM`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { initMaskedLM } from "./init.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initMaskedLM(parseConfig({ model_type: "distilbert", vocab_size: 20, dim: 8, n_heads: 2, n_layers: 1, hidden_dim: 16 }), { seed: 1 });
+ * const logits = m.logits(tf.tensor2d([[2, 5, 3]], undefined, "int32"), tf.tensor2d([[1, 1, 1]], undefined, "int32"));
+ * if (logits.shape[2] !== 20) throw new Error("vocab");
+ * m.dispose();
+ * ```
+ */
+export class DistilBertForMaskedLM implements MaskedLM {
+  /** HF configuration. */
+  readonly config: DistilBertConfig;
+  /** Variables by HF name. */
+  readonly params: Map<string, tf.Variable>;
+  /** See {@link MaskedLM.loss}. */
+  readonly loss: MaskedLM["loss"];
+  /** See {@link MaskedLM.lossSumAndCount}. */
+  readonly lossSumAndCount: MaskedLM["lossSumAndCount"];
+  /** See {@link MaskedLM.numParameters}. */
+  readonly numParameters: MaskedLM["numParameters"];
+  /** See {@link MaskedLM.dispose}. */
+  readonly dispose: MaskedLM["dispose"];
+
+  /** Wrap variables already checked against {@link distilbertParams}. */
+  constructor(config: DistilBertConfig, params: Map<string, tf.Variable>) {
+    this.config = config;
+    this.params = params;
+    ({
+      loss: this.loss,
+      lossSumAndCount: this.lossSumAndCount,
+      numParameters: this.numParameters,
+      dispose: this.dispose,
+    } = maskedLMMethods(this));
+  }
+
+  #p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`DistilBertForMaskedLM: no parameter "${name}"`);
+    return v;
+  }
+
+  #linear(name: string, x: tf.Tensor): tf.Tensor {
+    return linear(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`));
+  }
+
+  #norm(name: string, x: tf.Tensor): tf.Tensor {
+    return layerNorm(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`), EPS);
+  }
+
+  /** Word + position embeddings → LayerNorm → dropout. */
+  #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
+    const seq = input_ids.shape[1];
+    const words = embedding(
+      this.#p("distilbert.embeddings.word_embeddings.weight"),
+      input_ids,
+      this.config.pad_token_id,
+    );
+    const positions = tf.slice(this.#p("distilbert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
+    const x = this.#norm("distilbert.embeddings.LayerNorm", tf.add(words, positions));
+    return dropout(x, this.config.dropout, options);
+  }
+
+  /** Multi-head self-attention → out_lin. */
+  #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
+    const p = `distilbert.transformer.layer.${i}.attention`;
+    const q = this.#linear(`${p}.q_lin`, x), k = this.#linear(`${p}.k_lin`, x), v = this.#linear(`${p}.v_lin`, x);
+    const context = multiHeadAttention(q, k, v, bias, {
+      heads: this.config.n_heads,
+      dropoutRate: this.config.attention_dropout,
+      ...options,
+    });
+    return this.#linear(`${p}.out_lin`, context);
+  }
+
+  /** lin1 → activation → lin2 → dropout. */
+  #ffn(i: number, x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const p = `distilbert.transformer.layer.${i}.ffn`;
+    const h = activation(this.config.activation, this.#linear(`${p}.lin1`, x));
+    return dropout(this.#linear(`${p}.lin2`, h), this.config.dropout, options);
+  }
+
+  /** One post-LN transformer block. */
+  #block(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
+    const p = `distilbert.transformer.layer.${i}`;
+    const sa = this.#norm(`${p}.sa_layer_norm`, tf.add(this.#attention(i, x, bias, options), x));
+    return this.#norm(`${p}.output_layer_norm`, tf.add(this.#ffn(i, sa, options), sa));
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const bias = attentionBias(attention_mask);
+      let x = this.#embeddings(input_ids, options);
+      for (let i = 0; i < this.config.n_layers; i++) x = this.#block(i, x, bias, options);
+      // MLM head: vocab_transform → activation → vocab_layer_norm → vocab_projector (tied)
+      const h = this.#norm("vocab_layer_norm", activation(this.config.activation, this.#linear("vocab_transform", x)));
+      const decoder = this.config.tie_word_embeddings
+        ? this.#p("distilbert.embeddings.word_embeddings.weight")
+        : this.#p("vocab_projector.weight");
+      return linear(h, decoder, this.#p("vocab_projector.bias")) as tf.Tensor3D;
+    });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The building blocks both model families share, as plain functions of tensors (PyTorch semantics, HF weight layout):
+ * linear, LayerNorm, activations, dropout, multi-head attention with HF's padding mask, an embedding lookup whose
+ * padding row gets no gradient, and the masked cross-entropy. Every function returns new tensors; call them inside
+ * `tf.tidy`.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Rng } from "../data/rng.ts";
+
+/** Whether dropout is active, and the generator its masks come from. */
+export interface ForwardOptions {
+  /** Dropout on (default false: eval mode). */
+  training?: boolean;
+  /** Source of dropout seeds; required when training with a dropout rate above 0. */
+  rng?: Rng;
+}
+
+/** `float32` minimum, the value HF adds to attention scores at padded keys. */
+export const FLOAT32_MIN = -3.4028234663852886e38;
+
+/**
+ * `x W^T + b` with `W` in PyTorch's `[out, in]` layout (`nn.Linear`).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { linear } from "./layers.ts";
+ * const y = linear(tf.ones([2, 3]), tf.ones([4, 3]), tf.zeros([4]));
+ * if (y.shape[1] !== 4) throw new Error("shape");
+ * ```
+ */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const inDim = x.shape[x.shape.length - 1];
+  const x2 = x.reshape([-1, inDim]);
+  let y: tf.Tensor = tf.matMul(x2, weight as tf.Tensor2D, false, true);
+  if (bias) y = tf.add(y, bias);
+  return y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/**
+ * LayerNorm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias` (biased variance, as PyTorch).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { layerNorm } from "./layers.ts";
+ * const y = layerNorm(tf.tensor2d([[1, 3]]), tf.ones([2]), tf.zeros([2]), 1e-12);
+ * if (Math.abs(y.dataSync()[0] + 1) > 1e-5) throw new Error("normalised");
+ * ```
+ */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, weight), bias);
+}
+
+/**
+ * HF `ACT2FN[name]`: `gelu` is the exact erf GELU, `gelu_new`/`gelu_pytorch_tanh` the tanh approximation.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { activation } from "./layers.ts";
+ * const y = activation("gelu", tf.scalar(1)).dataSync()[0];
+ * if (Math.abs(y - 0.8413447) > 1e-5) throw new Error("erf gelu");
+ * ```
+ */
+export function activation(name: string, x: tf.Tensor): tf.Tensor {
+  switch (name) {
+    case "gelu":
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    case "gelu_new":
+    case "gelu_pytorch_tanh": {
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+    }
+    case "relu":
+      return tf.relu(x);
+    case "silu":
+      return tf.mul(x, tf.sigmoid(x));
+    default:
+      throw new Error(`activation: unsupported ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * Inverted dropout, active only when `options.training`; its mask is seeded from `options.rng`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { dropout } from "./layers.ts";
+ * const x = tf.ones([4]);
+ * if (dropout(x, 0.5, {}) !== x) throw new Error("identity in eval mode");
+ * ```
+ */
+export function dropout(x: tf.Tensor, rate: number, options: ForwardOptions): tf.Tensor {
+  if (!options.training || rate === 0) return x;
+  if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+  return tf.dropout(x, rate, undefined, options.rng.nextU32());
+}
+
+/**
+ * The additive attention mask HF builds from `attention_mask [batch, seq]`: 0 where attended, the float32 minimum at
+ * padding, shaped `[batch, 1, 1, seq]`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias } from "./layers.ts";
+ * const b = attentionBias(tf.tensor2d([[1, 0]], undefined, "int32")).dataSync();
+ * if (b[0] !== 0 || b[1] > -1e38) throw new Error("mask");
+ * ```
+ */
+export function attentionBias(attention_mask: tf.Tensor2D): tf.Tensor4D {
+  const [b, s] = attention_mask.shape;
+  const m = tf.cast(attention_mask, "float32");
+  return tf.mul(tf.sub(1, m), FLOAT32_MIN).reshape([b, 1, 1, s]);
+}
+
+/** Sizes and dropout of {@link multiHeadAttention}. */
+export interface AttentionOptions extends ForwardOptions {
+  /** Number of heads. */
+  heads: number;
+  /** Dropout on the attention probabilities. */
+  dropoutRate: number;
+}
+
+/**
+ * Scaled dot-product attention over `heads` heads: `softmax(q k^T / sqrt(d) + bias) v`, dropout on the
+ * probabilities. `q`, `k`, `v` are `[batch, seq, hidden]`; returns the context `[batch, seq, hidden]`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, multiHeadAttention } from "./layers.ts";
+ * const x = tf.randomNormal([1, 3, 4]);
+ * const bias = attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D);
+ * if (multiHeadAttention(x, x, x, bias, { heads: 2, dropoutRate: 0 }).shape[2] !== 4) throw new Error("shape");
+ * ```
+ */
+export function multiHeadAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  bias: tf.Tensor4D,
+  options: AttentionOptions,
+): tf.Tensor {
+  const [b, s, h] = q.shape;
+  const d = h / options.heads;
+  const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
+  const scores = tf.add(tf.mul(tf.matMul(split(q), split(k), false, true), 1 / Math.sqrt(d)), bias);
+  const probs = dropout(tf.softmax(scores, -1), options.dropoutRate, options);
+  const context = tf.matMul(probs as tf.Tensor4D, split(v));
+  return context.transpose([0, 2, 1, 3]).reshape([b, s, h]);
+}
+
+/**
+ * `nn.Embedding(..., padding_idx)`: rows of `table` for `ids`; the gradient reaches every looked-up row except
+ * `paddingIdx`'s, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { embedding } from "./layers.ts";
+ * const e = embedding(tf.eye(3), tf.tensor1d([2, 0], "int32"), 0);
+ * if (e.dataSync()[2] !== 1) throw new Error("row 2");
+ * ```
+ */
+export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number | null): tf.Tensor {
+  const [vocab, width] = table.shape;
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [w, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([ids]); // saved tensors outlive the caller's tidy until the backward pass
+    return {
+      value: tf.gather(w, ids),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        let g = (dy as tf.Tensor).reshape([-1, width]);
+        const flat = saved[0].reshape([-1]) as tf.Tensor1D;
+        if (paddingIdx !== null) g = tf.mul(g, tf.cast(tf.notEqual(flat, paddingIdx), "float32").expandDims(1));
+        return tf.unsortedSegmentSum(g, flat, vocab);
+      },
+    };
+  });
+  return lookup(table);
+}
+
+/**
+ * Sum over rows of `-log softmax(logits)[label]`, skipping labels of -100 (PyTorch `CrossEntropyLoss(ignore_index=
+ * -100, reduction="sum")`). The gradient `softmax - onehot` is built on the device in one expression.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { crossEntropySum } from "./layers.ts";
+ * const s = crossEntropySum(tf.zeros([2, 4]) as tf.Tensor2D, tf.tensor1d([1, -100], "int32"));
+ * if (Math.abs(s.dataSync()[0] - Math.log(4)) > 1e-6) throw new Error("log 4");
+ * ```
+ */
+export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const vocab = logits.shape[1];
+  const valid = tf.notEqual(labels, -100);
+  const weight = tf.cast(valid, "float32");
+  const safe = tf.where(valid, labels, tf.zerosLike(labels)) as tf.Tensor1D;
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const logp = tf.logSoftmax(x);
+    save([logp, safe, weight]);
+    const rows = tf.range(0, logits.shape[0], 1, "int32");
+    const picked = tf.gather(logp.reshape([-1]), tf.add(tf.mul(rows, tf.scalar(vocab, "int32")), safe)); // logp[i, label_i]
+    return {
+      value: tf.neg(tf.sum(tf.mul(picked, weight))),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], [logp, safe, weight]: tf.Tensor[]) =>
+        tf.mul(
+          tf.mul(tf.sub(tf.exp(logp), tf.oneHot(safe as tf.Tensor1D, vocab)), weight.expandDims(1)),
+          dy as tf.Tensor,
+        ),
+    };
+  });
+  return loss(logits) as tf.Scalar;
+}

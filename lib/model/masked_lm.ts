@@ -1,0 +1,166 @@
+/**
+ * What every masked-LM model offers (the trainer codes against {@link MaskedLM}), the parameter table each model
+ * family declares (HF checkpoint name → shape and initialiser), and the loss shared by both families.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import type { Rng } from "../data/rng.ts";
+import type { MlmBatch } from "../data/types.ts";
+import type { ModelConfig } from "./config.ts";
+import { crossEntropySum, type ForwardOptions } from "./layers.ts";
+
+export type { ForwardOptions };
+
+/** A masked language model with HF parameter names. */
+export interface MaskedLM {
+  /** The HF configuration it was built from. */
+  readonly config: ModelConfig;
+  /**
+   * Parameters by HF checkpoint name (the tied decoder weight is the word embeddings, not a second entry). The
+   * variables' own tfjs names are unique per model (`mlm<N>/<hf name>`), so look gradients up by `variable.name`.
+   */
+  readonly params: Map<string, tf.Variable>;
+  /** `[batch, seq, vocab]` prediction scores (`MaskedLMOutput.logits`). */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
+  /** Mean cross-entropy over labels != -100 (HF `CrossEntropyLoss`); NaN when no label is set, as in PyTorch. */
+  loss(batch: MlmBatch, options?: { training?: boolean; rng?: Rng }): tf.Scalar;
+  /** Summed cross-entropy and number of labels, in eval mode (read back asynchronously: WebGPU has no sync read). */
+  lossSumAndCount(batch: MlmBatch): Promise<{ sum: number; count: number }>;
+  /** Number of parameters as HF's `num_parameters()` counts them (tied weights once). */
+  numParameters(): number;
+  /** Free every variable. */
+  dispose(): void;
+}
+
+/** How a parameter is initialised (HF `_init_weights`). */
+export type ParamInit = "normal" | "zeros" | "ones" | "sinusoidal";
+
+/** One row of a model's parameter table. */
+export interface ParamSpec {
+  /** PyTorch shape (`[out, in]` for Linear weights). */
+  shape: number[];
+  /** Initialiser. */
+  init: ParamInit;
+  /** Embedding row left at zero by the initialiser (`padding_idx`). */
+  zeroRow?: number | null;
+  /** False for parameters PyTorch does not train (sinusoidal position embeddings). */
+  trainable?: boolean;
+}
+
+/** The logits half of a model; {@link maskedLMMethods} adds the rest. */
+export interface LogitsModel {
+  /** Configuration. */
+  readonly config: ModelConfig;
+  /** Parameters. */
+  readonly params: Map<string, tf.Variable>;
+  /** Forward pass. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
+}
+
+let nextModelId = 0;
+
+/**
+ * Turn checked values into variables named `mlm<N>/<hf name>`, trainable unless the spec says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { makeVariables } from "./masked_lm.ts";
+ * const specs = new Map([["b", { shape: [2], init: "zeros" as const }]]);
+ * const vars = makeVariables(new Map([["b", new Float32Array(2)]]), specs);
+ * vars.get("b")!.dispose();
+ * ```
+ */
+export function makeVariables(
+  values: Map<string, Float32Array>,
+  specs: Map<string, ParamSpec>,
+): Map<string, tf.Variable> {
+  const id = nextModelId++;
+  const params = new Map<string, tf.Variable>();
+  for (const [name, spec] of specs) {
+    const data = values.get(name);
+    if (!data) throw new Error(`makeVariables: no values for "${name}"`);
+    params.set(name, tf.variable(tf.tensor(data, spec.shape, "float32"), spec.trainable ?? true, `mlm${id}/${name}`));
+  }
+  return params;
+}
+
+/**
+ * The batch as tensors: `input_ids`, `attention_mask` `[batch, seq]` and `labels` flattened to `[batch * seq]`.
+ *
+ * @example
+ * ```ts
+ * import { batchTensors } from "./masked_lm.ts";
+ * const t = batchTensors({
+ *   input_ids: new Int32Array([5, 6]), attention_mask: new Int32Array([1, 1]), labels: new Int32Array([-100, 6]),
+ *   shape: [1, 2],
+ * });
+ * if (t.labels.shape[0] !== 2) throw new Error("flat labels");
+ * ```
+ */
+export function batchTensors(
+  batch: MlmBatch,
+): { input_ids: tf.Tensor2D; attention_mask: tf.Tensor2D; labels: tf.Tensor1D } {
+  const [b, s] = batch.shape;
+  for (const field of ["input_ids", "attention_mask", "labels"] as const) {
+    if (batch[field].length !== b * s) {
+      throw new Error(
+        `MlmBatch.${field}: expected ${b}×${s} = ${b * s} values for shape [${b}, ${s}], got ${batch[field].length}`,
+      );
+    }
+  }
+  return {
+    input_ids: tf.tensor2d(batch.input_ids, [b, s], "int32"),
+    attention_mask: tf.tensor2d(batch.attention_mask, [b, s], "int32"),
+    labels: tf.tensor1d(batch.labels, "int32"),
+  };
+}
+
+/**
+ * `loss`, `lossSumAndCount`, `numParameters` and `dispose` for a model that has `logits`.
+ *
+ * @example
+ * ```ts
+ * import { initMaskedLM } from "./init.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initMaskedLM(parseConfig({ model_type: "distilbert", vocab_size: 10, dim: 8, n_heads: 2, n_layers: 1, hidden_dim: 8 }), { seed: 0 });
+ * const { count } = await m.lossSumAndCount({
+ *   input_ids: new Int32Array([5, 6]), attention_mask: new Int32Array([1, 1]), labels: new Int32Array([-100, 6]),
+ *   shape: [1, 2],
+ * });
+ * if (count !== 1) throw new Error("one label");
+ * m.dispose();
+ * ```
+ */
+export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "params" | "logits"> {
+  const vocab = model.config.vocab_size;
+  function lossSum(batch: MlmBatch, options: ForwardOptions): tf.Scalar {
+    const t = batchTensors(batch);
+    const logits = model.logits(t.input_ids, t.attention_mask, options);
+    return crossEntropySum(logits.reshape([-1, vocab]) as tf.Tensor2D, t.labels); // callers run this in tf.tidy
+  }
+  function countLabels(batch: MlmBatch): number {
+    let n = 0;
+    for (const l of batch.labels) if (l !== -100) n++;
+    return n;
+  }
+  return {
+    loss(batch, options = {}) {
+      return tf.tidy(() => tf.div(lossSum(batch, options), countLabels(batch)) as tf.Scalar);
+    },
+    async lossSumAndCount(batch) {
+      const sum = tf.tidy(() => lossSum(batch, { training: false }));
+      const value = (await sum.data())[0];
+      sum.dispose();
+      return { sum: value, count: countLabels(batch) };
+    },
+    numParameters() {
+      let n = 0;
+      for (const v of model.params.values()) n += v.size;
+      return n;
+    },
+    dispose() {
+      for (const v of model.params.values()) v.dispose();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Masked-LM models in tfjs with Hugging Face checkpoint names: {@link loadMaskedLM} / {@link savePretrained} for HF
+ * folders (`config.json` + `model.safetensors`), {@link initMaskedLM} for fresh weights, {@link selectBackend} for
+ * `webgpu` / `wasm` / `cpu` / `auto`, and the {@link MaskedLM} interface (`logits`, `loss`, `params`).
+ *
+ * @example
+ * ```ts
+ * import { initMaskedLM, parseConfig } from "./mod.ts";
+ * const model = initMaskedLM(parseConfig({ model_type: "distilbert", vocab_size: 100, dim: 16, n_heads: 2, n_layers: 1, hidden_dim: 32 }), { seed: 0 });
+ * const loss = model.loss({
+ *   input_ids: new Int32Array([2, 7, 9, 3]), attention_mask: new Int32Array([1, 1, 1, 1]),
+ *   labels: new Int32Array([-100, 8, -100, -100]), shape: [1, 4],
+ * });
+ * if (!(loss.dataSync()[0] > 0)) throw new Error("loss");
+ * loss.dispose();
+ * model.dispose();
+ * ```
+ *
+ * @module
+ */
+export {
+  type BertConfig,
+  configToJson,
+  type DistilBertConfig,
+  type ModelConfig,
+  parseConfig,
+  readConfig,
+  SUPPORTED_MODEL_TYPES,
+  writeConfig,
+} from "./config.ts";
+export {
+  encodeSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  type SafeTensor,
+  type SafetensorsFile,
+  writeSafetensors,
+} from "./safetensors.ts";
+export { type ForwardOptions, type MaskedLM, type ParamSpec } from "./masked_lm.ts";
+export { DistilBertForMaskedLM } from "./distilbert.ts";
+export { BertForMaskedLM } from "./bert.ts";
+export { architectureName, paramSpecs } from "./architectures.ts";
+export { initMaskedLM, type InitMaskedLMOptions } from "./init.ts";
+export {
+  assertTokenizerMatches,
+  checkpointValues,
+  loadMaskedLM,
+  type LoadMaskedLMOptions,
+  savePretrained,
+  type SavePretrainedOptions,
+} from "./pretrained.ts";
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendName,
+  prepareTf,
+  selectBackend,
+  webgpuAdapter,
+} from "./backend.ts";
