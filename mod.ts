@@ -53,3 +53,12 @@ export * from "./lib/collate/mod.ts";
 
 // Training report.
 export * from "./lib/report/mod.ts";
+
+// Models, checkpoints, backends.
+export * from "./lib/model/mod.ts";
+
+// Pipelines.
+export * from "./lib/pipelines/mod.ts";
+
+// The Hugging Face Hub.
+export * from "./lib/hub/mod.ts";

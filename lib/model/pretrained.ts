@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import type { MaskedLM } from "./masked_lm.ts";
 import { configToJson, type ModelConfig, readConfig } from "./config.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
@@ -145,15 +146,6 @@ export function checkpointValues(
   }
   return values;
 }
-
-/** Tokenizer files `savePretrained` copies when they exist in `tokenizerDir`. */
-export const TOKENIZER_FILES: readonly string[] = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.txt",
-  "added_tokens.json",
-];
 
 /** Options of {@link savePretrained}. */
 export interface SavePretrainedOptions {

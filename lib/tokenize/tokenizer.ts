@@ -39,6 +39,7 @@ export const TOKENIZER_FILES: readonly string[] = [
   "tokenizer_config.json",
   "special_tokens_map.json",
   "vocab.txt",
+  "added_tokens.json",
 ];
 
 // The parts of `@huggingface/tokenizers`' Tokenizer this module drives. They are public at runtime; the type
