@@ -1,0 +1,171 @@
+/**
+ * AdamW with `torch.optim.AdamW` semantics on tfjs variables, and Hugging Face Trainer's parameter groups.
+ *
+ * One step, per parameter (torch's single-tensor path): `p *= 1 - lr·wd` (decoupled decay), `m = m + (1-β1)(g - m)`,
+ * `v = β2·v + (1-β2)·g²`, `denom = sqrt(v) / sqrt(1 - β2^t) + eps`, `p -= lr / (1 - β1^t) · m / denom`. Biases and
+ * LayerNorm weights get no decay (HF `get_decay_parameter_names`). The state (`m`, `v`, step) is saved and restored
+ * bit for bit.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+
+/** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
+export interface AdamWOptions {
+  /** Learning rate used when {@link AdamW.step} gets none. */
+  lr?: number;
+  /** `[beta1, beta2]`. */
+  betas?: [number, number];
+  /** Added to the bias-corrected `sqrt(v)`. */
+  eps?: number;
+  /** Decoupled weight decay for the decayed group. */
+  weightDecay?: number;
+  /** Which parameters get no decay; HF's rule by default ({@link isNoDecayParameter}). */
+  noDecay?: (name: string) => boolean;
+}
+
+/** Optimizer state as plain tensors: `m.<name>`, `v.<name>` and the step count. */
+export interface AdamWState {
+  /** Optimizer steps taken (torch's `state["step"]`, the same for every parameter). */
+  step: number;
+  /** First moments by parameter name. */
+  m: Map<string, tf.Tensor>;
+  /** Second moments by parameter name. */
+  v: Map<string, tf.Tensor>;
+}
+
+/**
+ * HF Trainer's no-decay rule: names with `bias`, and every LayerNorm parameter (`LayerNorm`, `*_layer_norm`).
+ *
+ * @example
+ * ```ts
+ * import { isNoDecayParameter } from "./adamw.ts";
+ * if (!isNoDecayParameter("distilbert.transformer.layer.0.sa_layer_norm.weight")) throw new Error("LN");
+ * if (isNoDecayParameter("distilbert.transformer.layer.0.attention.q_lin.weight")) throw new Error("weight");
+ * ```
+ */
+export function isNoDecayParameter(name: string): boolean {
+  return name.includes("bias") || name.includes("LayerNorm") || name.includes("layer_norm");
+}
+
+/**
+ * AdamW over a map of named variables.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { AdamW } from "./adamw.ts";
+ * const w = tf.variable(tf.tensor([1, 2]));
+ * const opt = new AdamW(new Map([["w", w]]), { lr: 0.1, weightDecay: 0 });
+ * opt.step(new Map([["w", tf.tensor([1, -1])]]));
+ * const [a, b] = w.dataSync();
+ * if (Math.abs(a - 0.9) > 1e-6 || Math.abs(b - 2.1) > 1e-6) throw new Error("one Adam step moves by lr");
+ * opt.dispose();
+ * ```
+ */
+export class AdamW {
+  /** Parameters by name (HF names). */
+  readonly params: Map<string, tf.Variable>;
+  /** Default learning rate. */
+  lr: number;
+  /** `[beta1, beta2]`. */
+  readonly betas: [number, number];
+  /** Epsilon. */
+  readonly eps: number;
+  /** Weight decay of the decayed group. */
+  readonly weightDecay: number;
+  /** Names of parameters that get no decay. */
+  readonly noDecayNames: Set<string>;
+  #step = 0;
+  #m = new Map<string, tf.Variable>();
+  #v = new Map<string, tf.Variable>();
+
+  /** An optimizer for `params`; moments start at zero. */
+  constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
+    this.params = params;
+    this.lr = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0.01;
+    const noDecay = options.noDecay ?? isNoDecayParameter;
+    this.noDecayNames = new Set([...params.keys()].filter(noDecay));
+    for (const [name, p] of params) {
+      this.#m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.#v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /** Steps taken so far. */
+  get stepCount(): number {
+    return this.#step;
+  }
+
+  /**
+   * One update from `grads` (same names as the parameters; a missing gradient skips that parameter, as torch does
+   * for `grad is None`). The gradients are not disposed.
+   */
+  step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
+    for (const name of grads.keys()) {
+      if (!this.params.has(name)) throw new Error(`AdamW.step: gradient for unknown parameter "${name}"`);
+    }
+    this.#step += 1;
+    const [beta1, beta2] = this.betas;
+    const t = this.#step;
+    // Scalars in float64 as torch computes them in Python, applied as float32.
+    const biasCorrection1 = 1 - beta1 ** t;
+    const biasCorrection2 = 1 - beta2 ** t;
+    const stepSize = lr / biasCorrection1;
+    const bc2Sqrt = Math.sqrt(biasCorrection2);
+    tf.tidy(() => {
+      for (const [name, g] of grads) {
+        const p = this.params.get(name)!;
+        const m = this.#m.get(name)!;
+        const v = this.#v.get(name)!;
+        const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
+        const decayed = wd === 0 ? p : tf.mul(p, 1 - lr * wd);
+        const mNew = tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1));
+        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
+        const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), this.eps);
+        const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), stepSize));
+        m.assign(mNew);
+        v.assign(vNew);
+        p.assign(pNew);
+      }
+    });
+  }
+
+  /** Copies of the state (caller disposes the tensors). */
+  state(): AdamWState {
+    const copy = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, tf.clone(t) as tf.Tensor]));
+    return { step: this.#step, m: copy(this.#m), v: copy(this.#v) };
+  }
+
+  /** Restore a saved state; every parameter must be present with its shape. */
+  loadState(state: AdamWState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new Error(`AdamW.loadState: step must be an integer >= 0, got ${state.step}`);
+    }
+    for (const [kind, src, dst] of [["m", state.m, this.#m], ["v", state.v, this.#v]] as const) {
+      for (const [name, target] of dst) {
+        const t = src.get(name);
+        if (!t) throw new Error(`AdamW.loadState: no "${kind}.${name}" in the saved state`);
+        if (t.shape.join() !== target.shape.join()) {
+          throw new Error(
+            `AdamW.loadState: "${kind}.${name}" has shape [${t.shape}], expected [${target.shape}]`,
+          );
+        }
+      }
+    }
+    for (const [name, target] of this.#m) target.assign(state.m.get(name)!);
+    for (const [name, target] of this.#v) target.assign(state.v.get(name)!);
+    this.#step = state.step;
+  }
+
+  /** Free the moment buffers (not the parameters). */
+  dispose(): void {
+    for (const t of this.#m.values()) t.dispose();
+    for (const t of this.#v.values()) t.dispose();
+    this.#m.clear();
+    this.#v.clear();
+  }
+}

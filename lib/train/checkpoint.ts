@@ -1,0 +1,225 @@
+/**
+ * Training checkpoints in Hugging Face's layout: `OUTPUT_DIR/checkpoint-STEP/` holds the model (`config.json`,
+ * `model.safetensors`, tokenizer files — written by the caller's `saveModel`), `optimizer.safetensors` (AdamW's
+ * `m.<param>`, `v.<param>` and `step`), `trainer_state.json` (HF's) and `training_state.json` (ours: seed, schedule,
+ * data position, RNG state). A checkpoint is written to a temporary folder and renamed, so a folder named
+ * `checkpoint-STEP` is always complete. Older checkpoints beyond `saveTotalLimit` are removed, oldest first.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { readSafetensors, type SafeTensor, writeSafetensors } from "../model/safetensors.ts";
+import type { RngState } from "../data/rng.ts";
+import type { AdamWState } from "./adamw.ts";
+import { type TrainerState, writeTextAtomic, writeTrainerState } from "./metrics.ts";
+
+/** Where training stands, enough to continue exactly (`training_state.json`). */
+export interface TrainingState {
+  /** Format marker. */
+  format: "mlm-adapt-training-state/1";
+  /** Optimizer steps taken. */
+  global_step: number;
+  /** Epoch being trained (0-based). */
+  epoch: number;
+  /** Optimizer steps done within `epoch` (equal to `steps_per_epoch` once the epoch is finished). */
+  step_in_epoch: number;
+  /** Optimizer steps per epoch. */
+  steps_per_epoch: number;
+  /** Whether `epoch`'s end-of-epoch evaluation has run. */
+  epoch_evaluated: boolean;
+  /** Seed of the run; every random stream is a fork of `Rng(seed)` named by epoch/step (see trainer.ts). */
+  seed: number;
+  /** `Rng(seed).state()`, for the record. */
+  rng_state: RngState;
+  /** The schedule: `lr(step)` is recomputed from these on resume. */
+  scheduler: { type: "linear"; base_lr: number; warmup_steps: number; total_steps: number; last_lr: number };
+  /** Arguments that must match on resume (batch size, accumulation, data size...). */
+  args: Record<string, number | string | boolean>;
+  /** Mean training loss of each epoch so far, and its step count (for the final table). */
+  epoch_losses: { epoch: number; loss_sum: number; steps: number }[];
+  /** Real tokens trained on so far. */
+  tokens_seen: number;
+}
+
+/** Options of {@link saveCheckpoint}. */
+export interface SaveCheckpointOptions {
+  /** Writes the model (config, weights, tokenizer files) into the folder given. */
+  saveModel: (dir: string) => Promise<void>;
+  /** Optimizer state to save (tensors are read, not disposed). */
+  optimizer: AdamWState;
+  /** HF trainer state. */
+  trainerState: TrainerState;
+  /** Our resume state. */
+  trainingState: TrainingState;
+  /** Keep at most this many `checkpoint-*` folders (oldest removed first); unlimited when absent. */
+  saveTotalLimit?: number;
+}
+
+/** A checkpoint read back. */
+export interface LoadedCheckpoint {
+  /** The folder. */
+  dir: string;
+  /** Optimizer state (caller disposes the tensors). */
+  optimizer: AdamWState;
+  /** HF trainer state. */
+  trainerState: TrainerState;
+  /** Our resume state. */
+  trainingState: TrainingState;
+}
+
+/**
+ * `checkpoint-STEP` folders under `outputDir`, sorted by step.
+ *
+ * @example
+ * ```ts
+ * import { listCheckpoints } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/checkpoint-10`);
+ * await Deno.mkdir(`${dir}/checkpoint-2`);
+ * if ((await listCheckpoints(dir)).map((c) => c.step).join() !== "2,10") throw new Error("sorted by step");
+ * ```
+ */
+export async function listCheckpoints(outputDir: string): Promise<{ step: number; dir: string }[]> {
+  const found: { step: number; dir: string }[] = [];
+  try {
+    for await (const e of Deno.readDir(outputDir)) {
+      const m = /^checkpoint-(\d+)$/.exec(e.name);
+      if (e.isDirectory && m) found.push({ step: Number(m[1]), dir: `${outputDir}/${e.name}` });
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return found.sort((a, b) => a.step - b.step);
+}
+
+async function optimizerTensors(state: AdamWState): Promise<Map<string, SafeTensor>> {
+  const out = new Map<string, SafeTensor>();
+  for (const [kind, src] of [["m", state.m], ["v", state.v]] as const) {
+    for (const [name, t] of src) {
+      out.set(`${kind}.${name}`, { shape: t.shape.slice(), data: (await t.data()) as Float32Array });
+    }
+  }
+  out.set("step", { shape: [1], data: Int32Array.of(state.step) });
+  return out;
+}
+
+/**
+ * Write `outputDir/checkpoint-STEP/` (STEP = `trainingState.global_step`) through a temporary folder and a rename,
+ * then apply `saveTotalLimit`. Returns the folder.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * import { newTrainerState } from "./metrics.ts";
+ * const out = await Deno.makeTempDir();
+ * const trainingState = {
+ *   format: "mlm-adapt-training-state/1" as const, global_step: 1, epoch: 0, step_in_epoch: 1, steps_per_epoch: 2,
+ *   epoch_evaluated: false, seed: 0, rng_state: [1, 2, 3, 4] as [number, number, number, number],
+ *   scheduler: { type: "linear" as const, base_lr: 1e-3, warmup_steps: 0, total_steps: 2, last_lr: 5e-4 },
+ *   args: {}, epoch_losses: [], tokens_seen: 8,
+ * };
+ * const optimizer = { step: 1, m: new Map([["w", tf.tensor([0.5])]]), v: new Map([["w", tf.tensor([0.25])]]) };
+ * const dir = await saveCheckpoint(out, {
+ *   saveModel: (d) => Deno.writeTextFile(`${d}/config.json`, "{}"),
+ *   optimizer, trainerState: newTrainerState({ global_step: 1 }), trainingState,
+ * });
+ * const back = await loadCheckpoint(dir);
+ * if (back.optimizer.v.get("w")!.dataSync()[0] !== 0.25) throw new Error("round trip");
+ * ```
+ */
+export async function saveCheckpoint(outputDir: string, options: SaveCheckpointOptions): Promise<string> {
+  const step = options.trainingState.global_step;
+  const final = `${outputDir}/checkpoint-${step}`;
+  const tmp = `${outputDir}/.checkpoint-${step}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  await Deno.mkdir(tmp, { recursive: true });
+  try {
+    await options.saveModel(tmp);
+    await writeSafetensors(`${tmp}/optimizer.safetensors`, await optimizerTensors(options.optimizer), {
+      metadata: { format: "pt", optimizer: "AdamW" },
+    });
+    await writeTrainerState(tmp, options.trainerState);
+    await writeTextAtomic(`${tmp}/training_state.json`, JSON.stringify(options.trainingState, null, 2) + "\n");
+    await Deno.remove(final, { recursive: true }).catch(() => {});
+    await Deno.rename(tmp, final);
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const limit = options.saveTotalLimit;
+  if (limit !== undefined && limit > 0) {
+    const all = await listCheckpoints(outputDir);
+    for (const old of all.slice(0, Math.max(0, all.length - limit))) {
+      if (old.dir !== final) await Deno.remove(old.dir, { recursive: true });
+    }
+  }
+  return final;
+}
+
+/**
+ * Read a checkpoint's optimizer and training state; a missing folder or file fails naming it.
+ *
+ * @example
+ * ```ts
+ * import { loadCheckpoint } from "./checkpoint.ts";
+ * let msg = "";
+ * await loadCheckpoint("/no/such/checkpoint-5").catch((e) => msg = e.message);
+ * if (!msg.includes("/no/such/checkpoint-5")) throw new Error(msg);
+ * ```
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const stat = await Deno.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory) throw new Error(`checkpoint ${dir}: no such folder`);
+  for (const f of ["optimizer.safetensors", "trainer_state.json", "training_state.json"]) {
+    if (!(await Deno.stat(`${dir}/${f}`).catch(() => undefined))) {
+      throw new Error(`checkpoint ${dir}: ${f} is missing (not a checkpoint written by this trainer?)`);
+    }
+  }
+  const trainingState = JSON.parse(await Deno.readTextFile(`${dir}/training_state.json`)) as TrainingState;
+  if (trainingState.format !== "mlm-adapt-training-state/1") {
+    throw new Error(`checkpoint ${dir}/training_state.json: unknown format ${JSON.stringify(trainingState.format)}`);
+  }
+  const trainerState = JSON.parse(await Deno.readTextFile(`${dir}/trainer_state.json`)) as TrainerState;
+  const file = await readSafetensors(`${dir}/optimizer.safetensors`);
+  const m = new Map<string, tf.Tensor>(), v = new Map<string, tf.Tensor>();
+  let step: number | undefined;
+  for (const [name, t] of file.tensors) {
+    if (name === "step") step = t.data[0];
+    else if (name.startsWith("m.")) m.set(name.slice(2), tf.tensor(t.data, t.shape, "float32"));
+    else if (name.startsWith("v.")) v.set(name.slice(2), tf.tensor(t.data, t.shape, "float32"));
+    else throw new Error(`checkpoint ${dir}/optimizer.safetensors: unexpected tensor "${name}"`);
+  }
+  if (step === undefined) throw new Error(`checkpoint ${dir}/optimizer.safetensors: no "step" tensor`);
+  return { dir, optimizer: { step, m, v }, trainerState, trainingState };
+}
+
+/**
+ * Copy the weights of `dir/model.safetensors` into `params` (every parameter must be present with its shape; extra
+ * tensors, such as a tied decoder saved twice, are ignored).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { writeSafetensors } from "../model/safetensors.ts";
+ * import { restoreWeights } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeSafetensors(`${dir}/model.safetensors`, new Map([["w", { shape: [1], data: Float32Array.of(3) }]]));
+ * const w = tf.variable(tf.zeros([1]));
+ * await restoreWeights(new Map([["w", w]]), dir);
+ * if (w.dataSync()[0] !== 3) throw new Error("restored");
+ * ```
+ */
+export async function restoreWeights(params: Map<string, tf.Variable>, dir: string): Promise<void> {
+  const file = await readSafetensors(`${dir}/model.safetensors`);
+  for (const [name, p] of params) {
+    const t = file.tensors.get(name);
+    if (!t) throw new Error(`${dir}/model.safetensors: parameter "${name}" is missing`);
+    if (t.shape.join() !== p.shape.join()) {
+      throw new Error(`${dir}/model.safetensors: "${name}" has shape [${t.shape}], the model expects [${p.shape}]`);
+    }
+  }
+  for (const [name, p] of params) {
+    const t = file.tensors.get(name)!;
+    tf.tidy(() => p.assign(tf.tensor(t.data, t.shape, "float32")));
+  }
+}

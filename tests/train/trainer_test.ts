@@ -1,0 +1,144 @@
+import { tf } from "../../lib/deps.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
+import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
+import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
+import { readTexts } from "../../lib/data/records.ts";
+import { createMlmCollator } from "../../lib/collate/mlm.ts";
+import { batchFixed, maskOnce } from "../../lib/collate/mask_once.ts";
+import type { Rng } from "../../lib/data/rng.ts";
+import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/train/demo.ts";
+import { NonFiniteLossError, train, type TrainArgs } from "../../lib/train/trainer.ts";
+import { listCheckpoints } from "../../lib/train/checkpoint.ts";
+
+const MODEL = `${DEMO_FIXTURE_DIR}/model`;
+
+async function setup() {
+  await selectBackend("wasm", { log: () => {} });
+  const tokenizer = await loadTokenizer(MODEL);
+  const texts: string[] = [];
+  for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
+  const chunks = textsToChunks(texts.slice(0, 80), tokenizer, { chunkSize: 32 });
+  const ids = {
+    maskTokenId: tokenizer.maskTokenId,
+    vocabSize: tokenizer.vocabSize,
+    specialIds: tokenizer.allSpecialIds,
+    padTokenId: tokenizer.padTokenId,
+  };
+  const evalBatches = batchFixed(maskOnce(chunks.slice(0, 8), createMlmCollator({ ...ids, seed: 9 })), 4);
+  return { trainChunks: chunks.slice(8, 40), evalBatches, ids };
+}
+
+async function run(outputDir: string, args: Partial<TrainArgs>, stopAfter?: number) {
+  const { trainChunks, evalBatches, ids } = await setup();
+  const model = await loadMaskedLM(MODEL);
+  const controller = new AbortController();
+  try {
+    return await train(model, {
+      outputDir,
+      learningRate: 1e-3,
+      perDeviceTrainBatchSize: 8,
+      numTrainEpochs: 2,
+      warmupSteps: 2,
+      seed: 3,
+      saveStrategy: "epoch",
+      ...args,
+    }, {
+      train: trainChunks,
+      evalBatches,
+      makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
+      saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: MODEL }),
+      signal: controller.signal,
+      progress: false,
+      log: () => {},
+      onStep: (s) => {
+        if (s === stopAfter) controller.abort();
+      },
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+Deno.test("train: interrupted at step 3 and resumed gives byte-identical weights to an uninterrupted run", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const full = await run(`${root}/full`, {});
+    assertEquals(full.globalStep, 8);
+    assertEquals(full.evals.length, 2);
+    const cut = await run(`${root}/cut`, {}, 3);
+    assertEquals(cut.interrupted, `${root}/cut/checkpoint-3`);
+    for (
+      const f of ["config.json", "model.safetensors", "optimizer.safetensors", "trainer_state.json", "tokenizer.json"]
+    ) {
+      await Deno.stat(`${root}/cut/checkpoint-3/${f}`);
+    }
+    const resumed = await run(`${root}/cut`, { resumeFromCheckpoint: `${root}/cut/checkpoint-3` });
+    assertEquals(resumed.globalStep, 8);
+    const a = await Deno.readFile(`${root}/full/model.safetensors`);
+    const b = await Deno.readFile(`${root}/cut/model.safetensors`);
+    assert(a.length === b.length && a.every((x, i) => x === b[i]), "final model.safetensors differ");
+    assertEquals(resumed.evals.at(-1)!.eval_loss, full.evals.at(-1)!.eval_loss);
+    // Metrics and HF trainer state are written.
+    const lines = (await Deno.readTextFile(`${root}/full/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+    assert(lines.some((l) => typeof l.eval_loss === "number" && typeof l.perplexity === "number"));
+    assert(lines.some((l) => typeof l.loss === "number" && typeof l.learning_rate === "number"));
+    const state = JSON.parse(await Deno.readTextFile(`${root}/full/trainer_state.json`));
+    assertEquals(state.global_step, 8);
+    assert(full.table.includes("perplexity"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train: --save-total-limit keeps the newest checkpoints", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await run(root, { saveStrategy: "steps", saveSteps: 2, saveTotalLimit: 2, numTrainEpochs: 1 });
+    assertEquals((await listCheckpoints(root)).map((c) => c.step), [2, 4]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train: a NaN loss stops with a message naming the step and the last good checkpoint", async () => {
+  await selectBackend("wasm", { log: () => {} });
+  const root = await Deno.makeTempDir();
+  const w = tf.variable(tf.scalar(1));
+  let calls = 0;
+  const model = {
+    params: new Map([["w", w]]),
+    loss: () => tf.mul(w, ++calls > 2 ? NaN : 1) as tf.Scalar,
+  };
+  const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
+  const batch = {
+    input_ids: Int32Array.of(2, 5, 3),
+    attention_mask: Int32Array.of(1, 1, 1),
+    labels: Int32Array.of(-100, 5, -100),
+    shape: [1, 3] as [number, number],
+  };
+  try {
+    const err = await assertRejects(() =>
+      train(model, {
+        outputDir: root,
+        perDeviceTrainBatchSize: 1,
+        numTrainEpochs: 4,
+        saveStrategy: "steps",
+        saveSteps: 1,
+      }, {
+        train: [chunk],
+        evalBatches: [batch],
+        makeCollator: () => () => batch,
+        saveModel: async () => {},
+        progress: false,
+        log: () => {},
+      })
+    );
+    assert(err instanceof NonFiniteLossError, err.message);
+    assert(err.message.includes("NaN") && err.message.includes(`${root}/checkpoint-`), err.message);
+    assert(await Deno.stat(`${root}/checkpoint-1`).then(() => true), "last good checkpoint kept");
+  } finally {
+    w.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
