@@ -54,7 +54,8 @@ export * from "./lib/collate/mod.ts";
 // Training report.
 export * from "./lib/report/mod.ts";
 
-// Models, checkpoints, backends.
+// Models, checkpoints, backends; `tf` is the tfjs instance the models use (to make and read tensors).
+export { tf } from "./lib/deps.ts";
 export * from "./lib/model/mod.ts";
 
 // Pipelines.

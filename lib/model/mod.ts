@@ -24,13 +24,16 @@ export {
   type DistilBertConfig,
   type ModelConfig,
   parseConfig,
+  type ParseConfigOptions,
   readConfig,
   SUPPORTED_MODEL_TYPES,
   writeConfig,
 } from "./config.ts";
 export {
   encodeSafetensors,
+  type EncodeSafetensorsOptions,
   parseSafetensors,
+  type ParseSafetensorsOptions,
   readSafetensors,
   type SafeTensor,
   type SafetensorsFile,
