@@ -162,12 +162,24 @@ export class BertForMaskedLM implements MaskedLM {
     return this.#norm(`${p}.output.LayerNorm`, tf.add(out, a));
   }
 
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+  /**
+   * The encoder's last hidden state `[batch, seq, hidden]` (HF `BertModel(...).last_hidden_state`); it reads only
+   * the `bert.embeddings.*` / `bert.encoder.*` parameters, so the task heads (masked LM, sequence classification)
+   * share it.
+   */
+  hiddenStates(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const bias = attentionBias(attention_mask);
       let x = this.#embeddings(input_ids, options);
       for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.#layer(i, x, bias, options);
+      return x as tf.Tensor3D;
+    });
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const x = this.hiddenStates(input_ids, attention_mask, options);
       // cls.predictions: transform (dense → act → LayerNorm) → decoder (tied) + bias
       const t = activation(this.config.hidden_act, this.#linear("cls.predictions.transform.dense", x));
       const h = this.#norm("cls.predictions.transform.LayerNorm", t);

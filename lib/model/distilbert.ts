@@ -170,12 +170,23 @@ export class DistilBertForMaskedLM implements MaskedLM {
     return this.#norm(`${p}.output_layer_norm`, tf.add(this.#ffn(i, sa, options), sa));
   }
 
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+  /**
+   * The encoder's last hidden state `[batch, seq, dim]` (HF `DistilBertModel(...).last_hidden_state`); it reads only
+   * the `distilbert.*` parameters, so the task heads (masked LM, sequence classification) share it.
+   */
+  hiddenStates(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const bias = attentionBias(attention_mask);
       let x = this.#embeddings(input_ids, options);
       for (let i = 0; i < this.config.n_layers; i++) x = this.#block(i, x, bias, options);
+      return x as tf.Tensor3D;
+    });
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const x = this.hiddenStates(input_ids, attention_mask, options);
       // MLM head: vocab_transform → activation → vocab_layer_norm → vocab_projector (tied)
       const h = this.#norm("vocab_layer_norm", activation(this.config.activation, this.#linear("vocab_transform", x)));
       const decoder = this.config.tie_word_embeddings

@@ -1,0 +1,51 @@
+/**
+ * `deno task classify-finetune`: fine-tune a sequence classifier (DistilBERT/BERT) from a masked-LM or classifier
+ * checkpoint on a labelled dataset, scoring accuracy and F1 on the test split every epoch. Writes checkpoints,
+ * `metrics.jsonl`, `trainer_state.json`, the final model and `report.html` into `--output-dir`. See
+ * lib/classify/finetune.ts.
+ *
+ * @module
+ */
+import { parseFlags } from "../lib/cli.ts";
+import { CLASSIFY_FLAGS, classifyOptionsFromFlags, defaultRunDir } from "../lib/classify/cli_options.ts";
+import { classifyFinetune } from "../lib/classify/finetune.ts";
+
+const controller = new AbortController();
+const onSigint = () => {
+  console.error("\nCtrl-C: saving a checkpoint after this step (press again to quit at once)");
+  if (controller.signal.aborted) Deno.exit(130);
+  controller.abort();
+};
+Deno.addSignalListener("SIGINT", onSigint);
+try {
+  const { values } = parseFlags(Deno.args, {
+    "model": { type: "string", default: "distilbert-base-uncased", help: "model folder or Hub id" },
+    ...CLASSIFY_FLAGS,
+    "resume-from-checkpoint": { type: "string", help: "continue from OUTPUT_DIR/checkpoint-STEP" },
+  }, "deno task classify-finetune [flags]");
+  const model = values.model as string;
+  const options = classifyOptionsFromFlags(values);
+  const result = await classifyFinetune({
+    ...options,
+    model,
+    outputDir: (values["output-dir"] as string | undefined) ?? defaultRunDir(model, options.dataset, "classifier"),
+    resumeFromCheckpoint: values["resume-from-checkpoint"] as string | undefined,
+    signal: controller.signal,
+  });
+  console.log("\n" + result.table);
+  const last = result.epochs.at(-1);
+  console.log(`report: ${result.report}`);
+  console.log(JSON.stringify({
+    global_step: result.globalStep,
+    eval_loss: last?.eval_loss,
+    accuracy: last?.accuracy,
+    f1: last?.f1,
+    tokens_per_second: Math.round(result.tokensPerSecond),
+    interrupted: result.interrupted ?? null,
+  }));
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  Deno.exit(1);
+} finally {
+  Deno.removeSignalListener("SIGINT", onSigint);
+}

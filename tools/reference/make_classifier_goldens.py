@@ -1,0 +1,86 @@
+"""One training step of Hugging Face sequence classifiers in PyTorch, for tests/classify/step_parity_test.ts.
+
+Run from the project root where torch, transformers and safetensors are installed (the GPU machine has them):
+    python3 tools/reference/make_classifier_goldens.py [fixtures/reference/classifier_step.safetensors]
+Writes one safetensors file holding, for each family F in (distilbert, bert):
+  F.init.<param>     every parameter of a random F...ForSequenceClassification (torch.manual_seed(0)), before the step
+  F.input_ids, F.attention_mask   a padded [3, 24] batch (right padding, lengths 24/17/9; pad id 0)
+  F.labels           [3] class ids
+  F.logits, F.loss   the forward pass before the step (eval mode: dropout off)
+  F.grad_norm        the global gradient norm before clipping
+  F.step.<param>     every parameter after ONE optimizer step
+and in the metadata "F.config" (the model's config.json text) and "settings" (JSON of the step's settings).
+The step is the HF Trainer's: AdamW lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01 except biases and
+LayerNorm weights, linear schedule with 0 warm-up steps of 10 (lr of step 0 = 1e-3), clip_grad_norm_ 1.0, float32,
+CPU, eval mode. DistilBERT has 2 labels, BERT 3 (to cover a head that is not binary).
+"""
+import json, os, sys
+import torch
+from safetensors.torch import save_file
+from transformers import (BertConfig, BertForSequenceClassification, DistilBertConfig,
+                          DistilBertForSequenceClassification, get_linear_schedule_with_warmup)
+
+out = sys.argv[1] if len(sys.argv) > 1 else "fixtures/reference/classifier_step.safetensors"
+os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+torch.use_deterministic_algorithms(True)
+SETTINGS = {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.01, "warmup_steps": 0,
+            "total_steps": 10, "max_grad_norm": 1.0}
+
+
+def no_decay(name):
+    return "bias" in name or "LayerNorm" in name or "layer_norm" in name
+
+
+def batch(vocab, num_labels, gen):
+    lengths = [24, 17, 9]
+    ids = torch.randint(5, vocab, (3, 24), generator=gen)
+    mask = torch.zeros(3, 24, dtype=torch.long)
+    for r, n in enumerate(lengths):
+        mask[r, :n] = 1
+        ids[r, n:] = 0
+    labels = torch.randint(0, num_labels, (3,), generator=gen)
+    return ids, mask, labels
+
+
+def one_step(family, model):
+    model.eval()
+    g = {}
+    for n, p in model.named_parameters():
+        g[f"{family}.init.{n}"] = p.detach().clone().contiguous()
+    gen = torch.Generator().manual_seed(3)
+    ids, mask, labels = batch(model.config.vocab_size, model.config.num_labels, gen)
+    params = list(model.named_parameters())
+    opt = torch.optim.AdamW(
+        [{"params": [p for n, p in params if not no_decay(n)], "weight_decay": SETTINGS["weight_decay"]},
+         {"params": [p for n, p in params if no_decay(n)], "weight_decay": 0.0}],
+        lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
+    sched = get_linear_schedule_with_warmup(opt, SETTINGS["warmup_steps"], SETTINGS["total_steps"])
+    res = model(input_ids=ids, attention_mask=mask, labels=labels)
+    res.loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), SETTINGS["max_grad_norm"])
+    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+    g[f"{family}.input_ids"] = ids.int()
+    g[f"{family}.attention_mask"] = mask.int()
+    g[f"{family}.labels"] = labels.int()
+    g[f"{family}.logits"] = res.logits.detach().contiguous()
+    g[f"{family}.loss"] = res.loss.detach().reshape(1)
+    g[f"{family}.grad_norm"] = norm.detach().reshape(1).float()
+    for n, p in model.named_parameters():
+        g[f"{family}.step.{n}"] = p.detach().clone().contiguous()
+    print(family, "loss", res.loss.item(), "grad norm", norm.item())
+    return g, model.config.to_json_string()
+
+
+dcfg = DistilBertConfig(vocab_size=1000, dim=32, n_layers=2, n_heads=4, hidden_dim=64, max_position_embeddings=64,
+                        num_labels=2)
+bcfg = BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                  max_position_embeddings=64, num_labels=3)
+tensors, metadata = {}, {"settings": json.dumps(SETTINGS)}
+for family, make in (("distilbert", lambda: DistilBertForSequenceClassification(dcfg)),
+                     ("bert", lambda: BertForSequenceClassification(bcfg))):
+    torch.manual_seed(0)
+    g, config = one_step(family, make())
+    tensors.update(g)
+    metadata[f"{family}.config"] = config
+save_file(tensors, out, metadata=metadata)
+print("wrote", out)
