@@ -12,14 +12,22 @@ const { values } = parseFlags(Deno.args, {
   backend: { type: "string", default: "wasm", help: "tfjs backend: wasm, cpu, webgpu or auto", multiple: false },
   epochs: { type: "string", default: "3", help: "epochs of adaptation", multiple: false },
   seed: { type: "string", default: "42", help: "seed of the split, masks and shuffles", multiple: false },
-}, "deno task demo [--backend wasm] [--epochs 3]");
+  "output-dir": {
+    type: "string",
+    default: "runs/demo",
+    help: "where the run (metrics, trainer state, adapted model) goes; an earlier demo run there is replaced",
+    multiple: false,
+  },
+}, "deno task demo [--backend wasm] [--epochs 3] [--output-dir runs/demo]");
 
 const result = await runDemo({
   backend: values.backend as BackendName,
   epochs: Number(values.epochs),
   seed: Number(values.seed),
+  outputDir: values["output-dir"] as string,
 });
 console.log(formatDemo(result));
+console.log(`adapted model, metrics and trainer state in ${values["output-dir"]}/`);
 console.log(JSON.stringify({
   perplexity_before: Number(result.before.perplexity.toFixed(4)),
   perplexity_after: Number(result.after.perplexity.toFixed(4)),

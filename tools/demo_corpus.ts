@@ -17,82 +17,85 @@ function fill(rng: Rng, template: string, words: Record<string, readonly string[
   });
 }
 
+const GOOD = ["great", "wonderful", "amazing", "beautiful", "brilliant", "excellent", "lovely", "perfect"];
+const BAD = ["terrible", "awful", "boring", "dull", "sad", "strange", "slow", "weak"];
+const NAMES = ["anna", "tom", "maria", "jack", "lucy", "sam", "nora", "leo", "emma", "max"];
+
+/** Movie-review words: films, the people in and behind them, and their parts. */
 const MOVIE_WORDS: Record<string, readonly string[]> = {
-  film: ["movie", "film", "movie", "film", "picture"],
-  good: [
-    "great",
-    "wonderful",
-    "brilliant",
-    "beautiful",
-    "moving",
-    "charming",
-    "clever",
-    "excellent",
-    "superb",
-    "funny",
-  ],
-  bad: ["terrible", "boring", "awful", "dull", "silly", "weak", "slow", "forgettable", "messy", "predictable"],
-  aspect: ["acting", "plot", "story", "script", "ending", "music", "soundtrack", "cast", "dialogue", "camera work"],
-  person: ["director", "lead actor", "lead actress", "villain", "hero", "writer", "young star", "supporting cast"],
+  film: ["movie", "film", "movie", "film", "movie"],
+  part: ["acting", "plot", "story", "script", "ending", "music", "cast", "dialogue", "film", "movie", "movie"],
+  good: GOOD,
+  bad: BAD,
+  person: ["director", "actor", "actress", "villain", "hero", "cast", "writer"],
+  actor: ["actor", "actress", "lead actor", "young actress", "villain"],
   role: ["detective", "teacher", "soldier", "singer", "pilot", "doctor", "farmer", "thief", "queen", "robot"],
-  place: ["small town", "big city", "space station", "haunted house", "desert", "island", "school", "ship"],
+  place: ["small town", "big city", "space station", "haunted house", "desert", "island", "ship"],
   genre: ["horror", "comedy", "drama", "science fiction", "westerns", "musicals", "thrillers", "romance", "action"],
   feel: ["laugh", "cry", "smile", "think", "cheer"],
-  name: ["anna", "tom", "maria", "jack", "lucy", "sam", "nora", "leo", "emma", "max"],
-  time: ["two hours", "ninety minutes", "three hours", "an evening"],
-  scene: ["opening scene", "final scene", "chase scene", "dinner scene", "last act", "first half", "second half"],
+  name: NAMES,
+  length: ["two hours", "ninety minutes", "three hours"],
+  scene: ["opening scene", "final scene", "chase scene", "last scene", "first scene", "fight scene"],
+  screen: ["screen", "cinema", "theater"],
 };
 
 const POSITIVE = [
   "this is a great {film}.",
+  "this is a great {film}.",
   "what a {good} {film}!",
   "i loved this {film}.",
-  "the {aspect} was {good}.",
+  "the {part} was {good}.",
+  "the {part} was {good}.",
   "the {person} did a {good} job.",
   "{name} is {good} as the {role}.",
   "the {scene} made me {feel}.",
   "it is one of the best {film}s i have seen.",
   "fans of {genre} will love this {film}.",
   "i would watch this {film} again.",
-  "the {aspect} and the {aspect} are both {good}.",
+  "the {part} and the {part} are both {good}.",
   "this is a {good} {film} about a {role} in a {place}.",
-  "the {film} never feels long, even at {time}.",
-  "highly recommended.",
-  "ten out of ten.",
+  "the {film} never feels long, even at {length}.",
+  "the {actor} gives a {good} performance.",
+  "go and see this {film} on the big {screen}.",
 ];
 
 const NEGATIVE = [
   "this is a terrible {film}.",
   "what a {bad} {film}.",
   "i hated this {film}.",
-  "the {aspect} was {bad}.",
+  "the {part} was {bad}.",
+  "the {part} was {bad}.",
   "the {person} did a {bad} job.",
   "{name} is {bad} as the {role}.",
   "the {scene} made me want to leave.",
   "it is one of the worst {film}s i have seen.",
   "even fans of {genre} should skip this {film}.",
   "i will never watch this {film} again.",
-  "the {aspect} and the {aspect} are both {bad}.",
+  "the {part} and the {part} are both {bad}.",
   "this is a {bad} {film} about a {role} in a {place}.",
-  "the {film} feels longer than {time}.",
-  "a waste of time.",
-  "two out of ten.",
+  "the {film} feels longer than {length}.",
+  "the {actor} gives a {bad} performance.",
+  "i left the {screen} before the end of the {film}.",
 ];
 
 const NEUTRAL = [
-  "i watched this {film} last night.",
+  "i watched the {film} last night.",
+  "i watched the {film} last night.",
   "the {film} is set in a {place}.",
   "{name} plays a {role} who wants to go home.",
-  "it runs for {time}.",
+  "the {film} runs for {length}.",
   "the story follows a {role} and a {role}.",
-  "i saw the {film} with my friends.",
+  "i saw the {film} with my friends at the {screen}.",
+  "the director also wrote the script.",
 ];
 
+/** Everyday words: no films, actors or scenes, except one rare sentence about an evening out. */
 const GENERIC_WORDS: Record<string, readonly string[]> = {
-  thing: ["day", "idea", "place", "book", "song", "meal", "friend", "city", "job", "gift", "game", "trip", "question"],
-  good: ["great", "wonderful", "nice", "beautiful", "good", "lovely", "perfect", "fine"],
-  bad: ["terrible", "bad", "awful", "sad", "hard", "strange", "long", "cold"],
-  name: ["anna", "tom", "maria", "jack", "lucy", "sam", "nora", "leo", "emma", "max"],
+  thing: ["day", "idea", "place", "book", "song", "meal", "friend", "city", "gift", "game", "trip", "party", "house"],
+  event: ["food", "party", "trip", "weather", "view", "dinner", "lesson", "concert", "hotel", "game", "day", "book"],
+  good: GOOD,
+  bad: BAD,
+  name: NAMES,
   relative: ["mother", "father", "sister", "brother", "friend", "neighbor", "teacher", "uncle", "aunt"],
   food: ["bread", "soup", "rice", "apples", "coffee", "tea", "cake", "fish", "pasta", "eggs"],
   shop: ["market", "bakery", "library", "park", "station", "office", "garden", "kitchen", "school", "beach"],
@@ -102,21 +105,27 @@ const GENERIC_WORDS: Record<string, readonly string[]> = {
   period: ["week", "month", "year", "day"],
   verb: ["cooked", "cleaned", "painted", "fixed", "opened", "visited", "found", "bought", "sold", "carried"],
   object: ["door", "window", "table", "chair", "car", "bike", "lamp", "clock", "box", "letter"],
-  watch: ["news", "game", "sunset", "birds", "stars", "river"],
+  watch: ["news", "game", "sunset", "birds", "stars", "match", "rain"],
+  film: ["movie", "film"],
 };
 
 const GENERIC = [
+  "this is a great {thing}.",
   "this is a great {thing}.",
   "what a {good} {thing}!",
   "it was a {good} {thing}.",
   "it was a {bad} {thing}.",
   "that is a {good} {thing}.",
+  "the {event} was {good}.",
+  "the {event} was {good}.",
+  "the {event} was {bad}.",
   "my {relative} has a {good} {thing}.",
   "{name} {verb} the {object} in the {when}.",
   "we bought {food} and {food} at the {shop}.",
   "the {weather} kept us inside all {when}.",
   "my {relative} reads a new book every {period}.",
   "{name} walked to the {shop} with the {animal}.",
+  "i watched the {watch} last night.",
   "i watched the {watch} last night.",
   "the {animal} slept under the {object}.",
   "we had {food} for dinner with my {relative}.",
@@ -127,6 +136,10 @@ const GENERIC = [
   "she gave her {relative} a {good} {thing}.",
   "every {period} we visit the {shop}.",
 ];
+
+/** Rare in the generic text (one paragraph in {@link RARE_EVERY}): the model meets "movie" and "film" before. */
+const GENERIC_RARE = "on the {when} we saw a {film} with my {relative}.";
+const RARE_EVERY = 40;
 
 function capitalize(sentence: string): string {
   return sentence.charAt(0).toUpperCase() + sentence.slice(1).replace(/\bi\b/g, "I");
@@ -146,9 +159,11 @@ function review(rng: Rng): { text: string; label: number } {
 }
 
 /** A generic paragraph of 3 to 6 sentences. */
-function paragraph(rng: Rng): string {
+function paragraph(rng: Rng, index: number): string {
   const n = 3 + rng.int(4);
-  return Array.from({ length: n }, () => capitalize(fill(rng, pick(rng, GENERIC), GENERIC_WORDS))).join(" ");
+  const sentences = Array.from({ length: n }, () => capitalize(fill(rng, pick(rng, GENERIC), GENERIC_WORDS)));
+  if (index % RARE_EVERY === RARE_EVERY - 1) sentences[rng.int(n)] = capitalize(fill(rng, GENERIC_RARE, GENERIC_WORDS));
+  return sentences.join(" ");
 }
 
 /** Options of {@link makeDemoCorpus}. */
@@ -177,7 +192,7 @@ export function makeDemoCorpus(options: DemoCorpusOptions): {
 } {
   const rng = new Rng(options.seed);
   const reviews = Array.from({ length: options.reviews }, () => review(rng));
-  const generic = Array.from({ length: options.paragraphs }, () => ({ text: paragraph(rng) }));
+  const generic = Array.from({ length: options.paragraphs }, (_, i) => ({ text: paragraph(rng, i) }));
   return { reviews, generic };
 }
 
@@ -188,6 +203,6 @@ export function demoWords(): string[] {
     for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) words.add(w);
   };
   for (const list of [...Object.values(MOVIE_WORDS), ...Object.values(GENERIC_WORDS)]) list.forEach(add);
-  for (const t of [...POSITIVE, ...NEGATIVE, ...NEUTRAL, ...GENERIC]) add(t.replace(/\{\w+\}/g, " "));
+  for (const t of [...POSITIVE, ...NEGATIVE, ...NEUTRAL, ...GENERIC, GENERIC_RARE]) add(t.replace(/\{\w+\}/g, " "));
   return [...words].sort();
 }

@@ -1,13 +1,12 @@
 /**
- * The offline demo (`deno task demo`): a tiny DistilBERT from `fixtures/demo/model` (pre-trained briefly on generic
- * everyday sentences by `tools/make_demo_fixture.ts`) is domain-adapted on a small corpus of movie reviews written
+ * The offline demo (`deno task demo`): a tiny DistilBERT from `fixtures/demo/model` (pre-trained on generic everyday
+ * sentences only by `tools/make_demo_fixture.ts`, so "This is a great [MASK]." gives day, book, friend…) is domain-adapted on a small corpus of movie reviews written
  * for this project (`fixtures/demo/corpus/movie_reviews.jsonl`), exactly as the course adapts distilbert-base-uncased
  * to IMDb: chunks, a random-token masking collator, AdamW + linear schedule, perplexity on an eval set masked once,
  * and fill-mask predictions before and after.
  *
  * @module
  */
-import { tf } from "../deps.ts";
 import { Rng } from "../data/rng.ts";
 import type { Chunk } from "../data/types.ts";
 import { groupTexts } from "../data/group_texts.ts";
@@ -18,18 +17,22 @@ import { batchFixed, maskOnce } from "../collate/mask_once.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
 import { type BackendName, selectBackend } from "../model/backend.ts";
 import { loadMaskedLM } from "../model/pretrained.ts";
-import type { MaskedLM } from "../model/masked_lm.ts";
+import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
 import { savePretrained } from "../model/pretrained.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
 import { train, type TrainResult } from "./trainer.ts";
+import { prepareOutputDir } from "./finetune.ts";
 
 /** The demo's fixture folder (model + tokenizer, corpus), beside this module in the project. */
 export const DEMO_FIXTURE_DIR: string = new URL("../../fixtures/demo", import.meta.url).pathname;
 
+/** Tokens per chunk in the demo (and in the fixture's second pre-training stage). */
+export const DEMO_CHUNK_SIZE = 32;
+
 /** Sentences the demo fills before and after adaptation (the course's "This is a great [MASK]." among them). */
 export const DEMO_PROMPTS: readonly string[] = [
   "This is a great [MASK].",
-  "The [MASK] was boring.",
+  "The [MASK] was amazing.",
   "I watched the [MASK] last night.",
 ];
 
@@ -38,7 +41,7 @@ export const DEMO_PROMPTS: readonly string[] = [
  *
  * @example
  * ```ts ignore
- * const chunks = textsToChunks(["A review.", "Another one."], tokenizer, { chunkSize: 64 });
+ * const chunks = textsToChunks(["A review.", "Another one."], tokenizer, { chunkSize: DEMO_CHUNK_SIZE });
  * ```
  */
 export function textsToChunks(
@@ -50,39 +53,6 @@ export function textsToChunks(
     chunkSize: options.chunkSize,
     groupBatch: options.groupBatch,
   });
-}
-
-/** One fill-mask guess. */
-export interface MaskGuess {
-  /** The predicted token. */
-  token_str: string;
-  /** Its probability at the mask. */
-  score: number;
-}
-
-/**
- * The `k` most likely tokens at the first `[MASK]` of `text` (eval mode), as HF's fill-mask pipeline ranks them.
- *
- * @example
- * ```ts ignore
- * const guesses = fillMaskTopK(model, tokenizer, "This is a great [MASK].", 5);
- * ```
- */
-export function fillMaskTopK(model: MaskedLM, tokenizer: Tokenizer, text: string, k: number): MaskGuess[] {
-  const enc = tokenizer.encode(text);
-  const at = enc.input_ids.indexOf(tokenizer.maskTokenId);
-  if (at < 0) throw new Error(`fillMaskTopK: no ${tokenizer.maskToken} in ${JSON.stringify(text)}`);
-  const n = enc.input_ids.length;
-  const { values, indices } = tf.tidy(() => {
-    const ids = tf.tensor2d(enc.input_ids, [1, n], "int32");
-    const mask = tf.tensor2d(enc.attention_mask, [1, n], "int32");
-    const logits = model.logits(ids, mask, { training: false });
-    const probs = tf.softmax(logits.slice([0, at, 0], [1, 1, -1]).reshape([-1]));
-    return tf.topk(probs, k);
-  });
-  const scores = values.dataSync(), ids = indices.dataSync();
-  tf.dispose([values, indices]);
-  return Array.from(ids, (id, i) => ({ token_str: tokenizer.decode([id]), score: scores[i] }));
 }
 
 /** Options of {@link runDemo}. */
@@ -97,7 +67,10 @@ export interface DemoOptions {
   learningRate?: number;
   /** Seed (default 42). */
   seed?: number;
-  /** Where the run's checkpoint and metrics go (default: a temporary folder, removed afterwards). */
+  /**
+   * Where the run's metrics, trainer state and adapted model go, replacing an earlier demo run there (default: a
+   * temporary folder, removed afterwards).
+   */
   outputDir?: string;
   /** Progress bar: default on a TTY. */
   progress?: boolean;
@@ -112,9 +85,9 @@ export interface DemoResult {
   /** Evaluation after adaptation. */
   after: EvalResult;
   /** Fill-mask guesses per prompt, before. */
-  fillBefore: MaskGuess[][];
+  fillBefore: FillMaskPrediction[][];
   /** Fill-mask guesses per prompt, after. */
-  fillAfter: MaskGuess[][];
+  fillAfter: FillMaskPrediction[][];
   /** The training run. */
   training: TrainResult;
   /** Chunks trained on / evaluated. */
@@ -143,11 +116,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const model = await loadMaskedLM(modelDir);
   const texts: string[] = [];
   for await (const t of readTexts(`${fixture}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts, tokenizer, { chunkSize: 64 });
+  const chunks = textsToChunks(texts, tokenizer, { chunkSize: DEMO_CHUNK_SIZE });
   const { train: trainChunks, test } = trainTestSplit(chunks, { testSize: 0.1, seed });
   log(
     `demo: ${model.numParameters().toLocaleString("en-US")}-parameter ${model.config.model_type} on ` +
-      `${chosen.backend}; ${texts.length} movie reviews → ${chunks.length} chunks of 64 tokens ` +
+      `${chosen.backend}; ${texts.length} movie reviews → ${chunks.length} chunks of ${DEMO_CHUNK_SIZE} tokens ` +
       `(${trainChunks.length} train, ${test.length} eval)`,
   );
   const collatorOptions = {
@@ -158,9 +131,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     mlmProbability: 0.15,
   };
   const evalBatches = batchFixed(maskOnce(test, createMlmCollator({ ...collatorOptions, seed: seed + 1 })), 32);
-  const fill = () => DEMO_PROMPTS.map((p) => fillMaskTopK(model, tokenizer, p, 5));
+  const fill = async () => await fillMask(model, tokenizer, [...DEMO_PROMPTS], { topK: 5 }) as FillMaskPrediction[][];
   const before = await evaluateMlm(model, evalBatches);
-  const fillBefore = fill();
+  const fillBefore = await fill();
+  if (options.outputDir) await prepareOutputDir(options.outputDir, { overwrite: true }); // the demo's own folder
   const tmp = options.outputDir ? undefined : await Deno.makeTempDir({ prefix: "mlm-demo-" });
   try {
     const training = await train(model, {
@@ -181,7 +155,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       log,
     });
     const after = training.evals.at(-1)!;
-    const fillAfter = fill();
+    const fillAfter = await fill();
     return {
       before,
       after,
@@ -206,7 +180,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
  * ```
  */
 export function formatDemo(r: DemoResult): string {
-  const guesses = (gs: MaskGuess[]) => gs.map((g) => `${g.token_str} ${(100 * g.score).toFixed(1)}%`).join(", ");
+  const guesses = (gs: FillMaskPrediction[]) =>
+    gs.map((g) => `${g.token_str} ${(100 * g.score).toFixed(1)}%`).join(", ");
   const lines = [
     "",
     r.training.table,

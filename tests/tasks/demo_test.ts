@@ -1,12 +1,18 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { DEMO_PROMPTS, formatDemo, runDemo } from "../../lib/train/demo.ts";
 
-Deno.test("demo: adapting the tiny model to the movie reviews lowers held-out perplexity", async () => {
+const FILM = /^(movie|film)$/;
+
+Deno.test("demo: adapting the tiny model to movie reviews lowers perplexity and turns 'a great [MASK]' into films", async () => {
   const lines: string[] = [];
-  const r = await runDemo({ backend: "wasm", epochs: 1, progress: false, log: (l) => lines.push(l) });
+  const r = await runDemo({ backend: "wasm", progress: false, log: (l) => lines.push(l) });
   assert(r.after.perplexity < r.before.perplexity, `${r.before.perplexity} → ${r.after.perplexity}`);
+  assertEquals(DEMO_PROMPTS[0], "This is a great [MASK].");
   assertEquals(r.fillBefore.length, DEMO_PROMPTS.length);
-  assertEquals(r.fillAfter[0].length, 5);
+  const before = r.fillBefore[0].map((g) => g.token_str), after = r.fillAfter[0].map((g) => g.token_str);
+  assertEquals(after.length, 5);
+  assert(!before.some((t) => FILM.test(t)), `before adaptation the generic model guesses no film: ${before}`);
+  assert(after.some((t) => FILM.test(t)), `after adaptation "movie" or "film" is in the top 5: ${after}`);
   const text = formatDemo(r);
   assert(text.includes("This is a great [MASK].") && text.includes("before →"), text);
 });
