@@ -176,17 +176,23 @@ export class BertForMaskedLM implements MaskedLM {
     });
   }
 
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+  /**
+   * The MLM head (`cls.predictions`) on hidden states `[..., hidden]` → scores `[..., vocab]`: transform (dense →
+   * activation → LayerNorm) → decoder (tied to the word embeddings) + bias.
+   */
+  mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const x = this.hiddenStates(input_ids, attention_mask, options);
-      // cls.predictions: transform (dense → act → LayerNorm) → decoder (tied) + bias
-      const t = activation(this.config.hidden_act, this.#linear("cls.predictions.transform.dense", x));
+      const t = activation(this.config.hidden_act, this.#linear("cls.predictions.transform.dense", hidden));
       const h = this.#norm("cls.predictions.transform.LayerNorm", t);
       const decoder = this.config.tie_word_embeddings
         ? this.#p("bert.embeddings.word_embeddings.weight")
         : this.#p("cls.predictions.decoder.weight");
-      return linear(h, decoder, this.#p("cls.predictions.bias")) as tf.Tensor3D;
+      return linear(h, decoder, this.#p("cls.predictions.bias"));
     });
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.mlmHead(this.hiddenStates(input_ids, attention_mask, options)) as tf.Tensor3D);
   }
 }

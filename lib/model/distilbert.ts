@@ -183,16 +183,23 @@ export class DistilBertForMaskedLM implements MaskedLM {
     });
   }
 
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+  /**
+   * The MLM head on hidden states `[..., dim]` → scores `[..., vocab]`: vocab_transform → activation →
+   * vocab_layer_norm → vocab_projector (tied to the word embeddings).
+   */
+  mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const x = this.hiddenStates(input_ids, attention_mask, options);
-      // MLM head: vocab_transform → activation → vocab_layer_norm → vocab_projector (tied)
-      const h = this.#norm("vocab_layer_norm", activation(this.config.activation, this.#linear("vocab_transform", x)));
+      const t = activation(this.config.activation, this.#linear("vocab_transform", hidden));
+      const h = this.#norm("vocab_layer_norm", t);
       const decoder = this.config.tie_word_embeddings
         ? this.#p("distilbert.embeddings.word_embeddings.weight")
         : this.#p("vocab_projector.weight");
-      return linear(h, decoder, this.#p("vocab_projector.bias")) as tf.Tensor3D;
+      return linear(h, decoder, this.#p("vocab_projector.bias"));
     });
+  }
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.mlmHead(this.hiddenStates(input_ids, attention_mask, options)) as tf.Tensor3D);
   }
 }

@@ -56,6 +56,10 @@ export interface LogitsModel {
   readonly params: Map<string, tf.Variable>;
   /** Forward pass. */
   logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
+  /** The encoder's last hidden state `[batch, seq, dim]`. */
+  hiddenStates(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
+  /** The MLM head: hidden states `[..., dim]` → scores `[..., vocab]` (`logits` = head of the hidden states). */
+  mlmHead(hidden: tf.Tensor): tf.Tensor;
 }
 
 let nextModelId = 0;
@@ -134,10 +138,21 @@ export function batchTensors(
  */
 export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "params" | "logits"> {
   const vocab = model.config.vocab_size;
+  // The head runs on the labelled rows only: the summed cross-entropy (and every gradient) is the same as over the
+  // full `[batch·seq, vocab]` logits, since unlabelled rows contribute nothing, but the decoder matmul and the
+  // softmax shrink to the ~15 % of positions that are masked.
   function lossSum(batch: MlmBatch, options: ForwardOptions): tf.Scalar {
     const t = batchTensors(batch);
-    const logits = model.logits(t.input_ids, t.attention_mask, options);
-    return crossEntropySum(logits.reshape([-1, vocab]) as tf.Tensor2D, t.labels); // callers run this in tf.tidy
+    const rows: number[] = [];
+    const labels: number[] = [];
+    batch.labels.forEach((l, i) => {
+      if (l !== -100) rows.push(i), labels.push(l);
+    });
+    if (rows.length === 0) return tf.scalar(0); // no label: sum 0, count 0 → NaN mean, as PyTorch gives
+    const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
+    const picked = tf.gather(hidden.reshape([-1, hidden.shape[2]]), tf.tensor1d(rows, "int32"));
+    const scores = model.mlmHead(picked) as tf.Tensor2D;
+    return crossEntropySum(scores, tf.tensor1d(labels, "int32")); // callers run this in tf.tidy
   }
   function countLabels(batch: MlmBatch): number {
     let n = 0;
