@@ -63,3 +63,29 @@ export * from "./lib/pipelines/mod.ts";
 
 // The Hugging Face Hub.
 export * from "./lib/hub/mod.ts";
+
+// Downstream classification: does adaptation help?
+export * from "./lib/classify/mod.ts";
+export {
+  BertForSequenceClassification,
+  buildSequenceClassifier,
+  type ClassificationBatch,
+  classifierArchitecture,
+  type ClassifierCheckpointValues,
+  classifierCheckpointValues,
+  type ClassifierCheckpointValuesOptions,
+  classifierConfigJson,
+  type ClassifierConfigOptions,
+  classifierHeadParams,
+  DistilBertForSequenceClassification,
+  initSequenceClassifier,
+  type InitSequenceClassifierOptions,
+  labelNames,
+  loadSequenceClassifier,
+  type LoadSequenceClassifierOptions,
+  saveSequenceClassifier,
+  type SaveSequenceClassifierOptions,
+  sequenceClassificationParams,
+  type SequenceClassifier,
+  withClassifierConfig,
+} from "./lib/model/sequence_classification.ts";

@@ -1,15 +1,22 @@
 /**
- * The course's data path for `deno task finetune`: read one split of a local corpus, tokenize it keeping word ids,
+ * The course's data path for `deno task finetune`: read one split of a corpus, tokenize it keeping word ids,
  * concatenate and cut into chunks (`group_texts`, per group of `groupBatch` examples), then downsample with
  * `train_test_split(train_size, test_size, seed)` — exactly as the course does with `lm_datasets["train"]`.
- * Tokenized chunks are cached on disk by `lib/data/prepared.ts` (keyed by a fingerprint of corpus + tokenizer +
- * parameters), so a second run skips tokenization.
+ *
+ * The corpus is a local file or folder, or a Hub dataset id (`imdb`, `stanfordnlp/imdb`): the split's Parquet files
+ * from the Hub's Parquet conversion are fetched into the Hub cache by `lib/hub` ({@link hubDatasetFiles}; offline
+ * with `HF_HUB_OFFLINE=1`) and read in file order. Tokenized chunks are cached on disk by `lib/data/prepared.ts`
+ * (keyed by a fingerprint of corpus bytes + tokenizer + parameters), so a second run skips tokenization.
  *
  * @module
  */
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import type { Chunk } from "../data/types.ts";
 import { trainTestSplit } from "../data/split.ts";
 import { loadPrepared, prepareDataset } from "../data/prepared.ts";
+import { hubDatasetFiles } from "../hub/dataset.ts";
+import type { HubReadOptions } from "../hub/download.ts";
 
 /** Options of {@link loadTrainEvalChunks}. */
 export interface TrainEvalChunksOptions {
@@ -21,8 +28,12 @@ export interface TrainEvalChunksOptions {
   groupBatch: number | "global";
   /** Text field of each record (`text`). */
   textColumn?: string;
-  /** Split of a folder corpus (`train`). */
+  /** Split of a folder corpus or Hub dataset (`train`). */
   split?: string;
+  /** Config of a Hub dataset (e.g. `plain_text`; default: its only config). */
+  config?: string;
+  /** Hub access for a Hub dataset id (endpoint, cache folder, token, offline; default: the `HF_*` environment). */
+  hub?: Omit<HubReadOptions, "revision">;
   /** Training chunks to keep (course: 10,000). */
   trainSize: number;
   /** Eval chunks to keep (course: 1,000). */
@@ -74,21 +85,25 @@ export async function looksLikeHubId(name: string): Promise<boolean> {
  */
 export async function loadTrainEvalChunks(dataset: string, options: TrainEvalChunksOptions): Promise<TrainEvalChunks> {
   const log = options.log ?? (() => {});
+  let corpus = dataset;
   if (await looksLikeHubId(dataset)) {
-    throw new Error(
-      `--dataset ${dataset}: not a local file or folder, and Hub ids need lib/hub (not available yet); ` +
-        `pass a local corpus, e.g. --dataset ../shared/data/imdb`,
-    );
+    corpus = await hubSplitFolder(dataset, {
+      config: options.config,
+      split: options.split ?? "train",
+      cacheDir: options.cacheDir,
+      hub: options.hub,
+      log,
+    });
   }
-  const stat = await Deno.stat(dataset).catch(() => undefined);
+  const stat = await Deno.stat(corpus).catch(() => undefined);
   if (!stat) throw new Error(`--dataset ${dataset}: no such file or folder`);
-  const prepared = await prepareDataset(dataset, {
+  const prepared = await prepareDataset(corpus, {
     tokenizer: options.tokenizerDir,
     out: options.cacheDir,
     chunkSize: options.chunkSize,
     groupBatch: options.groupBatch,
     textColumn: options.textColumn,
-    split: stat.isDirectory ? options.split : undefined,
+    split: stat.isDirectory ? options.split ?? "train" : undefined,
     onProgress: (p) => log(`tokenizing: ${p.examples} examples, ${p.chunks} chunks`),
   });
   log(
@@ -106,4 +121,72 @@ export async function loadTrainEvalChunks(dataset: string, options: TrainEvalChu
   const index = Array.from({ length: ds.length }, (_, i) => i);
   const split = trainTestSplit(index, { trainSize, testSize, seed });
   return { train: split.train.map((i) => ds.get(i)), test: split.test.map((i) => ds.get(i)), available: ds.length };
+}
+
+/** Options of {@link hubSplitFolder}. */
+export interface HubSplitFolderOptions {
+  /** Dataset config (default: the only one, or "default"). */
+  config?: string;
+  /** Split (default "train"). */
+  split?: string;
+  /** Folder under which the split's folder of links is made (the prepared-data cache). */
+  cacheDir: string;
+  /** Hub access (default: the `HF_*` environment). */
+  hub?: Omit<HubReadOptions, "revision">;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Fetch one split of a Hub dataset (its Parquet shards, into the Hub cache) and return a local folder holding hard
+ * links (copies across file systems) named `<split>-00000-of-0000N.parquet` to those cached shards, in shard order —
+ * a folder corpus that `readRecords(folder, {split})` reads in file order and `prepareDataset` fingerprints by the
+ * shards' bytes. (Symbolic links would not do: folder readers take regular files only.)
+ *
+ * @example
+ * ```ts
+ * import { parquetWriteBuffer } from "npm:hyparquet-writer@0.17.0";
+ * import { hubSplitFolder } from "./dataset.ts";
+ * import { startHubServer } from "../../tests/support/hub_server.ts";
+ * const shard = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: "text", data: ["a b"], type: "STRING" }] }));
+ * const hub = await startHubServer();
+ * hub.addRepo("org/reviews", { type: "dataset", branch: "refs/convert/parquet", files: { "default/train/0000.parquet": shard } });
+ * const tmp = await Deno.makeTempDir();
+ * const dir = await hubSplitFolder("org/reviews", { cacheDir: tmp, hub: { endpoint: hub.endpoint, cacheDir: `${tmp}/hf` } });
+ * if ((await Deno.readFile(`${dir}/train-00000-of-00001.parquet`)).length !== shard.length) throw new Error("link");
+ * await hub.close();
+ * ```
+ */
+export async function hubSplitFolder(repoId: string, options: HubSplitFolderOptions): Promise<string> {
+  const log = options.log ?? (() => {});
+  const split = options.split ?? "train";
+  if (!/^[\w.-]+$/.test(split)) throw new Error(`--dataset-split ${split}: expected a split name like train or test`);
+  const found = await hubDatasetFiles(repoId, { ...options.hub, config: options.config, split });
+  const targets = found.paths.map((p) => resolve(p));
+  const key = createHash("sha256").update(JSON.stringify([repoId, found.config, split, targets])).digest("hex");
+  const parent = `${options.cacheDir.replace(/\/+$/, "")}/hub-datasets`;
+  const dir = `${parent}/${key.slice(0, 16)}`;
+  const n = String(targets.length).padStart(5, "0");
+  const names = targets.map((_, i) => `${split}-${String(i).padStart(5, "0")}-of-${n}.parquet`);
+  const complete = await Promise.all(
+    names.map((name) => Deno.stat(`${dir}/${name}`).then((st) => st.isFile, () => false)),
+  );
+  if (!complete.every(Boolean)) {
+    await Deno.mkdir(parent, { recursive: true });
+    const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".tmp-" });
+    try {
+      for (let i = 0; i < targets.length; i++) {
+        // A hard link to the cached blob (immutable, named by its sha256); a copy across file systems.
+        const blob = await Deno.realPath(targets[i]);
+        await Deno.link(blob, `${tmp}/${names[i]}`).catch(() => Deno.copyFile(blob, `${tmp}/${names[i]}`));
+      }
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await Deno.rename(tmp, dir);
+    } catch (e) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  }
+  log(`dataset ${repoId} (${found.config}/${split}): ${found.files.length} Parquet file(s) in the Hub cache`);
+  return dir;
 }

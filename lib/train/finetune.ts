@@ -1,18 +1,32 @@
 /**
- * What `deno task finetune` and `deno task evaluate` do, as library functions: resolve the model and corpus, build
- * the course's train/eval chunks, mask the eval set once, train ({@link train}) or evaluate, and report.
+ * What `deno task finetune` and `deno task evaluate` do, as library functions: resolve the model and corpus (local
+ * folders, or Hub ids through `lib/hub`: cached downloads, `HF_HUB_OFFLINE=1` honoured), build the course's
+ * train/eval chunks, mask the eval set once, train ({@link train}) or evaluate, write `report.html`, and optionally
+ * push the result to the Hub with a generated model card (`hub_strategy` `end` or `every_save`, as HF's Trainer).
+ *
+ * The Hub token (`hubToken`, else `$HF_TOKEN`) is only handed to `lib/hub`: it is never logged, never written to
+ * `metrics.jsonl`, `trainer_state.json`, the model card or the report.
  *
  * @module
  */
+import { basename, resolve } from "node:path";
 import { Rng } from "../data/rng.ts";
 import type { Chunk } from "../data/types.ts";
 import { createMlmCollator } from "../collate/mlm.ts";
 import { createWholeWordMaskCollator } from "../collate/whole_word.ts";
 import { batchFixed, maskOnce } from "../collate/mask_once.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
-import { type BackendName, selectBackend } from "../model/backend.ts";
+import { type BackendChoice, type BackendName, selectBackend } from "../model/backend.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
 import { assertTokenizerMatches, loadMaskedLM, savePretrained } from "../model/pretrained.ts";
+import { hubOffline } from "../hub/cache.ts";
+import type { HubReadOptions } from "../hub/download.ts";
+import { hubToken } from "../hub/http.ts";
+import { type EpochResult, modelCard } from "../hub/model_card.ts";
+import { resolveModel } from "../hub/resolve.ts";
+import { type PushResult, pushToHub } from "../hub/upload.ts";
+import { renderReport } from "../report/render.ts";
+import { epochRows, readRunLog } from "../report/run_log.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { loadTrainEvalChunks, looksLikeHubId } from "./dataset.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
@@ -20,10 +34,12 @@ import { train, type TrainArgs, type TrainResult } from "./trainer.ts";
 
 /** The data and masking options shared by finetune and evaluate (the course's defaults in the tasks). */
 export interface DataOptions {
-  /** Local corpus file or folder. */
+  /** Local corpus file or folder, or a Hub dataset id (`imdb`, `stanfordnlp/imdb`). */
   dataset: string;
-  /** Split of a folder corpus (`train`). */
+  /** Split of a folder corpus or Hub dataset (`train`). */
   datasetSplit?: string;
+  /** Config of a Hub dataset (`plain_text`; default: its only config). */
+  datasetConfig?: string;
   /** Text field (`text`). */
   textColumn?: string;
   /** Tokens per chunk (128). */
@@ -44,11 +60,19 @@ export interface DataOptions {
   perDeviceEvalBatchSize: number;
   /** Cache of tokenized chunks (`.cache/prepared`). */
   cacheDir?: string;
+  /**
+   * Hub access for Hub ids (endpoint, cache folder, offline; default: `HF_ENDPOINT`, `HF_HUB_CACHE`/`HF_HOME`,
+   * `HF_HUB_OFFLINE`). Its `token` is for downloads of private repos (default `$HF_TOKEN`).
+   */
+  hub?: Omit<HubReadOptions, "revision">;
 }
+
+/** HF `hub_strategy` values this toolkit supports. */
+export type HubStrategy = "end" | "every_save";
 
 /** Options of {@link finetune}. */
 export interface FinetuneOptions extends DataOptions, Omit<TrainArgs, "seed"> {
-  /** Model folder (config.json + model.safetensors + tokenizer files). */
+  /** Model folder (config.json + model.safetensors + tokenizer files) or Hub model id. */
   model: string;
   /** tfjs backend. */
   backend: BackendName;
@@ -60,6 +84,24 @@ export interface FinetuneOptions extends DataOptions, Omit<TrainArgs, "seed"> {
   signal?: AbortSignal;
   /** Output lines. */
   log?: (line: string) => void;
+  /** Push the final model (and, with `every_save`, each checkpoint) to the Hub. */
+  pushToHub?: boolean;
+  /** Repo to push to (`namespace/name`, or `name` in the token's namespace); default: the output folder's name. */
+  hubModelId?: string;
+  /** Write token (default `$HF_TOKEN`); never logged. */
+  hubToken?: string;
+  /** `end` (default): push once at the end; `every_save`: also after each checkpoint save. */
+  hubStrategy?: HubStrategy;
+  /** Create the repo private. */
+  hubPrivateRepo?: boolean;
+}
+
+/** What {@link finetune} returns: the training result, the report, and the push when one was made. */
+export interface FinetuneResult extends TrainResult {
+  /** `report.html` in the output folder. */
+  report: string;
+  /** The final push (when `pushToHub`). */
+  pushed?: PushResult;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -67,26 +109,28 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Resolve `--model`: a local folder with `config.json` and `model.safetensors` (and its tokenizer), else a clear error.
+ * Resolve `--model`: a local folder is used as is; a Hub id is downloaded into the Hub cache (or found there
+ * offline) by `lib/hub` `resolveModel`. The folder must hold `config.json`, `model.safetensors` and `tokenizer.json`.
  *
  * @example
  * ```ts
  * import { resolveModelDir } from "./finetune.ts";
- * const err = await resolveModelDir("distilbert-base-uncased").catch((e) => e);
- * if (!String(err.message).includes("lib/hub")) throw new Error(err.message);
+ * const err = await resolveModelDir("./no/such/folder").catch((e) => e);
+ * if (!String(err.message).includes("./no/such/folder")) throw new Error(err.message);
  * ```
  */
-export async function resolveModelDir(model: string): Promise<string> {
-  if (await looksLikeHubId(model)) {
-    throw new Error(
-      `--model ${model}: not a local folder, and Hub ids need lib/hub (not available yet); pass a folder with ` +
-        `config.json, model.safetensors and tokenizer files`,
-    );
+export async function resolveModelDir(model: string, hub: Omit<HubReadOptions, "revision"> = {}): Promise<string> {
+  const stat = await Deno.stat(model).catch(() => undefined);
+  if (!stat && !(await looksLikeHubId(model))) {
+    throw new Error(`--model ${model}: no such folder, and not a Hub model id ("name" or "namespace/name")`);
   }
+  const dir = await resolveModel(model, hub);
   for (const f of ["config.json", "model.safetensors", "tokenizer.json"]) {
-    if (!(await exists(`${model}/${f}`))) throw new Error(`--model ${model}: ${f} is missing (expected an HF folder)`);
+    if (!(await exists(`${dir}/${f}`))) {
+      throw new Error(`--model ${model}: ${f} is missing in ${dir} (expected an HF model folder)`);
+    }
   }
-  return model;
+  return dir;
 }
 
 /**
@@ -156,15 +200,24 @@ function checkData(data: DataOptions): void {
   }
 }
 
+interface Loaded {
+  modelDir: string;
+  model: MaskedLM;
+  tokenizer: Tokenizer;
+  train: Chunk[];
+  test: Chunk[];
+  backend: BackendChoice;
+}
+
 async function loadModelAndData(
   modelArg: string,
   backend: BackendName,
   data: DataOptions,
   log: (line: string) => void,
-): Promise<{ modelDir: string; model: MaskedLM; tokenizer: Tokenizer; train: Chunk[]; test: Chunk[] }> {
+): Promise<Loaded> {
   checkData(data);
-  const modelDir = await resolveModelDir(modelArg);
-  await selectBackend(backend, { log });
+  const modelDir = await resolveModelDir(modelArg, data.hub);
+  const choice = await selectBackend(backend, { log });
   const tokenizer = await loadTokenizer(modelDir);
   const { train, test } = await loadTrainEvalChunks(data.dataset, {
     tokenizerDir: modelDir,
@@ -172,6 +225,8 @@ async function loadModelAndData(
     groupBatch: data.groupBatch,
     textColumn: data.textColumn,
     split: data.datasetSplit,
+    config: data.datasetConfig,
+    hub: data.hub,
     trainSize: data.trainSize,
     testSize: data.testSize,
     seed: data.seed,
@@ -180,11 +235,78 @@ async function loadModelAndData(
   });
   const model = await loadMaskedLM(modelDir);
   assertTokenizerMatches(model.config, tokenizer, { source: modelDir });
-  return { modelDir, model, tokenizer, train, test };
+  return { modelDir, model, tokenizer, train, test, backend: choice };
+}
+
+/** Option names never written to logs (secrets and callbacks). */
+const NOT_LOGGED = new Set(["hubToken", "hub", "signal", "log"]);
+
+/**
+ * The run's arguments as logged in `metrics.jsonl`'s header: HF snake_case names, plain values only, and never the
+ * Hub token (nor the `hub` access options that may carry one).
+ *
+ * @example
+ * ```ts
+ * import { loggedArgs } from "./finetune.ts";
+ * const a = loggedArgs({ learningRate: 2e-5, hubToken: "hf_secret", pushToHub: true, log: () => {} });
+ * if (a.learning_rate !== 2e-5 || a.push_to_hub !== true || JSON.stringify(a).includes("hf_secret")) throw new Error();
+ * ```
+ */
+export function loggedArgs(options: Record<string, unknown>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (NOT_LOGGED.has(k) || !["string", "number", "boolean"].includes(typeof v)) continue;
+    out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v as string | number | boolean;
+  }
+  return out;
+}
+
+/** The model card's hyperparameters, in the names and order HF's Trainer card uses. */
+function cardHyperparameters(o: FinetuneOptions): Record<string, string | number> {
+  const bs = o.perDeviceTrainBatchSize ?? 64;
+  const accum = o.gradientAccumulationSteps ?? 1;
+  const h: Record<string, string | number> = {
+    learning_rate: o.learningRate ?? 2e-5,
+    train_batch_size: bs,
+    eval_batch_size: o.perDeviceEvalBatchSize,
+    seed: o.seed,
+  };
+  if (accum > 1) {
+    h.gradient_accumulation_steps = accum;
+    h.total_train_batch_size = bs * accum;
+  }
+  h.optimizer = `AdamW (torch semantics) with betas=(0.9,0.999), epsilon=1e-08 and weight_decay=${
+    o.weightDecay ?? 0.01
+  } (none for biases and LayerNorm weights)`;
+  h.lr_scheduler_type = "linear";
+  if ((o.warmupSteps ?? 0) > 0) h.lr_scheduler_warmup_steps = o.warmupSteps!;
+  if ((o.maxSteps ?? -1) > 0) h.training_steps = o.maxSteps!;
+  else h.num_epochs = o.numTrainEpochs ?? 3;
+  h.max_grad_norm = o.maxGradNorm ?? 1.0;
+  h.chunk_size = o.chunkSize;
+  if (o.wwmProbability !== undefined) h.wwm_probability = o.wwmProbability;
+  else h.mlm_probability = o.mlmProbability;
+  return h;
+}
+
+/** The fill-mask command of this toolkit for a pushed model (positional text). */
+function toolkitCommand(repoId: string, maskToken: string): string {
+  return `deno task fill-mask --model ${repoId} "This is a great ${maskToken}."`;
+}
+
+/** The files of `outputDir` HF's `push_to_hub` uploads: top-level files (no `checkpoint-*`, hidden or temp ones). */
+async function stagePush(outputDir: string): Promise<string> {
+  const stage = await Deno.makeTempDir({ prefix: "mlm-push-" });
+  for await (const e of Deno.readDir(outputDir)) {
+    if (!e.isFile || e.name.startsWith(".") || e.name.startsWith("_") || e.name.includes(".tmp-")) continue;
+    await Deno.symlink(resolve(outputDir, e.name), `${stage}/${e.name}`);
+  }
+  return stage;
 }
 
 /**
- * Fine-tune a masked LM on a corpus as the course does; returns the training result.
+ * Fine-tune a masked LM on a corpus as the course does; writes `report.html` and, with `pushToHub`, pushes the model
+ * with its card. Returns the training result.
  *
  * @example
  * ```ts ignore
@@ -192,13 +314,25 @@ async function loadModelAndData(
  * console.log(r.table);
  * ```
  */
-export async function finetune(options: FinetuneOptions): Promise<TrainResult> {
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   if (options.fp16) {
     throw new Error(`--fp16 is not supported on backend ${options.backend}: no backend here trains in float16 yet`);
   }
   for (const [flag, v] of [["per-device-train-batch-size", options.perDeviceTrainBatchSize ?? 64]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
+  }
+  const strategy = options.hubStrategy ?? "end";
+  if (!["end", "every_save"].includes(strategy)) {
+    throw new Error(`--hub-strategy: expected end or every_save, got ${JSON.stringify(strategy)}`);
+  }
+  const repoId = options.hubModelId ?? basename(resolve(options.outputDir));
+  const token = hubToken(options.hubToken);
+  if (options.pushToHub) {
+    if (token === undefined) throw new Error("--push-to-hub needs a write token: pass --hub-token or set HF_TOKEN");
+    if (options.hub?.offline ?? hubOffline()) {
+      throw new Error("--push-to-hub cannot push in offline mode (HF_HUB_OFFLINE is set)");
+    }
   }
   if (options.resumeFromCheckpoint) {
     const stat = await Deno.stat(options.resumeFromCheckpoint).catch(() => undefined);
@@ -208,12 +342,30 @@ export async function finetune(options: FinetuneOptions): Promise<TrainResult> {
   } else {
     await prepareOutputDir(options.outputDir, { overwrite: options.overwriteOutputDir ?? false });
   }
-  const { modelDir, model, tokenizer, train: trainChunks, test } = await loadModelAndData(
-    options.model,
-    options.backend,
-    options,
-    log,
-  );
+  const loaded = await loadModelAndData(options.model, options.backend, options, log);
+  const { modelDir, model, tokenizer, train: trainChunks, test } = loaded;
+  const hubDataset = await looksLikeHubId(options.dataset) ? options.dataset : undefined;
+  const card = (epochs: EpochResult[]): string =>
+    modelCard({
+      repoId,
+      baseModel: options.model,
+      dataset: hubDataset,
+      hyperparameters: cardHyperparameters(options),
+      epochs,
+      maskToken: tokenizer.maskToken,
+      toolkitCommand: toolkitCommand(repoId, tokenizer.maskToken),
+    });
+  const push = (folder: string, epochs: EpochResult[], commitMessage: string): Promise<PushResult> =>
+    pushToHub(folder, {
+      repoId,
+      token,
+      endpoint: options.hub?.endpoint,
+      private: options.hubPrivateRepo,
+      commitMessage,
+      extraFiles: { "README.md": card(epochs) },
+    });
+  let lastStep = 0;
+  let result: TrainResult;
   try {
     log(
       `model ${modelDir}: ${model.config.model_type}, ${model.numParameters().toLocaleString("en-US")} parameters; ` +
@@ -225,22 +377,80 @@ export async function finetune(options: FinetuneOptions): Promise<TrainResult> {
         }`,
     );
     const evalBatches = maskedEvalBatches(test, tokenizer, options);
-    return await train(model, { ...options, seed: options.seed }, {
+    const saveModel = async (dir: string): Promise<void> => {
+      await savePretrained(model, dir, { tokenizerDir: modelDir });
+      if (!options.pushToHub || strategy !== "every_save" || resolve(dir) === resolve(options.outputDir)) return;
+      // A checkpoint is being saved (HF every_save): push its model files to the repo's main branch.
+      const epochs = epochRows(await readRunLog(options.outputDir)).filter((r) => r.eval_loss !== null).map((r) => ({
+        epoch: r.epoch,
+        trainLoss: r.train_loss ?? undefined,
+        evalLoss: r.eval_loss!,
+        perplexity: r.perplexity ?? Math.exp(r.eval_loss!),
+      }));
+      try {
+        const pushed = await push(dir, epochs, `Training in progress, step ${lastStep}`);
+        log(`pushed checkpoint of step ${lastStep} to ${pushed.repoUrl}`);
+      } catch (e) {
+        log(`warning: pushing the checkpoint of step ${lastStep} failed, training goes on: ${(e as Error).message}`);
+      }
+    };
+    result = await train(model, { ...options, seed: options.seed }, {
       train: trainChunks,
       evalBatches,
       makeCollator: (rng) => makeCollator(tokenizer, options, rng),
-      saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: modelDir }),
+      saveModel,
       signal: options.signal,
       log,
+      onStep: (step) => {
+        lastStep = step;
+      },
+      runHeader: {
+        task: "finetune",
+        model: options.model,
+        model_path: modelDir,
+        dataset: options.dataset,
+        dataset_config: options.datasetConfig ?? null,
+        dataset_split: options.datasetSplit ?? "train",
+        backend: loaded.backend.backend,
+        adapter: loaded.backend.adapter ?? null,
+        started_at: new Date().toISOString(),
+        train_chunks: trainChunks.length,
+        eval_chunks: test.length,
+        parameters: model.numParameters(),
+        args: loggedArgs(options as unknown as Record<string, unknown>),
+      },
     });
   } finally {
     model.dispose();
   }
+  const report = await renderReport(options.outputDir);
+  log(`report: ${report}`);
+  let pushed: PushResult | undefined;
+  if (options.pushToHub && !result.interrupted) {
+    const state = JSON.parse(await Deno.readTextFile(`${options.outputDir}/trainer_state.json`));
+    const evalSteps = (state.log_history as Record<string, unknown>[]).filter((e) => typeof e.eval_loss === "number")
+      .map((e) => e.step as number);
+    const epochs: EpochResult[] = result.epochs.map((r, i) => ({
+      epoch: r.epoch,
+      step: evalSteps[i],
+      trainLoss: r.train_loss,
+      evalLoss: r.eval_loss,
+      perplexity: r.perplexity,
+    }));
+    const stage = await stagePush(options.outputDir);
+    try {
+      pushed = await push(stage, epochs, "End of training");
+    } finally {
+      await Deno.remove(stage, { recursive: true });
+    }
+    log(`pushed ${pushed.files.length} files to ${pushed.repoUrl} (commit ${pushed.commitOid})`);
+  }
+  return { ...result, report, pushed };
 }
 
 /** Options of {@link evaluateModel}. */
 export interface EvaluateModelOptions extends DataOptions {
-  /** Model folder. */
+  /** Model folder or Hub model id. */
   model: string;
   /** tfjs backend. */
   backend: BackendName;

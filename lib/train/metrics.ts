@@ -1,6 +1,7 @@
 /**
- * Training records: `metrics.jsonl` (one JSON object per logging step and per evaluation, appended as they happen),
- * Hugging Face's `trainer_state.json` (same field names, so tools that read HF runs read ours), and the end-of-run
+ * Training records: `metrics.jsonl` (a `{"type":"header"}` line naming the run, then one JSON object per logging
+ * step and per evaluation, appended as they happen, and a last `{"type":"summary"}` line with HF's `train_runtime`,
+ * `train_loss`, … — the line kinds `lib/report/run_log.ts` reads), Hugging Face's `trainer_state.json` (same field names, so tools that read HF runs read ours), and the end-of-run
  * table `epoch | train loss | eval loss | perplexity`.
  *
  * @module
@@ -117,7 +118,7 @@ export async function writeTrainerState(dir: string, state: TrainerState): Promi
  * if (!(await Deno.readTextFile(path)).endsWith("}\n")) throw new Error("one line");
  * ```
  */
-export async function appendJsonl(path: string, entry: LogEntry): Promise<void> {
+export async function appendJsonl(path: string, entry: LogEntry | Record<string, unknown>): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(entry) + "\n", { append: true, create: true });
 }
 
@@ -155,4 +156,51 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padStart(widths[i])).join(" | ") + " |";
   const rule = "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|";
   return [line(head), rule, ...body.map(line)].join("\n");
+}
+
+/** The fields of the `{"type":"summary"}` line (HF `TrainOutput.metrics` names, plus throughput and step). */
+export interface RunSummary {
+  /** Seconds this session trained (evaluations and checkpoints included, as HF). */
+  train_runtime: number;
+  /** Training rows per second of this session. */
+  train_samples_per_second: number;
+  /** Optimizer steps per second of this session. */
+  train_steps_per_second: number;
+  /** Mean training loss over every step of the run (resumed steps included). */
+  train_loss: number;
+  /** Fractional epoch reached. */
+  epoch: number;
+  /** Optimizer steps taken in total. */
+  step: number;
+  /** Real (non-pad) tokens per second of this session. */
+  tokens_per_second: number;
+  /** Real tokens trained on in total. */
+  num_input_tokens_seen: number;
+}
+
+/**
+ * The last line of `metrics.jsonl` (and of HF's `log_history`): `{"type":"summary", …}` with timings rounded as HF
+ * rounds them (`train_runtime` to 4 decimals, rates to 3).
+ *
+ * @example
+ * ```ts
+ * import { summaryLine } from "./metrics.ts";
+ * const s = summaryLine({ train_runtime: 2.00004, train_samples_per_second: 8, train_steps_per_second: 1,
+ *   train_loss: 3.2, epoch: 1, step: 2, tokens_per_second: 900.4, num_input_tokens_seen: 1800 });
+ * if (s.type !== "summary" || s.train_runtime !== 2 || s.tokens_per_second !== 900) throw new Error(JSON.stringify(s));
+ * ```
+ */
+export function summaryLine(summary: RunSummary): LogEntry {
+  const r = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    type: "summary",
+    epoch: summary.epoch,
+    step: summary.step,
+    train_loss: summary.train_loss,
+    train_runtime: r(summary.train_runtime, 4),
+    train_samples_per_second: r(summary.train_samples_per_second, 3),
+    train_steps_per_second: r(summary.train_steps_per_second, 3),
+    tokens_per_second: Math.round(summary.tokens_per_second),
+    num_input_tokens_seen: summary.num_input_tokens_seen,
+  };
 }

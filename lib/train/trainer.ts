@@ -27,6 +27,7 @@ import {
   formatEpochTable,
   type LogEntry,
   newTrainerState,
+  summaryLine,
   type TrainerState,
   writeTrainerState,
 } from "./metrics.ts";
@@ -101,6 +102,11 @@ export interface TrainInputs {
   log?: (line: string) => void;
   /** Called after every optimizer step (tests use it to interrupt). */
   onStep?: (step: number) => void;
+  /**
+   * Fields of the `{"type":"header"}` line written first to `metrics.jsonl` (task, model, dataset, backend, adapter,
+   * started_at, args — never a token). No header line when absent.
+   */
+  runHeader?: Record<string, unknown>;
 }
 
 /** The result of {@link train}. */
@@ -362,6 +368,7 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
   });
   await Deno.mkdir(a.outputDir, { recursive: true });
   const metricsPath = `${a.outputDir}/metrics.jsonl`;
+  if (inputs.runHeader) await appendJsonl(metricsPath, { type: "header", ...inputs.runHeader });
 
   let state: TrainerState = newTrainerState({
     logging_steps: a.loggingSteps,
@@ -478,6 +485,7 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
 
   let interrupted: string | undefined;
   const t0 = performance.now();
+  const startStep = ts.global_step;
   let tokensThisSession = 0;
   outer: while (ts.global_step < maxSteps && ts.epoch < numEpochs) {
     const order = permutation(n, base.fork("epoch", ts.epoch));
@@ -560,9 +568,24 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
   }
   progress.done();
 
+  const seconds = (performance.now() - t0) / 1000;
   state.global_step = ts.global_step;
   state.epoch = round4(epochFloat());
   state.num_input_tokens_seen = ts.tokens_seen;
+  const lossSum = ts.epoch_losses.reduce((acc, e) => acc + e.loss_sum, 0);
+  const lossSteps = ts.epoch_losses.reduce((acc, e) => acc + e.steps, 0);
+  const stepsThisSession = ts.global_step - startStep;
+  const summary = summaryLine({
+    train_runtime: seconds,
+    train_samples_per_second: (stepsThisSession * bs * accum) / Math.max(1e-9, seconds),
+    train_steps_per_second: stepsThisSession / Math.max(1e-9, seconds),
+    train_loss: lossSteps > 0 ? lossSum / lossSteps : NaN,
+    epoch: state.epoch,
+    step: ts.global_step,
+    tokens_per_second: tokensThisSession / Math.max(1e-9, seconds),
+    num_input_tokens_seen: ts.tokens_seen,
+  });
+  await record(summary);
   await writeTrainerState(a.outputDir, state);
   if (!interrupted) await inputs.saveModel(a.outputDir);
 
@@ -577,7 +600,6 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
       perplexity: Math.exp(evalLoss),
     };
   });
-  const seconds = (performance.now() - t0) / 1000;
   return {
     globalStep: ts.global_step,
     epochs,

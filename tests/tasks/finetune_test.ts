@@ -35,6 +35,23 @@ Deno.test("finetune: resuming from checkpoint-2 of a run ends byte-identical to 
     const b = await Deno.readFile(`${root}/b/model.safetensors`);
     assert(a.length === b.length && a.every((x, i) => x === b[i]), "model.safetensors differ");
     await Deno.stat(`${root}/b/tokenizer.json`);
+    // metrics.jsonl: a header line first, a summary line last (what lib/report reads); report.html beside it.
+    const lines = (await Deno.readTextFile(`${root}/a/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines[0].type, "header");
+    assertEquals([lines[0].task, lines[0].backend, lines[0].model], ["finetune", "wasm", opts.model]);
+    assertEquals([lines[0].args.train_size, lines[0].args.wwm_probability, lines[0].args.chunk_size], [40, 0.2, 32]);
+    assert(!Number.isNaN(Date.parse(lines[0].started_at)), "started_at is a date");
+    const summary = lines.at(-1);
+    assertEquals([summary.type, summary.step], ["summary", 5]);
+    assert(summary.train_runtime > 0 && summary.train_loss > 0, JSON.stringify(summary));
+    const meanLoss = full.epochs.reduce((acc, e) => acc + e.train_loss, 0) / full.epochs.length;
+    assert(Math.abs(summary.train_loss - meanLoss) < 1e-9, "train_loss is the mean step loss of the run");
+    assertEquals(full.report, `${root}/a/report.html`);
+    assert((await Deno.readTextFile(full.report)).includes("finetune"), "the report names the task");
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${root}/b/metrics.jsonl`).then((t) => t.split("\n")[0])).type,
+      "header",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -49,8 +66,17 @@ Deno.test("finetune: bad input fails with clear messages", async () => {
     await assertRejects(() => finetune({ ...o, perDeviceEvalBatchSize: 0 }), "--per-device-eval-batch-size");
     await assertRejects(() => finetune({ ...o, resumeFromCheckpoint: `${root}/nope` }), "no such checkpoint folder");
     await assertRejects(() => finetune({ ...o, fp16: true }), "not supported on backend wasm");
-    await assertRejects(() => finetune({ ...o, model: "distilbert-base-uncased" }), "Hub ids need lib/hub");
-    await assertRejects(() => finetune({ ...o, dataset: "imdb" }), "Hub ids need lib/hub");
+    // Hub ids go through lib/hub; offline with an empty cache they fail saying so.
+    const hub = { offline: true, cacheDir: `${root}/hf` };
+    await assertRejects(() => finetune({ ...o, hub, model: "distilbert-base-uncased" }), "not in the cache");
+    await assertRejects(() => finetune({ ...o, hub, dataset: "imdb" }), "no Parquet files in the cache");
+    await assertRejects(() => finetune({ ...o, model: `${root}/no/such/model` }), "no such folder");
+    await assertRejects(() => finetune({ ...o, pushToHub: true, hubToken: " " }), "needs a write token");
+    await assertRejects(() => finetune({ ...o, hub, pushToHub: true, hubToken: "hf_x" }), "offline mode");
+    await assertRejects(
+      () => finetune({ ...o, pushToHub: true, hubToken: "hf_x", hubStrategy: "checkpoint" as "end" }),
+      "--hub-strategy",
+    );
     await Deno.mkdir(`${root}/out`, { recursive: true });
     await Deno.writeTextFile(`${root}/out/trainer_state.json`, "{}");
     await assertRejects(() => finetune(o), "--overwrite-output-dir");
