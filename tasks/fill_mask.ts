@@ -1,5 +1,5 @@
 /**
- * `deno task fill-mask --model DIR "This is a great [MASK]."`: the top predictions for each mask, as Hugging Face's
+ * `deno task fill-mask --model DIR|HUB_ID "This is a great [MASK]."`: the top predictions for each mask, as Hugging Face's
  * fill-mask pipeline gives them (score, token, token_str, sequence). The tokenizer is read from DIR too.
  *
  * @module
@@ -10,12 +10,13 @@ import { BACKEND_NAMES, type BackendName, selectBackend } from "../lib/model/bac
 import { loadMaskedLM } from "../lib/model/pretrained.ts";
 import { fillMask, formatFillMask } from "../lib/pipelines/fill_mask.ts";
 import { loadTokenizer } from "../lib/tokenize/tokenizer.ts";
+import { resolveModel } from "../lib/hub/resolve.ts";
 
 const USAGE = 'deno task fill-mask --model DIR "TEXT with [MASK]" ["MORE TEXT"...] [--top-k N] [--json] [--backend B]';
 
 if (import.meta.main) {
   const { values, positionals } = parseFlags(Deno.args, {
-    model: { type: "string", help: "checkpoint folder (config.json, model.safetensors, tokenizer files)" },
+    model: { type: "string", help: "checkpoint folder (config.json, model.safetensors, tokenizer files) or Hub id" },
     "top-k": { type: "string", default: "5", help: "predictions per mask" },
     json: { type: "boolean", default: false, help: "print HF's pipeline output as JSON" },
     backend: { type: "string", default: "auto", help: `one of ${BACKEND_NAMES.join(", ")}` },
@@ -25,8 +26,9 @@ if (import.meta.main) {
     if (positionals.length === 0) throw new Error(`give at least one text containing a mask token\n\n${USAGE}`);
     const topK = intFlag(values, "top-k", 1);
     await selectBackend(values.backend as BackendName);
-    const tokenizer = await loadTokenizer(values.model);
-    const model = await loadMaskedLM(values.model);
+    const dir = await resolveModel(values.model); // a local folder as is, else a Hub id through the HF cache
+    const tokenizer = await loadTokenizer(dir);
+    const model = await loadMaskedLM(dir);
     const results = await fillMask(model, tokenizer, positionals, { topK });
     model.dispose();
     if (values.json) {
