@@ -9,6 +9,7 @@
 import { importTfWasm, importTfWebgpu, tf } from "../deps.ts";
 import { registerSegmentSum } from "./kernels/segment_sum.ts";
 import { registerWasmMatMul } from "./kernels/wasm_matmul.ts";
+import { installWriteBufferUpload } from "./kernels/webgpu_upload.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -96,7 +97,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   if (name === "auto" || name === "webgpu") {
     const adapter = await webgpuAdapter();
     if (adapter && (name === "webgpu" || !adapter.isFallback)) {
-      await importTfWebgpu();
+      installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
       await activate("webgpu");
       choice = { backend: "webgpu", adapter: adapter.description + (adapter.isFallback ? " (fallback adapter)" : "") };
     } else if (name === "webgpu") {

@@ -1,0 +1,442 @@
+/**
+ * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches with
+ * the project's own step (loss with dropout → `tf.variableGrads` → global-norm clip → {@link AdamW}), timed per step.
+ *
+ * The headline figure syncs once per step, as the trainer does (it reads the loss after the optimizer's update; on
+ * WebGPU a read waits for everything queued before it). With `splitPhases` the same steps are run again with a sync
+ * after each phase: forward (the loss alone), forward + backward (`variableGrads`), optimizer (clip + AdamW); the
+ * backward is the second minus the first. Tokens per step are `batch × seq` (every position is a real token), the
+ * count PyTorch's reference (`tools/reference/bench_train_torch.py`) uses for the same shapes.
+ *
+ * @module
+ */
+import { tf } from "../deps.ts";
+import { Rng } from "../data/rng.ts";
+import type { Chunk, MlmBatch } from "../data/types.ts";
+import { createMlmCollator } from "../collate/mlm.ts";
+import { parseConfig } from "../model/config.ts";
+import { initMaskedLM } from "../model/init.ts";
+import type { MaskedLM } from "../model/masked_lm.ts";
+import { type BackendName, selectBackend } from "../model/backend.ts";
+import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
+import { registerTiledMatMul, unregisterTiledMatMul } from "../model/kernels/webgpu_matmul.ts";
+import { importTfWebgpu } from "../deps.ts";
+import { AdamW } from "../train/adamw.ts";
+import { clipGradNorm } from "../train/clip.ts";
+
+/** The DistilBERT shape fields a benchmark size sets (everything else is DistilBERT's default). */
+export interface ModelShape {
+  /** Vocabulary size. */
+  vocab_size: number;
+  /** Hidden width. */
+  dim: number;
+  /** Transformer blocks. */
+  n_layers: number;
+  /** Attention heads. */
+  n_heads: number;
+  /** FFN inner width. */
+  hidden_dim: number;
+}
+
+/** A named benchmark shape. */
+export type ModelSizeName = "distilbert-base" | "small" | "tiny";
+
+/**
+ * The named shapes. `distilbert-base` is distilbert-base-uncased; `small` keeps its vocabulary with a BERT-mini-sized
+ * body; `tiny` is for quick checks on CPU machines. `tools/reference/bench_train_torch.py` has the same table.
+ */
+export const MODEL_SIZES: Readonly<Record<ModelSizeName, ModelShape>> = {
+  "distilbert-base": { vocab_size: 30522, dim: 768, n_layers: 6, n_heads: 12, hidden_dim: 3072 },
+  small: { vocab_size: 30522, dim: 256, n_layers: 4, n_heads: 4, hidden_dim: 1024 },
+  tiny: { vocab_size: 1000, dim: 64, n_layers: 2, n_heads: 4, hidden_dim: 256 },
+};
+
+/** How tfjs-backend-webgpu uploads CPU-held tensors: `write` (queue.writeBuffer, the default) or tfjs's `mapped`. */
+export type UploadPath = "write" | "mapped";
+
+/** WebGPU `BatchMatMul`: tfjs's own, or the optional register-tiled kernel (`lib/model/kernels/webgpu_matmul.ts`). */
+export type MatMulKernel = "tfjs" | "tiled";
+
+/** Options of {@link benchTrain}. */
+export interface TrainBenchOptions {
+  /** Model shape. */
+  modelSize: ModelSizeName;
+  /** Rows per batch. */
+  batchSize: number;
+  /** Tokens per row. */
+  seqLen: number;
+  /** Backend to select (`auto`: a real WebGPU adapter, else wasm). */
+  backend: BackendName;
+  /** Timed steps. */
+  steps: number;
+  /** Untimed steps first (shader compiles, buffer pools). */
+  warmup: number;
+  /** Also time each phase, with a sync after it. */
+  splitPhases?: boolean;
+  /** WebGPU upload path (default `write`). */
+  upload?: UploadPath;
+  /** WebGPU matmul kernel (default `tfjs`). */
+  matmul?: MatMulKernel;
+  /** Seed of the weights, batches and dropout (default 0). */
+  seed?: number;
+  /** Distinct random batches cycled through (default 4). */
+  distinctBatches?: number;
+  /** Learning rate (default 5e-5). */
+  lr?: number;
+  /** Global gradient-norm clip, 0 for none (default 1, as HF TrainingArguments). */
+  maxGradNorm?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** Per-phase means of the split-phase steps, in milliseconds. */
+export interface PhaseTimes {
+  /** The loss alone (embedding to loss, dropout on). */
+  forward_ms: number;
+  /** `variableGrads` minus the forward. */
+  backward_ms: number;
+  /** Global-norm clip + AdamW. */
+  optimizer_ms: number;
+}
+
+/** What {@link benchTrain} measured: one JSON line's worth. */
+export interface TrainBenchResult {
+  /** Always `"train"`. */
+  bench: "train";
+  /** `"deno-tfjs"` (PyTorch's script writes `"pytorch"`). */
+  impl: "deno-tfjs";
+  /** Named shape. */
+  model_size: ModelSizeName;
+  /** The shape's fields. */
+  shape: ModelShape;
+  /** Parameters (tied weights once). */
+  params: number;
+  /** Rows per batch. */
+  batch_size: number;
+  /** Tokens per row. */
+  seq_len: number;
+  /** tfjs backend. */
+  backend: string;
+  /** WebGPU adapter, when WebGPU. */
+  adapter?: string;
+  /** WebGPU upload path, when WebGPU. */
+  upload?: UploadPath;
+  /** WebGPU matmul kernel, when WebGPU. */
+  matmul?: MatMulKernel;
+  /** Precision (`fp32`). */
+  precision: "fp32";
+  /** Timed steps. */
+  steps: number;
+  /** Untimed steps. */
+  warmup: number;
+  /** Mean milliseconds per step (wall time of the timed steps / steps). */
+  ms_per_step: number;
+  /** Median milliseconds per step. */
+  ms_per_step_median: number;
+  /** `batch × seq / mean step time`. */
+  tokens_per_s: number;
+  /** Per-phase means, with `splitPhases`. */
+  phases?: PhaseTimes;
+  /** Loss of the first and last timed step. */
+  loss_first: number;
+  /** Loss of the last timed step. */
+  loss_last: number;
+  /** Seconds to build the model and optimizer. */
+  init_s: number;
+  /** Seconds of the warm-up steps. */
+  warmup_s: number;
+  /** Tensors alive after the run minus before the timed steps (0 when nothing leaks). */
+  tensors_leaked: number;
+  /** Global-norm clip used. */
+  max_grad_norm: number;
+  /** `Deno.version.deno`. */
+  deno: string;
+  /** ISO time of the run. */
+  date: string;
+}
+
+const SPECIAL = { pad: 0, unk: 100, cls: 101, sep: 102, mask: 103 };
+
+/**
+ * `count` random full-length MLM batches: `[CLS] random ids [SEP]` rows masked by HF's random-token collator.
+ *
+ * @example
+ * ```ts
+ * import { randomMlmBatches } from "./train_bench.ts";
+ * const [b] = randomMlmBatches(1, { batchSize: 2, seqLen: 8, vocabSize: 1000, seed: 0 });
+ * if (b.shape.join() !== "2,8" || b.input_ids[0] !== 101) throw new Error("[CLS] first");
+ * ```
+ */
+export function randomMlmBatches(
+  count: number,
+  options: { batchSize: number; seqLen: number; vocabSize: number; seed: number },
+): MlmBatch[] {
+  const { batchSize, seqLen, vocabSize, seed } = options;
+  if (seqLen < 3) throw new Error(`randomMlmBatches: seqLen must be >= 3, got ${seqLen}`);
+  if (vocabSize <= SPECIAL.mask + 1) throw new Error(`randomMlmBatches: vocabSize must be > 104, got ${vocabSize}`);
+  const rng = new Rng(seed).fork("bench-batches");
+  const collate = createMlmCollator({
+    maskTokenId: SPECIAL.mask,
+    vocabSize,
+    specialIds: Object.values(SPECIAL),
+    padTokenId: SPECIAL.pad,
+    rng: rng.fork("collate"),
+  });
+  const ids = rng.fork("ids");
+  const batches: MlmBatch[] = [];
+  for (let c = 0; c < count; c++) {
+    const rows: Chunk[] = [];
+    for (let r = 0; r < batchSize; r++) {
+      const input_ids = [SPECIAL.cls];
+      for (let t = 1; t < seqLen - 1; t++) input_ids.push(SPECIAL.mask + 1 + ids.int(vocabSize - SPECIAL.mask - 1));
+      input_ids.push(SPECIAL.sep);
+      rows.push({ input_ids, attention_mask: input_ids.map(() => 1), word_ids: [], labels: [...input_ids] });
+    }
+    batches.push(collate(rows));
+  }
+  return batches;
+}
+
+function checkOptions(o: TrainBenchOptions): void {
+  if (!(o.modelSize in MODEL_SIZES)) {
+    throw new Error(
+      `model size: unknown ${JSON.stringify(o.modelSize)}; expected ${Object.keys(MODEL_SIZES).join(", ")}`,
+    );
+  }
+  const ints: [string, number, number][] = [
+    ["batch size", o.batchSize, 1],
+    ["seq len", o.seqLen, 3],
+    ["steps", o.steps, 1],
+    ["warmup", o.warmup, 0],
+  ];
+  for (const [name, v, min] of ints) {
+    if (!Number.isInteger(v) || v < min) throw new Error(`${name}: expected an integer >= ${min}, got ${v}`);
+  }
+  if (o.seqLen > 512) throw new Error(`seq len: at most 512 (max_position_embeddings), got ${o.seqLen}`);
+  if (o.upload !== undefined && o.upload !== "write" && o.upload !== "mapped") {
+    throw new Error(`upload: expected write or mapped, got ${JSON.stringify(o.upload)}`);
+  }
+  if (o.matmul !== undefined && o.matmul !== "tfjs" && o.matmul !== "tiled") {
+    throw new Error(`matmul: expected tfjs or tiled, got ${JSON.stringify(o.matmul)}`);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Wait for everything queued so far: read one element of `p` (which the optimizer just wrote). */
+async function syncOn(p: tf.Tensor): Promise<void> {
+  const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
+  await t.data();
+  t.dispose();
+}
+
+/**
+ * Build the model and optimizer on the chosen backend, run `warmup` then `steps` training steps, and time them (see
+ * the module docs). Leaves the chosen backend active and frees the model.
+ *
+ * @example
+ * ```ts
+ * import { benchTrain } from "./train_bench.ts";
+ * const r = await benchTrain({ modelSize: "tiny", batchSize: 2, seqLen: 8, backend: "cpu", steps: 1, warmup: 0 });
+ * if (!(r.tokens_per_s > 0) || r.tensors_leaked !== 0) throw new Error("timed, no leak");
+ * ```
+ */
+export async function benchTrain(options: TrainBenchOptions): Promise<TrainBenchResult> {
+  checkOptions(options);
+  const log = options.log ?? (() => {});
+  const { batchSize, seqLen, steps, warmup } = options;
+  const seed = options.seed ?? 0;
+  const lr = options.lr ?? 5e-5;
+  const maxGradNorm = options.maxGradNorm ?? 1;
+  const shape = MODEL_SIZES[options.modelSize];
+
+  const choice = await selectBackend(options.backend, { log });
+  let upload: UploadPath | undefined;
+  let matmul: MatMulKernel | undefined;
+  if (choice.backend === "webgpu") {
+    upload = options.upload ?? "write";
+    const mod = await importTfWebgpu();
+    if (upload === "mapped") uninstallWriteBufferUpload(mod);
+    else installWriteBufferUpload(mod);
+    matmul = options.matmul ?? "tfjs";
+    if (matmul === "tiled") registerTiledMatMul();
+    else unregisterTiledMatMul();
+  }
+
+  const t0 = performance.now();
+  const config = parseConfig({ model_type: "distilbert", ...shape });
+  const model: MaskedLM = initMaskedLM(config, { seed });
+  const params = new Map([...model.params].filter(([, v]) => v.trainable));
+  const optimizer = new AdamW(params, { lr, weightDecay: 0.01 });
+  const varList = [...params.values()];
+  const nameOf = new Map([...params].map(([name, v]) => [v.name, name]));
+  const lastParam = varList[varList.length - 1];
+  const batches = randomMlmBatches(options.distinctBatches ?? 4, {
+    batchSize,
+    seqLen,
+    vocabSize: shape.vocab_size,
+    seed,
+  });
+  const dropout = new Rng(seed).fork("bench-dropout");
+  await syncOn(lastParam);
+  const initS = (performance.now() - t0) / 1000;
+  log(
+    `model ${options.modelSize}: ${model.numParameters().toLocaleString("en")} parameters, built in ${
+      initS.toFixed(1)
+    } s`,
+  );
+
+  /** Gradients by HF name from `variableGrads` (the loss tensor is returned, not read). */
+  function forwardBackward(batch: MlmBatch, rng: Rng): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+    const { value, grads } = tf.variableGrads(() => model.loss(batch, { training: true, rng }), varList);
+    const named = new Map<string, tf.Tensor>();
+    for (const [vname, g] of Object.entries(grads)) named.set(nameOf.get(vname)!, g);
+    return { loss: value, grads: named };
+  }
+
+  function update(grads: Map<string, tf.Tensor>): void {
+    let use = grads;
+    if (maxGradNorm > 0) {
+      const clipped = clipGradNorm(grads, { maxNorm: maxGradNorm });
+      tf.dispose([...grads.values(), clipped.totalNorm]);
+      use = clipped.grads;
+    }
+    optimizer.step(use, lr);
+    tf.dispose([...use.values()]);
+  }
+
+  /** One step as the trainer runs it; one sync (the loss read, after the update). */
+  async function step(i: number): Promise<number> {
+    const { loss, grads } = forwardBackward(batches[i % batches.length], dropout.fork(i));
+    update(grads);
+    const value = (await loss.data())[0];
+    loss.dispose();
+    return value;
+  }
+
+  try {
+    const w0 = performance.now();
+    for (let i = 0; i < warmup; i++) {
+      const loss = await step(i);
+      log(`warm-up ${i + 1}/${warmup}: loss ${loss.toFixed(4)}, ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+    }
+    const warmupS = (performance.now() - w0) / 1000;
+    const tensorsBefore = tf.memory().numTensors;
+
+    const times: number[] = [];
+    const losses: number[] = [];
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) {
+      const s = performance.now();
+      losses.push(await step(warmup + i));
+      times.push(performance.now() - s);
+      log(`step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms, loss ${losses[i].toFixed(4)}`);
+    }
+    const msPerStep = (performance.now() - start) / steps;
+
+    let phases: PhaseTimes | undefined;
+    if (options.splitPhases) {
+      const f: number[] = [], fb: number[] = [], o: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const k = warmup + steps + i;
+        const batch = batches[k % batches.length];
+        const a = performance.now();
+        const fwd = tf.tidy(() => model.loss(batch, { training: true, rng: dropout.fork(k) }));
+        await fwd.data();
+        fwd.dispose();
+        const b = performance.now();
+        const { loss, grads } = forwardBackward(batch, dropout.fork(k));
+        await loss.data();
+        loss.dispose();
+        const c = performance.now();
+        update(grads);
+        await syncOn(lastParam);
+        const d = performance.now();
+        f.push(b - a), fb.push(c - b), o.push(d - c);
+        log(
+          `split step ${i + 1}/${steps}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
+            `optimizer ${(d - c).toFixed(1)} ms`,
+        );
+      }
+      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      phases = {
+        forward_ms: round(mean(f)),
+        backward_ms: round(Math.max(0, mean(fb) - mean(f))),
+        optimizer_ms: round(mean(o)),
+      };
+    }
+    const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+    return {
+      bench: "train",
+      impl: "deno-tfjs",
+      model_size: options.modelSize,
+      shape: { ...shape },
+      params: model.numParameters(),
+      batch_size: batchSize,
+      seq_len: seqLen,
+      backend: choice.backend,
+      ...(choice.adapter ? { adapter: choice.adapter } : {}),
+      ...(upload ? { upload } : {}),
+      ...(matmul ? { matmul } : {}),
+      precision: "fp32",
+      steps,
+      warmup,
+      ms_per_step: round(msPerStep),
+      ms_per_step_median: round(median(times)),
+      tokens_per_s: Math.round((batchSize * seqLen) / (msPerStep / 1000)),
+      ...(phases ? { phases } : {}),
+      loss_first: round(losses[0], 4),
+      loss_last: round(losses[losses.length - 1], 4),
+      init_s: round(initS),
+      warmup_s: round(warmupS),
+      tensors_leaked: tensorsLeaked,
+      max_grad_norm: maxGradNorm,
+      deno: Deno.version.deno,
+      date: new Date().toISOString(),
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/**
+ * A few human-readable lines for a result.
+ *
+ * @example
+ * ```ts
+ * import { benchTrain, formatTrainBench } from "./train_bench.ts";
+ * const r = await benchTrain({ modelSize: "tiny", batchSize: 2, seqLen: 8, backend: "cpu", steps: 1, warmup: 0 });
+ * if (!formatTrainBench(r).includes("tokens/s")) throw new Error("format");
+ * ```
+ */
+export function formatTrainBench(r: TrainBenchResult): string {
+  const where = [`backend ${r.backend}` + (r.adapter ? ` (${r.adapter})` : "")];
+  if (r.upload) where.push(`upload ${r.upload}`);
+  if (r.matmul) where.push(`matmul ${r.matmul}`);
+  const millions = (r.params / 1e6).toFixed(1);
+  const lines = [
+    `bench:train ${r.model_size} (${millions} M params), batch ${r.batch_size} × seq ${r.seq_len}, ${r.precision}, ` +
+    where.join(", "),
+    `  ${r.tokens_per_s.toLocaleString("en")} tokens/s, ${r.ms_per_step} ms/step (median ${r.ms_per_step_median}), ` +
+    `${r.steps} steps after ${r.warmup} warm-up (${r.warmup_s} s); loss ${r.loss_first} → ${r.loss_last}`,
+  ];
+  if (r.phases) {
+    const p = r.phases;
+    lines.push(
+      `  phases (synced after each): forward ${p.forward_ms} ms, backward ${p.backward_ms} ms, ` +
+        `optimizer ${p.optimizer_ms} ms`,
+    );
+  }
+  if (r.tensors_leaked !== 0) lines.push(`  WARNING: ${r.tensors_leaked} tensors leaked over the timed steps`);
+  return lines.join("\n");
+}

@@ -1,0 +1,245 @@
+/**
+ * An optional register-tiled fp32 matmul for tfjs-backend-webgpu's `BatchMatMul`, off unless
+ * {@link registerTiledMatMul} is called.
+ *
+ * The kernel is the one `../shared/gpu/README.md` measured at 17.8–23 TFLOP/s on the H100 (tfjs's own: 2.5–3.9):
+ * workgroup 16×16, a 128×128 output tile per workgroup, K staged 16 at a time through workgroup memory (A transposed
+ * into `array<f32, 2048>`, B as `array<vec4f, 512>`), each thread holding an 8×8 block as 16 `vec4f` accumulators
+ * updated with `fma`. The accumulators are named variables and the k- and row-loops are unrolled when the source is
+ * generated: on that stack a dynamically indexed private array is kept out of registers and runs ~10× slower. Loads
+ * are bounds-checked (zero outside), stores guarded, so any M, N, K works; transposed operands are read in place; a
+ * batch of 1 broadcasts against the other operand's batch, as tfjs does.
+ *
+ * @module
+ */
+import { tf } from "../../deps.ts";
+
+/** Output tile edge per workgroup. */
+const TILE = 128;
+/** K values staged per iteration. */
+const TILE_K = 16;
+
+/** Options of {@link tiledMatMulSource}. */
+export interface TiledMatMulSourceOptions {
+  /** A is stored `[batch, K, M]` rather than `[batch, M, K]`. */
+  transposeA: boolean;
+  /** B is stored `[batch, N, K]` rather than `[batch, K, N]`. */
+  transposeB: boolean;
+}
+
+/**
+ * The WGSL body (tfjs supplies the bindings `A`, `B`, `result`, the `uniforms` struct with `aShape`, `bShape` and
+ * `M`, `N`, `K`, and the `_start` entry point that calls `main()`).
+ *
+ * @example
+ * ```ts
+ * import { tiledMatMulSource } from "./webgpu_matmul.ts";
+ * const src = tiledMatMulSource({ transposeA: false, transposeB: true });
+ * if (!src.includes("acc7_1") || src.includes("array<vec4<f32>, 16>")) throw new Error("named accumulators");
+ * ```
+ */
+export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
+  const { transposeA, transposeB } = options;
+  const lines: string[] = [];
+  const emit = (s: string) => lines.push(s);
+  // A(m, k) and B(k, n) of this batch, zero outside the matrix
+  const readA = transposeA
+    ? "A[offA + k * uniforms.M + m]" // [batch, K, M]
+    : "A[offA + m * uniforms.K + k]"; // [batch, M, K]
+  const readB = transposeB
+    ? "B[offB + n * uniforms.K + k]" // [batch, N, K]
+    : "B[offB + k * uniforms.N + n]"; // [batch, K, N]
+  emit(`var<workgroup> As : array<f32, ${TILE_K * TILE}>;`);
+  emit(`var<workgroup> Bs : array<vec4<f32>, ${(TILE_K * TILE) / 4}>;`);
+  emit("fn main() {");
+  emit("  let tx = i32(localId.x);");
+  emit("  let ty = i32(localId.y);");
+  emit("  let t = ty * 16 + tx;");
+  emit("  let batch = i32(workgroupId.z);");
+  emit(`  let row0 = i32(workgroupId.y) * ${TILE};`);
+  emit(`  let col0 = i32(workgroupId.x) * ${TILE};`);
+  emit("  let offA = (batch % uniforms.aShape[0]) * uniforms.M * uniforms.K;");
+  emit("  let offB = (batch % uniforms.bShape[0]) * uniforms.K * uniforms.N;");
+  for (let i = 0; i < 8; i++) for (let j = 0; j < 2; j++) emit(`  var acc${i}_${j} = vec4<f32>(0.0);`);
+  emit(`  for (var k0 = 0; k0 < uniforms.K; k0 = k0 + ${TILE_K}) {`);
+  // stage A: 128 rows × 16 k, 8 values per thread; coalesced along the contiguous axis
+  for (let r = 0; r < 8; r++) {
+    emit("    {");
+    emit(`      let e = t + ${256 * r};`);
+    if (transposeA) emit(`      let mm = e % ${TILE}; let kk = e / ${TILE};`);
+    else emit(`      let mm = e / ${TILE_K}; let kk = e % ${TILE_K};`);
+    emit("      let m = row0 + mm; let k = k0 + kk;");
+    emit("      var v = 0.0;");
+    emit(`      if (m < uniforms.M && k < uniforms.K) { v = ${readA}; }`);
+    emit(`      As[kk * ${TILE} + mm] = v;`);
+    emit("    }");
+  }
+  // stage B: 16 k × 128 columns
+  for (let r = 0; r < 8; r++) {
+    emit("    {");
+    emit(`      let e = t + ${256 * r};`);
+    if (transposeB) emit(`      let nn = e / ${TILE_K}; let kk = e % ${TILE_K};`);
+    else emit(`      let nn = e % ${TILE}; let kk = e / ${TILE};`);
+    emit("      let n = col0 + nn; let k = k0 + kk;");
+    emit("      var v = 0.0;");
+    emit(`      if (n < uniforms.N && k < uniforms.K) { v = ${readB}; }`);
+    emit(`      Bs[kk * ${TILE / 4} + nn / 4][nn % 4] = v;`);
+    emit("    }");
+  }
+  emit("    workgroupBarrier();");
+  for (let kk = 0; kk < TILE_K; kk++) {
+    emit(`    {`);
+    emit(`      let b0 = Bs[${kk * (TILE / 4)} + tx * 2];`);
+    emit(`      let b1 = Bs[${kk * (TILE / 4)} + tx * 2 + 1];`);
+    for (let i = 0; i < 8; i++) {
+      emit(`      let a${i} = vec4<f32>(As[${kk * TILE} + ty * 8 + ${i}]);`);
+      emit(`      acc${i}_0 = fma(a${i}, b0, acc${i}_0);`);
+      emit(`      acc${i}_1 = fma(a${i}, b1, acc${i}_1);`);
+    }
+    emit(`    }`);
+  }
+  emit("    workgroupBarrier();");
+  emit("  }");
+  emit("  let outOff = batch * uniforms.M * uniforms.N;");
+  for (let i = 0; i < 8; i++) {
+    emit(`  if (row0 + ty * 8 + ${i} < uniforms.M) {`);
+    emit(`    let base = outOff + (row0 + ty * 8 + ${i}) * uniforms.N;`);
+    for (let j = 0; j < 2; j++) {
+      for (let c = 0; c < 4; c++) {
+        emit(
+          `    if (col0 + tx * 8 + ${4 * j + c} < uniforms.N) { result[base + col0 + tx * 8 + ${
+            4 * j + c
+          }] = acc${i}_${j}[${c}]; }`,
+        );
+      }
+    }
+    emit("  }");
+  }
+  emit("}");
+  return lines.join("\n");
+}
+
+/** The parts of tfjs-backend-webgpu's backend the kernel calls. */
+interface WebGPUBackendLike {
+  runWebGPUProgram(
+    program: object,
+    inputs: tf.TensorInfo[],
+    dtype: string,
+    uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
+  disposeData(dataId: object): void;
+}
+
+/** A tfjs WebGPU program computing `[batch, M, N]` from 3-D `A` and `B`. */
+function program(batch: number, m: number, n: number, options: TiledMatMulSourceOptions): object {
+  return {
+    variableNames: ["A", "B"],
+    outputShape: [batch, m, n],
+    shaderKey: `mlmTiledMatMul_${options.transposeA}_${options.transposeB}`,
+    dispatchLayout: { x: [2], y: [1], z: [0] },
+    dispatch: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
+    workgroupSize: [16, 16, 1],
+    uniforms: "M : i32, N : i32, K : i32,",
+    getUserCode: () => tiledMatMulSource(options),
+  };
+}
+
+let original: tf.KernelConfig | undefined;
+let minSize = 0;
+
+function reshape(backend: unknown, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  const k = tf.getKernel("Reshape", "webgpu")!;
+  return k.kernelFunc({ inputs: { x }, backend: backend as tf.KernelBackend, attrs: { shape } }) as tf.TensorInfo;
+}
+
+function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const ra = a.shape.length, rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const batchA = outerA.reduce((x, y) => x * y, 1);
+  const batchB = outerB.reduce((x, y) => x * y, 1);
+  const simpleBatch = outerA.join() === outerB.join() || batchA === 1 || batchB === 1;
+  if (
+    k !== kb || !simpleBatch || a.dtype !== "float32" || b.dtype !== "float32" || m * n * k < minSize ||
+    m * n * k === 0
+  ) {
+    return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+  }
+  const batch = Math.max(batchA, batchB);
+  const outerDims = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  const backend = args.backend as WebGPUBackendLike;
+  const a3 = reshape(backend, a, [batchA, ...a.shape.slice(-2)]);
+  const b3 = reshape(backend, b, [batchB, ...b.shape.slice(-2)]);
+  const out = backend.runWebGPUProgram(program(batch, m, n, { transposeA, transposeB }), [a3, b3], "float32", [
+    { type: "int32", data: [m] },
+    { type: "int32", data: [n] },
+    { type: "int32", data: [k] },
+  ]);
+  const shaped = reshape(backend, out, [...outerDims, m, n]);
+  for (const t of [a3, b3, out]) backend.disposeData(t.dataId);
+  return shaped;
+}
+
+/** Options of {@link registerTiledMatMul}. */
+export interface RegisterTiledMatMulOptions {
+  /** Products with `M·N·K` below this go to tfjs's own kernels (default 0: every float32 matmul). */
+  minSize?: number;
+}
+
+/**
+ * Route tfjs-backend-webgpu's `BatchMatMul` through the tiled kernel (float32, batch equal or broadcast from 1);
+ * everything else still goes to tfjs's kernel. Call after the WebGPU backend module is loaded. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { registerTiledMatMul, unregisterTiledMatMul } from "./webgpu_matmul.ts";
+ * import { tf } from "../../deps.ts";
+ * if (tf.getKernel("BatchMatMul", "webgpu")) {
+ *   registerTiledMatMul();
+ *   unregisterTiledMatMul();
+ * }
+ * ```
+ */
+export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): void {
+  minSize = options.minSize ?? 0;
+  const current = tf.getKernel("BatchMatMul", "webgpu");
+  if (!current) throw new Error("registerTiledMatMul: the WebGPU backend is not loaded (no BatchMatMul kernel)");
+  if (current.kernelFunc === (batchMatMul as unknown as tf.KernelFunc)) return;
+  original = current;
+  tf.unregisterKernel("BatchMatMul", "webgpu");
+  tf.registerKernel({ kernelName: "BatchMatMul", backendName: "webgpu", kernelFunc: batchMatMul as tf.KernelFunc });
+}
+
+/**
+ * Put tfjs's own `BatchMatMul` back (no-op when the tiled kernel is not registered).
+ *
+ * @example
+ * ```ts
+ * import { unregisterTiledMatMul } from "./webgpu_matmul.ts";
+ * unregisterTiledMatMul();
+ * ```
+ */
+export function unregisterTiledMatMul(): void {
+  const current = tf.getKernel("BatchMatMul", "webgpu");
+  if (!original || current?.kernelFunc !== (batchMatMul as unknown as tf.KernelFunc)) return;
+  tf.unregisterKernel("BatchMatMul", "webgpu");
+  tf.registerKernel(original);
+}
+
+/**
+ * Whether {@link registerTiledMatMul} is in effect.
+ *
+ * @example
+ * ```ts
+ * import { tiledMatMulRegistered } from "./webgpu_matmul.ts";
+ * console.log(tiledMatMulRegistered());
+ * ```
+ */
+export function tiledMatMulRegistered(): boolean {
+  return tf.getKernel("BatchMatMul", "webgpu")?.kernelFunc === (batchMatMul as unknown as tf.KernelFunc);
+}

@@ -1,0 +1,81 @@
+import { tf } from "../../lib/deps.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
+import { benchTrain, formatTrainBench, MODEL_SIZES, randomMlmBatches } from "../../lib/bench/train_bench.ts";
+import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../support/assert.ts";
+
+Deno.test("randomMlmBatches: [CLS] … [SEP] rows, ~15 % labels, seeded", () => {
+  const opts = { batchSize: 4, seqLen: 64, vocabSize: 1000, seed: 3 };
+  const [a, b] = randomMlmBatches(2, opts);
+  assertEquals(a.shape, [4, 64]);
+  assertEquals([a.input_ids[0], a.input_ids[63], a.labels[0], a.labels[63]], [101, 102, -100, -100]);
+  assert(a.attention_mask.every((m) => m === 1), "full-length rows");
+  const labelled = a.labels.filter((l) => l !== -100).length;
+  assert(labelled > 15 && labelled < 65, `about 15 % of 248 maskable tokens labelled, got ${labelled}`);
+  assertNotEquals([...a.input_ids], [...b.input_ids]);
+  assertEquals([...randomMlmBatches(1, opts)[0].input_ids], [...a.input_ids], "same seed, same batch");
+});
+
+Deno.test("benchTrain on cpu: times steps, phases with --split-phases, trains, leaks nothing", async () => {
+  const r = await benchTrain({
+    modelSize: "tiny",
+    batchSize: 2,
+    seqLen: 16,
+    backend: "cpu",
+    steps: 2,
+    warmup: 1,
+    splitPhases: true,
+  });
+  assertEquals([r.backend, r.batch_size, r.seq_len, r.steps, r.tensors_leaked], ["cpu", 2, 16, 2, 0]);
+  assertEquals(r.shape, MODEL_SIZES.tiny);
+  assert(r.upload === undefined && r.adapter === undefined, "no upload path off WebGPU");
+  assert(r.ms_per_step > 0 && Math.abs(r.tokens_per_s - 32 / (r.ms_per_step / 1000)) <= 1, "tokens/s = B·S / step");
+  assert(r.phases && r.phases.forward_ms > 0 && r.phases.optimizer_ms > 0, "phases timed");
+  assert(Number.isFinite(r.loss_first) && Math.abs(r.loss_first - Math.log(1000)) < 0.5, `loss ≈ ln(vocab)`);
+  assertStringIncludes(formatTrainBench(r), "forward");
+  assertEquals(JSON.parse(JSON.stringify(r)).bench, "train");
+  assertEquals(tf.getBackend(), "cpu");
+});
+
+Deno.test("benchTrain: bad options name the field", async () => {
+  const base = { modelSize: "tiny" as const, batchSize: 2, seqLen: 16, backend: "cpu" as const, steps: 1, warmup: 0 };
+  for (
+    const [bad, msg] of [
+      [{ modelSize: "huge" }, "model size: unknown"],
+      [{ batchSize: 0 }, "batch size: expected an integer >= 1"],
+      [{ seqLen: 1000 }, "seq len: at most 512"],
+      [{ upload: "dma" }, "upload: expected write or mapped"],
+    ] as const
+  ) {
+    let error: Error | undefined;
+    try {
+      await benchTrain({ ...base, ...bad } as Parameters<typeof benchTrain>[0]);
+    } catch (e) {
+      error = e as Error;
+    }
+    assert(error, `expected a failure for ${JSON.stringify(bad)}`);
+    assertStringIncludes(error.message, msg);
+  }
+  await selectBackend("cpu", { log: () => {} });
+});
+
+Deno.test("deno task bench:train --json prints one JSON line (cpu, tiny)", async () => {
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-read",
+      "tasks/bench_train.ts",
+      ...["--model-size", "tiny", "--batch-size", "2", "--seq-len", "8", "--backend", "cpu"],
+      ...["--steps", "1", "--warmup", "0", "--json", "--quiet"],
+    ],
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assertEquals(lines.length, 1);
+  const r = JSON.parse(lines[0]);
+  assertEquals([r.model_size, r.backend, r.batch_size, r.seq_len], ["tiny", "cpu", 2, 8]);
+  assertStringIncludes(stderr, "tokens/s");
+});

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The training-speed comparison on the GPU machine: `deno task bench:train` (tfjs WebGPU, bundled) and
+# tools/reference/bench_train_torch.py (PyTorch fp32 / tf32 / fp16) in the same command, same shapes, then the table.
+#
+# Steps (see ../shared/gpu/README.md):
+#   1. On this (CPU) machine, from the repo root, once:  bash ../shared/gpu/prepare.sh
+#      (fills the git-ignored .gpu/ with deno.xz, the Vulkan loader .debs and on-gpu.sh)
+#   2. Bundle the benchmark (npm packages inlined; the GPU machine has no registry):
+#        deno bundle -o .gpu/bench_train.js tasks/bench_train.ts
+#   3. On the GPU machine, from the repo root, with .gpu carried along (device tool: carry [".gpu"]):
+#        bash tools/gpu/run_bench.sh
+#      Logs and JSON lines go to $OUT (the device tool's output folder), else out/gpu-bench/.
+#
+# Knobs (environment): MODEL (distilbert-base), BATCHES ("32 64"), SEQ (128), DENO_STEPS (10), DENO_WARMUP (2),
+# TORCH_STEPS (30), TORCH_WARMUP (5), SPLIT (1: also time forward/backward/optimizer with syncs), MAPPED (0; 1 also
+# times tfjs's own mapped-buffer upload at the first batch size: ~10 s/step on the H100), TILED (1: also times the
+# optional tiled matmul, --matmul tiled, at the last batch size), DENO_TIMEOUT (240 s a run).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+out=${OUT:-out/gpu-bench}
+mkdir -p "$out"
+MODEL=${MODEL:-distilbert-base} BATCHES=${BATCHES:-"32 64"} SEQ=${SEQ:-128}
+DENO_STEPS=${DENO_STEPS:-10} DENO_WARMUP=${DENO_WARMUP:-2} TORCH_STEPS=${TORCH_STEPS:-30} TORCH_WARMUP=${TORCH_WARMUP:-5}
+SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
+for f in .gpu/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
+  [[ -f $f ]] || { echo "missing $f: run steps 1 and 2 (see the top of $0) on the CPU machine" >&2; exit 2; }
+done
+split=()
+[[ $SPLIT == 1 ]] && split=(--split-phases)
+(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true) >"$out/gpu.txt" 2>&1
+cat "$out/gpu.txt"
+
+deno_run() { # batch, extra flags...
+  local b=$1
+  shift
+  echo "== deno webgpu $MODEL B=$b $*" >&2
+  timeout "$DENO_TIMEOUT" bash .gpu/on-gpu.sh deno run -A .gpu/bench_train.js --model-size "$MODEL" --batch-size "$b" \
+    --seq-len "$SEQ" --backend webgpu --steps "$DENO_STEPS" --warmup "$DENO_WARMUP" --json --out "$out/deno.jsonl" \
+    "$@" >/dev/null 2>>"$out/deno_b$b.log" || echo "deno B=$b $* failed or timed out (exit $?): see $out/deno_b$b.log" >&2
+  tail -n 3 "$out/deno_b$b.log" >&2
+}
+
+for b in $BATCHES; do
+  deno_run "$b" "${split[@]}"
+  echo "== pytorch $MODEL B=$b" >&2
+  python3 tools/reference/bench_train_torch.py --model-size "$MODEL" --batch-size "$b" --seq-len "$SEQ" \
+    --steps "$TORCH_STEPS" --warmup "$TORCH_WARMUP" --precision fp32,tf32,fp16 "${split[@]}" --out "$out/torch.jsonl" \
+    2>>"$out/torch_b$b.log" || echo "pytorch B=$b failed: see $out/torch_b$b.log" >&2
+  tail -n 3 "$out/torch_b$b.log" >&2
+done
+if [[ $TILED == 1 && -n $BATCHES ]]; then
+  last=${BATCHES##* }
+  deno_run "$last" --matmul tiled "${split[@]}"
+fi
+if [[ $MAPPED == 1 && -n $BATCHES ]]; then
+  first=${BATCHES%% *}
+  DENO_STEPS=2 DENO_WARMUP=1 deno_run "$first" --upload mapped
+fi
+
+python3 - "$out" <<'EOF' | tee "$out/table.md"
+import json, sys
+out = sys.argv[1]
+def rows(name):
+    try:
+        return [json.loads(l) for l in open(f"{out}/{name}") if l.strip()]
+    except FileNotFoundError:
+        return []
+deno, torch = rows("deno.jsonl"), rows("torch.jsonl")
+ref = {(r["model_size"], r["batch_size"], r["seq_len"], r["precision"]): r for r in torch}
+print("| run | B | tokens/s | ms/step | fwd / bwd / opt ms | × PyTorch fp32 | × tf32 | × fp16 |")
+print("|---|---|---|---|---|---|---|---|")
+def phases(r):
+    p = r.get("phases")
+    return f"{p['forward_ms']} / {p['backward_ms']} / {p['optimizer_ms']}" if p else "-"
+for r in torch + deno:
+    key = (r["model_size"], r["batch_size"], r["seq_len"])
+    name = (f"Deno tfjs webgpu (upload {r.get('upload', '-')}, matmul {r.get('matmul', '-')})" if r["impl"] == "deno-tfjs"
+            else f"PyTorch {r['precision']}")
+    ratios = []
+    for p in ("fp32", "tf32", "fp16"):
+        t = ref.get(key + (p,))
+        ratios.append(f"{r['tokens_per_s'] / t['tokens_per_s']:.4f}" if t else "-")
+    print(f"| {name} | {r['batch_size']} | {r['tokens_per_s']:,} | {r['ms_per_step']} | {phases(r)} | "
+          + " | ".join(ratios) + " |")
+adapters = sorted({r.get("adapter", "?") for r in deno + torch})
+print(f"\n{len(deno)} Deno and {len(torch)} PyTorch runs; model {deno[0]['model_size'] if deno else '?'}, "
+      f"seq {deno[0]['seq_len'] if deno else '?'}; devices: {'; '.join(adapters)}")
+EOF
