@@ -89,3 +89,18 @@ export {
   type SequenceClassifier,
   withClassifierConfig,
 } from "./lib/model/sequence_classification.ts";
+
+// Training: AdamW, schedule, clipping, the loop, evaluation, checkpoints, finetune/evaluate/demo.
+export * from "./lib/train/mod.ts";
+
+// Speed: the training-step benchmark and WebGPU kernels.
+export {
+  benchTrain,
+  formatTrainBench,
+  MODEL_SIZES,
+  randomMlmBatches,
+  type TrainBenchOptions,
+  type TrainBenchResult,
+} from "./lib/bench/train_bench.ts";
+export { installWriteBufferUpload, uninstallWriteBufferUpload } from "./lib/model/kernels/webgpu_upload.ts";
+export { registerTiledMatMul, unregisterTiledMatMul } from "./lib/model/kernels/webgpu_matmul.ts";

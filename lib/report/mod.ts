@@ -16,7 +16,6 @@ export type { ChartSeries, ChartSpec } from "./render.ts";
 export {
   addRecord,
   classifyRecord,
-  type EpochRow,
   epochRows,
   type EvalPoint,
   FIELD_ALIASES,
@@ -24,6 +23,7 @@ export {
   readRunLog,
   type ReadRunLogOptions,
   type RecordKind,
+  type ReportEpochRow,
   type RunHeader,
   type RunLog,
   type TrainPoint,

@@ -354,7 +354,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** One row of the per-epoch table. */
-export interface EpochRow {
+export interface ReportEpochRow {
   /** Epoch (as logged with the evaluation, else its 1-based position). */
   epoch: number;
   /** Train loss of the epoch: as logged with the evaluation, else the mean of the step losses since the last one. */
@@ -403,9 +403,9 @@ export function isClassifierRun(log: RunLog): boolean {
  * if (row.train_loss !== 3 || Math.abs(row.perplexity! - 10) > 1e-9) throw new Error("unexpected");
  * ```
  */
-export function epochRows(log: RunLog): EpochRow[] {
+export function epochRows(log: RunLog): ReportEpochRow[] {
   const classifier = isClassifierRun(log);
-  const rows: EpochRow[] = [];
+  const rows: ReportEpochRow[] = [];
   let prevStep = -Infinity;
   let prevEpoch = -Infinity;
   log.evals.forEach((e, i) => {
