@@ -15,7 +15,7 @@ Deno.test("mod.ts works imported by URL in a fresh deno with --no-config (no imp
       const chunks = m.groupTexts([enc, enc, enc], { chunkSize: 8 });
       const collate = m.createMlmCollator({
         maskTokenId: tok.maskTokenId, vocabSize: tok.vocabSize, specialIds: tok.allSpecialIds,
-        padTokenId: tok.padTokenId, seed: 1,
+        padTokenId: tok.padTokenId, mlmProbability: 0.5, seed: 1,
       });
       const batch = collate(chunks);
       await m.selectBackend("cpu");
