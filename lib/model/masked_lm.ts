@@ -137,7 +137,6 @@ export function batchTensors(
  * ```
  */
 export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "params" | "logits"> {
-  const vocab = model.config.vocab_size;
   // The head runs on the labelled rows only: the summed cross-entropy (and every gradient) is the same as over the
   // full `[batch·seq, vocab]` logits, since unlabelled rows contribute nothing, but the decoder matmul and the
   // softmax shrink to the ~15 % of positions that are masked.
