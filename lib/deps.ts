@@ -27,3 +27,10 @@ export { default as UPLOT_CSS } from "npm:uplot@1.6.32/dist/uPlot.min.css" with 
 export function importHfHub(): Promise<typeof import("npm:@huggingface/hub@2.17.5")> {
   return import("npm:@huggingface/hub@2.17.5");
 }
+/**
+ * Load Hugging Face's Rust tokenizer (the `tokenizers` node bindings, a prebuilt native addon) on demand: only the
+ * reference tools and `bench:data-hf` use it, and it needs `--allow-ffi`. The library's tokenizer is pure JS.
+ */
+export function importHfRustTokenizers(): Promise<typeof import("npm:tokenizers@0.23.2")> {
+  return import("npm:tokenizers@0.23.2");
+}
