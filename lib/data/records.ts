@@ -75,10 +75,13 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The files of `dir` that make up `split` (`<split>.<ext>`, `<split>-*.<ext>`) with a known format. */
+/**
+ * The files of `dir` that make up `split` (`<split>.<ext>`, `<split>-*.<ext>`) with a known format; symbolic links
+ * count as the files they point to (the Hugging Face cache's snapshots are links into `blobs/`).
+ */
 function splitFiles(dir: string, entries: Deno.DirEntry[], split: string): string[] {
   return entries
-    .filter((e) => e.isFile && (e.name.startsWith(`${split}.`) || e.name.startsWith(`${split}-`)))
+    .filter((e) => (e.isFile || e.isSymlink) && (e.name.startsWith(`${split}.`) || e.name.startsWith(`${split}-`)))
     .map((e) => `${dir}/${e.name}`)
     .filter((path) => formatOfFile(path) !== undefined);
 }
@@ -129,7 +132,7 @@ async function* locatedRecords(path: string, options: ReadRecordsOptions): Async
     for (const file of files) yield* located(file, options.format ?? formatOfFile(file)!, options);
     return;
   }
-  const hasText = entries.some((e) => e.isFile && /\.txt(\.gz)?$/.test(e.name));
+  const hasText = entries.some((e) => (e.isFile || e.isSymlink) && /\.txt(\.gz)?$/.test(e.name));
   if (options.format === "text" || (options.format === undefined && hasText)) {
     yield* readTextLocated(dir, { sampleBy: options.sampleBy });
     return;

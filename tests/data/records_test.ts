@@ -154,3 +154,19 @@ Deno.test({
     assertEquals([...counts.entries()].sort(), [[0, 12500], [1, 12500]]);
   },
 });
+
+Deno.test("readRecords: split files may be symbolic links (as in the Hugging Face cache's snapshots)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/blobs`);
+    await Deno.mkdir(`${dir}/snapshot`);
+    await Deno.writeTextFile(`${dir}/blobs/abc`, '{"text":"linked one"}\n{"text":"linked two"}\n');
+    await Deno.symlink("../blobs/abc", `${dir}/snapshot/train.jsonl`);
+    await Deno.writeTextFile(`${dir}/snapshot/test.jsonl`, '{"text":"not this split"}\n');
+    const texts: string[] = [];
+    for await (const t of readTexts(`${dir}/snapshot`, { split: "train" })) texts.push(t);
+    assertEquals(texts, ["linked one", "linked two"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
