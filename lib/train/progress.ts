@@ -76,7 +76,7 @@ export class ProgressBar {
     this.#write = options.write ?? ((t) => Deno.stderr.writeSync(encoder.encode(t)));
   }
 
-  /** Throughput so far in tokens per second. */
+  /** Throughput in tokens per second since the first update (0 until a second one). */
   get tokensPerSecond(): number {
     return this.#tokens / Math.max(1e-9, (performance.now() - this.#start) / 1000);
   }
@@ -84,10 +84,13 @@ export class ProgressBar {
   /** Redraw with new figures. */
   update(u: ProgressUpdate): void {
     if (this.#firstStep === undefined) {
+      // The clock starts at the end of the first update (its step includes start-up work such as shader compiles),
+      // so that step's tokens are not counted either: the rate is tokens after it / time after it.
       this.#firstStep = u.step - 1;
       this.#start = performance.now();
+    } else {
+      this.#tokens += u.tokens ?? 0;
     }
-    this.#tokens += u.tokens ?? 0;
     if (!this.#enabled) return;
     const elapsed = (performance.now() - this.#start) / 1000;
     const done = u.step - this.#firstStep;
