@@ -6,6 +6,9 @@
  * `Rng(seed).fork("dropout", s, k)`. Every random draw is therefore a pure function of (seed, step), and a checkpoint
  * only has to hold the weights, AdamW's moments, the step and the data position to continue bit for bit.
  *
+ * The loop ({@link runTraining}) is shared with the sequence classifier (`lib/classify/train.ts`), which brings its own
+ * rows, collator, evaluation and summary line.
+ *
  * One optimizer step: forward/backward of each micro-batch (loss divided by the number of micro-batches) inside
  * `tf.tidy`, gradients summed, global-norm clipping, AdamW with the linear schedule's rate for this step. After each
  * epoch the eval set (masked once by the caller) is scored ({@link evaluateMlm}). Logs go to `metrics.jsonl` and
@@ -33,12 +36,15 @@ import {
 } from "./metrics.ts";
 import { ProgressBar } from "./progress.ts";
 
-/** The part of a masked-LM model training needs (`MaskedLM` from `lib/model` has it). */
-export interface TrainableModel {
+/**
+ * The part of a model training needs: its parameters and the loss of a batch `B` (`MaskedLM` from `lib/model` has it
+ * for {@link MlmBatch}, the sequence classifiers for `ClassificationBatch`).
+ */
+export interface TrainableModel<B = MlmBatch> {
   /** Trainable parameters by HF name. */
   params: Map<string, tf.Variable>;
-  /** Mean masked-token cross-entropy; `training` turns dropout on, drawing from `rng`. */
-  loss(batch: MlmBatch, options: { training: boolean; rng?: Rng }): tf.Scalar;
+  /** Mean loss of the batch (masked-token cross-entropy for MLM); `training` turns dropout on, drawing from `rng`. */
+  loss(batch: B, options: { training: boolean; rng?: Rng }): tf.Scalar;
 }
 
 /** A masking collator (from `lib/collate`). */
@@ -84,14 +90,8 @@ export interface TrainArgs {
   resumeFromCheckpoint?: string;
 }
 
-/** What the loop trains on and how it saves. */
-export interface TrainInputs {
-  /** Training chunks. */
-  train: readonly Chunk[];
-  /** Eval batches, masked once. */
-  evalBatches: readonly MlmBatch[];
-  /** A collator drawing from `rng` (called once per micro-batch with a fresh fork). */
-  makeCollator: (rng: Rng) => BatchCollator;
+/** How a training run saves, stops, reports and logs (shared by {@link TrainInputs} and {@link TrainingLoop}). */
+export interface RunHooks {
   /** Write the model (config, weights, tokenizer files) into a folder. */
   saveModel: (dir: string) => Promise<void>;
   /** Aborting (Ctrl-C) saves a checkpoint after the current step and returns with `interrupted`. */
@@ -107,6 +107,16 @@ export interface TrainInputs {
    * started_at, args — never a token). No header line when absent.
    */
   runHeader?: Record<string, unknown>;
+}
+
+/** What the loop trains on and how it saves. */
+export interface TrainInputs extends RunHooks {
+  /** Training chunks. */
+  train: readonly Chunk[];
+  /** Eval batches, masked once. */
+  evalBatches: readonly MlmBatch[];
+  /** A collator drawing from `rng` (called once per micro-batch with a fresh fork). */
+  makeCollator: (rng: Rng) => BatchCollator;
 }
 
 /** The result of {@link train}. */
@@ -223,7 +233,7 @@ function resumeKey(a: Resolved, n: number): Record<string, number | string | boo
  * if ([...trainableParams({ params }).keys()].join() !== "a") throw new Error("trainable only");
  * ```
  */
-export function trainableParams(model: Pick<TrainableModel, "params">): Map<string, tf.Variable> {
+export function trainableParams(model: { params: Map<string, tf.Variable> }): Map<string, tf.Variable> {
   return new Map([...model.params].filter(([, v]) => v.trainable));
 }
 
@@ -268,9 +278,9 @@ export interface TrainStepResult {
  * if (r.loss !== 4 || Math.abs(w.dataSync()[0] - 1.9) > 1e-6) throw new Error("one step");
  * ```
  */
-export async function trainStep(
-  model: TrainableModel,
-  batches: readonly MlmBatch[],
+export async function trainStep<B = MlmBatch>(
+  model: TrainableModel<B>,
+  batches: readonly B[],
   options: TrainStepOptions,
 ): Promise<TrainStepResult> {
   const { optimizer, lr, maxGradNorm, training } = options;
@@ -320,36 +330,119 @@ export async function trainStep(
   return { loss, gradNorm, applied: true };
 }
 
-function realTokens(batch: MlmBatch): number {
+function realTokens(batch: { attention_mask: Int32Array }): number {
   let n = 0;
   for (const m of batch.attention_mask) n += m;
   return n;
 }
 
+/** What {@link runTraining}'s evaluation hook is told. */
+export interface EvaluateContext {
+  /** Fractional epoch reached (rounded to 4 places, as logged). */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** Mean training loss of the current epoch's steps so far, or null when it has none. */
+  epochTrainLoss: number | null;
+}
+
+/** What an evaluation hands back to {@link runTraining}. */
+export interface LoopEvaluation<R> {
+  /** The full result, kept in `evals`. */
+  result: R;
+  /** Fields of the eval line of `metrics.jsonl`, between `epoch` and `step`; must hold `eval_loss` (best metric). */
+  fields: LogEntry;
+  /** The human-readable line after `epoch E: `. */
+  line: string;
+}
+
+/** Figures of one training session, for the summary line. */
+export interface SessionStats {
+  /** Seconds of training in this session. */
+  trainRuntime: number;
+  /** Optimizer steps taken in this session. */
+  steps: number;
+  /** Rows trained on in this session (`steps * batch * accumulation`). */
+  samples: number;
+  /** Real (non-pad) tokens trained on in this session. */
+  tokens: number;
+  /** Sum of the step losses of the whole run (all sessions). */
+  lossSum: number;
+  /** Steps behind `lossSum`. */
+  lossSteps: number;
+  /** Fractional epoch reached (rounded to 4 places). */
+  epoch: number;
+  /** Optimizer steps taken in total. */
+  step: number;
+  /** Real tokens trained on in total. */
+  tokensSeen: number;
+}
+
+/** What {@link runTraining} trains on, how it evaluates, logs and saves; `E` is a training row, `B` a batch. */
+export interface TrainingLoop<E, B extends { attention_mask: Int32Array }, R> extends RunHooks {
+  /** Training rows. */
+  train: readonly E[];
+  /** A collator for one micro-batch, given the fork `Rng(seed).fork("collate", step, k)` (it may ignore it). */
+  makeCollator: (rng: Rng) => (examples: readonly E[]) => B;
+  /** Score the eval set (after every epoch and at the last step). */
+  evaluate: (context: EvaluateContext) => Promise<LoopEvaluation<R>>;
+  /** The `{"type":"summary"}` line written last to `metrics.jsonl`. */
+  summarize: (stats: SessionStats) => LogEntry;
+  /** Also keep the summary line in `trainer_state.json`'s `log_history` (default true, as HF). */
+  summaryInHistory?: boolean;
+  /**
+   * `tokens_per_second` of the step lines: `"session"` (default) since the first step of the session, as the
+   * progress bar; `"interval"` over the logging interval's steps only (evaluations and checkpoints not counted).
+   */
+  throughput?: "session" | "interval";
+}
+
+/** The result of {@link runTraining}. */
+export interface LoopResult<R> {
+  /** Optimizer steps taken in total. */
+  globalStep: number;
+  /** Every evaluation of this session, in order. */
+  evals: R[];
+  /** `trainer_state.json`'s `log_history` (all sessions). */
+  logHistory: LogEntry[];
+  /** Loss sum and step count of each epoch (all sessions). */
+  epochLosses: TrainingState["epoch_losses"];
+  /** Real training tokens per second in this session. */
+  tokensPerSecond: number;
+  /** Seconds of training in this session. */
+  trainRuntime: number;
+  /** Set when the run stopped on the signal; the checkpoint written. */
+  interrupted?: string;
+}
+
 /**
- * Train `model` in place. Returns the per-epoch table; writes checkpoints, `metrics.jsonl`, `trainer_state.json`
- * and finally the model into `args.outputDir`.
+ * The training loop shared by the masked-LM {@link train} and the classifier's `trainClassifier`: train `model` in
+ * place with exact resume; write the header, step, eval and summary lines of `metrics.jsonl`, `trainer_state.json`,
+ * checkpoints and finally the model into `args.outputDir`. What differs between tasks comes in `loop`: the rows and
+ * their collator, the evaluation and the summary line; the loss is the model's.
  *
  * @example
  * ```ts ignore
- * const result = await train(model, { outputDir: "runs/x", numTrainEpochs: 1 }, {
- *   train: chunks, evalBatches, makeCollator: (rng) => createMlmCollator({ ...ids, rng }),
- *   saveModel: (dir) => savePretrained(model, dir, { tokenizerDir }),
+ * const r = await runTraining(model, { outputDir: "runs/x" }, {
+ *   train: rows, makeCollator: () => (rows) => collate(rows), saveModel: (dir) => save(model, dir),
+ *   evaluate: async ({ epoch }) => ({ result: {}, fields: { eval_loss: 1 }, line: `eval ${epoch}` }),
+ *   summarize: (s) => ({ type: "summary", train_runtime: s.trainRuntime }),
  * });
- * console.log(result.table);
  * ```
  */
-export async function train(model: TrainableModel, args: TrainArgs, inputs: TrainInputs): Promise<TrainResult> {
-  const log = inputs.log ?? ((line: string) => console.log(line));
-  const n = inputs.train.length;
-  const perEpoch0 = stepsPerEpoch(n, {
+export async function runTraining<E, B extends { attention_mask: Int32Array }, R>(
+  model: TrainableModel<B>,
+  args: TrainArgs,
+  loop: TrainingLoop<E, B, R>,
+): Promise<LoopResult<R>> {
+  const log = loop.log ?? ((line: string) => console.log(line));
+  const n = loop.train.length;
+  const perEpoch = stepsPerEpoch(n, {
     batchSize: args.perDeviceTrainBatchSize ?? 64,
     accumulation: args.gradientAccumulationSteps ?? 1,
   });
-  const a = resolveArgs(args, perEpoch0);
+  const a = resolveArgs(args, perEpoch);
   checkArgs(a);
-  if (inputs.evalBatches.length === 0) throw new Error("the eval set is empty");
-  const perEpoch = perEpoch0;
   const bs = a.perDeviceTrainBatchSize, accum = a.gradientAccumulationSteps;
   const nBatches = Math.ceil(n / bs);
   const maxSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(a.numTrainEpochs * perEpoch);
@@ -366,231 +459,306 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
     eps: a.adamEpsilon,
     weightDecay: a.weightDecay,
   });
-  await Deno.mkdir(a.outputDir, { recursive: true });
-  const metricsPath = `${a.outputDir}/metrics.jsonl`;
-  if (inputs.runHeader) await appendJsonl(metricsPath, { type: "header", ...inputs.runHeader });
+  try {
+    await Deno.mkdir(a.outputDir, { recursive: true });
+    const metricsPath = `${a.outputDir}/metrics.jsonl`;
 
-  let state: TrainerState = newTrainerState({
-    logging_steps: a.loggingSteps,
-    max_steps: maxSteps,
-    num_train_epochs: numEpochs,
-    save_steps: a.saveSteps,
-    train_batch_size: bs,
-  });
-  let ts: TrainingState = {
-    format: "mlm-adapt-training-state/1",
-    global_step: 0,
-    epoch: 0,
-    step_in_epoch: 0,
-    steps_per_epoch: perEpoch,
-    epoch_evaluated: false,
-    seed: a.seed,
-    rng_state: base.state(),
-    scheduler: {
-      type: "linear",
-      base_lr: a.learningRate,
-      warmup_steps: a.warmupSteps,
-      total_steps: maxSteps,
-      last_lr: schedule(0),
-    },
-    args: resumeKey(a, n),
-    epoch_losses: [],
-    tokens_seen: 0,
-  };
+    let state: TrainerState = newTrainerState({
+      logging_steps: a.loggingSteps,
+      max_steps: maxSteps,
+      num_train_epochs: numEpochs,
+      save_steps: a.saveSteps,
+      train_batch_size: bs,
+    });
+    let ts: TrainingState = {
+      format: "mlm-adapt-training-state/1",
+      global_step: 0,
+      epoch: 0,
+      step_in_epoch: 0,
+      steps_per_epoch: perEpoch,
+      epoch_evaluated: false,
+      seed: a.seed,
+      rng_state: base.state(),
+      scheduler: {
+        type: "linear",
+        base_lr: a.learningRate,
+        warmup_steps: a.warmupSteps,
+        total_steps: maxSteps,
+        last_lr: schedule(0),
+      },
+      args: resumeKey(a, n),
+      epoch_losses: [],
+      tokens_seen: 0,
+    };
 
-  if (a.resumeFromCheckpoint) {
-    const ck = await loadCheckpoint(a.resumeFromCheckpoint);
-    const want = resumeKey(a, n);
-    for (const [k, v] of Object.entries(want)) {
-      if (ck.trainingState.args[k] !== v) {
-        throw new Error(
-          `--resume-from-checkpoint ${ck.dir}: it was trained with ${k}=${ck.trainingState.args[k]}, this run has ` +
-            `${k}=${v}; resume with the same arguments`,
+    if (a.resumeFromCheckpoint) {
+      const ck = await loadCheckpoint(a.resumeFromCheckpoint);
+      const want = resumeKey(a, n);
+      for (const [k, v] of Object.entries(want)) {
+        if (ck.trainingState.args[k] !== v) {
+          throw new Error(
+            `--resume-from-checkpoint ${ck.dir}: it was trained with ${k}=${ck.trainingState.args[k]}, this run has ` +
+              `${k}=${v}; resume with the same arguments`,
+          );
+        }
+      }
+      const sch = ck.trainingState.scheduler;
+      if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== maxSteps) {
+        log(
+          `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
+            `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${maxSteps}); using this run's`,
         );
       }
+      await restoreWeights(model.params, ck.dir);
+      optimizer.loadState(ck.optimizer);
+      tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
+      state = { ...ck.trainerState, max_steps: maxSteps, num_train_epochs: numEpochs, logging_steps: a.loggingSteps };
+      ts = { ...ck.trainingState, scheduler: ts.scheduler, args: ts.args };
+      log(`resuming from ${ck.dir} at step ${ts.global_step} (epoch ${ts.epoch}, step ${ts.step_in_epoch} of it)`);
     }
-    const sch = ck.trainingState.scheduler;
-    if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== maxSteps) {
-      log(
-        `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
-          `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${maxSteps}); using this run's`,
-      );
+    if (loop.runHeader) await appendJsonl(metricsPath, { type: "header", ...loop.runHeader });
+
+    const evals: R[] = [];
+    const progress = new ProgressBar({ total: maxSteps, force: loop.progress });
+    let lastCheckpoint: string | undefined = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
+    let logLossSum = 0, logSteps = 0;
+    let intervalStart = 0, intervalTokens = 0; // throughput over each logging interval
+
+    const epochFloat = () => ts.epoch + ts.step_in_epoch / perEpoch;
+    const record = async (entry: LogEntry) => {
+      state.log_history.push(entry);
+      await appendJsonl(metricsPath, entry);
+    };
+    const checkpoint = async (): Promise<string> => {
+      state.global_step = ts.global_step;
+      state.epoch = round4(epochFloat());
+      state.num_input_tokens_seen = ts.tokens_seen;
+      const optState = optimizer.state();
+      try {
+        lastCheckpoint = await saveCheckpoint(a.outputDir, {
+          saveModel: loop.saveModel,
+          optimizer: optState,
+          trainerState: state,
+          trainingState: { ...ts, rng_state: base.state() },
+          saveTotalLimit: a.saveTotalLimit,
+        });
+      } finally {
+        tf.dispose([...optState.m.values(), ...optState.v.values()]);
+      }
+      return lastCheckpoint;
+    };
+    const evaluate = async () => {
+      const epoch = round4(epochFloat());
+      const current = ts.epoch_losses.find((e) => e.epoch === ts.epoch);
+      const ev = await loop.evaluate({
+        epoch,
+        step: ts.global_step,
+        epochTrainLoss: current && current.steps > 0 ? current.loss_sum / current.steps : null,
+      });
+      evals.push(ev.result);
+      await record({ epoch, ...ev.fields, step: ts.global_step });
+      const evalLoss = Number(ev.fields.eval_loss);
+      if (state.best_metric === null || evalLoss < state.best_metric) state.best_metric = evalLoss;
+      ts.epoch_evaluated = true;
+      progress.done();
+      log(`epoch ${epoch}: ${ev.line}`);
+    };
+
+    // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
+    if (ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps) {
+      if (!ts.epoch_evaluated && ts.global_step > 0) await evaluate();
+      if (ts.step_in_epoch >= perEpoch) {
+        ts.epoch += 1;
+        ts.step_in_epoch = 0;
+        ts.epoch_evaluated = false;
+      }
     }
-    await restoreWeights(model.params, ck.dir);
-    optimizer.loadState(ck.optimizer);
-    tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
-    state = { ...ck.trainerState, max_steps: maxSteps, num_train_epochs: numEpochs, logging_steps: a.loggingSteps };
-    ts = { ...ck.trainingState, scheduler: ts.scheduler, args: ts.args };
-    log(`resuming from ${ck.dir} at step ${ts.global_step} (epoch ${ts.epoch}, step ${ts.step_in_epoch} of it)`);
-  }
 
-  const evals: EvalResult[] = [];
-  const progress = new ProgressBar({ total: maxSteps, force: inputs.progress });
-  let lastCheckpoint: string | undefined = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
-  let logLossSum = 0, logSteps = 0, lastGradNorm = NaN;
+    let interrupted: string | undefined;
+    const t0 = performance.now();
+    const startStep = ts.global_step;
+    let tokensThisSession = 0;
+    outer: while (ts.global_step < maxSteps && ts.epoch < numEpochs) {
+      const order = permutation(n, base.fork("epoch", ts.epoch));
+      if (!ts.epoch_losses.some((e) => e.epoch === ts.epoch)) {
+        ts.epoch_losses.push({ epoch: ts.epoch, loss_sum: 0, steps: 0 });
+      }
+      const epochLoss = ts.epoch_losses.find((e) => e.epoch === ts.epoch)!;
+      while (ts.step_in_epoch < perEpoch && ts.global_step < maxSteps) {
+        const step = ts.global_step;
+        if (intervalTokens === 0) intervalStart = performance.now(); // evaluations and checkpoints not counted
+        const firstBatch = ts.step_in_epoch * accum;
+        const micro = Math.min(accum, nBatches - firstBatch);
+        const lr = schedule(step);
+        const batches: B[] = [];
+        let tokens = 0;
+        for (let k = 0; k < micro; k++) {
+          const b = firstBatch + k;
+          const examples = order.slice(b * bs, Math.min(n, (b + 1) * bs)).map((i) => loop.train[i]);
+          const batch = loop.makeCollator(base.fork("collate", step, k))(examples);
+          tokens += realTokens(batch);
+          batches.push(batch);
+        }
+        const result = await trainStep(model, batches, {
+          optimizer,
+          lr,
+          maxGradNorm: a.maxGradNorm,
+          training: true,
+          rngFor: (k) => base.fork("dropout", step, k),
+        });
+        const loss = result.loss;
+        if (!result.applied) {
+          progress.done();
+          throw new NonFiniteLossError(
+            `training loss is ${loss} at step ${step + 1} (epoch ${ts.epoch + 1}); stopped without applying it. ` +
+              (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : "No checkpoint was written yet.") +
+              " Try a lower --learning-rate or --max-grad-norm.",
+          );
+        }
 
-  const epochFloat = () => ts.epoch + ts.step_in_epoch / perEpoch;
-  const record = async (entry: LogEntry) => {
-    state.log_history.push(entry);
-    await appendJsonl(metricsPath, entry);
-  };
-  const checkpoint = async (): Promise<string> => {
+        ts.global_step += 1;
+        ts.step_in_epoch += 1;
+        ts.tokens_seen += tokens;
+        tokensThisSession += tokens;
+        intervalTokens += tokens;
+        epochLoss.loss_sum += loss;
+        epochLoss.steps += 1;
+        logLossSum += loss;
+        logSteps += 1;
+        ts.scheduler.last_lr = schedule(ts.global_step);
+        progress.update({ step: ts.global_step, loss, lr, tokens });
+        if (ts.global_step % a.loggingSteps === 0) {
+          const tokensPerSecond = loop.throughput === "interval"
+            ? intervalTokens / Math.max(1e-9, (performance.now() - intervalStart) / 1000)
+            : progress.tokensPerSecond;
+          await record({
+            epoch: round4(epochFloat()),
+            grad_norm: result.gradNorm,
+            learning_rate: ts.scheduler.last_lr,
+            loss: round4(logLossSum / logSteps),
+            step: ts.global_step,
+            tokens_per_second: Math.round(tokensPerSecond),
+          });
+          logLossSum = 0;
+          logSteps = 0;
+          intervalTokens = 0;
+        }
+        loop.onStep?.(ts.global_step);
+        const epochDone = ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps;
+        if (epochDone) await evaluate();
+        const save = (a.saveStrategy === "steps" && ts.global_step % a.saveSteps === 0) ||
+          (a.saveStrategy === "epoch" && epochDone);
+        if (save) await checkpoint();
+        if (loop.signal?.aborted) {
+          progress.done();
+          interrupted = lastCheckpoint?.endsWith(`checkpoint-${ts.global_step}`) ? lastCheckpoint : await checkpoint();
+          log(`interrupted: saved ${interrupted}; continue with --resume-from-checkpoint ${interrupted}`);
+          break outer;
+        }
+      }
+      if (ts.step_in_epoch >= perEpoch) {
+        ts.epoch += 1;
+        ts.step_in_epoch = 0;
+        ts.epoch_evaluated = false;
+      }
+    }
+    progress.done();
+
+    const seconds = (performance.now() - t0) / 1000;
     state.global_step = ts.global_step;
     state.epoch = round4(epochFloat());
     state.num_input_tokens_seen = ts.tokens_seen;
-    const optState = optimizer.state();
-    try {
-      lastCheckpoint = await saveCheckpoint(a.outputDir, {
-        saveModel: inputs.saveModel,
-        optimizer: optState,
-        trainerState: state,
-        trainingState: { ...ts, rng_state: base.state() },
-        saveTotalLimit: a.saveTotalLimit,
-      });
-    } finally {
-      tf.dispose([...optState.m.values(), ...optState.v.values()]);
-    }
-    return lastCheckpoint;
-  };
-  const evaluate = async () => {
-    const r = await evaluateMlm(model, inputs.evalBatches);
-    evals.push(r);
-    const entry: LogEntry = {
-      epoch: round4(epochFloat()),
-      eval_loss: r.eval_loss,
-      perplexity: r.perplexity,
-      eval_loss_token_weighted: r.eval_loss_token_weighted,
-      perplexity_token_weighted: r.perplexity_token_weighted,
-      eval_runtime: round4(r.eval_runtime),
-      eval_samples_per_second: round4(r.eval_samples / r.eval_runtime),
-      eval_steps_per_second: round4(inputs.evalBatches.length / r.eval_runtime),
+    const stepsThisSession = ts.global_step - startStep;
+    const summary = loop.summarize({
+      trainRuntime: seconds,
+      steps: stepsThisSession,
+      samples: stepsThisSession * bs * accum,
+      tokens: tokensThisSession,
+      lossSum: ts.epoch_losses.reduce((acc, e) => acc + e.loss_sum, 0),
+      lossSteps: ts.epoch_losses.reduce((acc, e) => acc + e.steps, 0),
+      epoch: state.epoch,
       step: ts.global_step,
+      tokensSeen: ts.tokens_seen,
+    });
+    if (loop.summaryInHistory ?? true) await record(summary);
+    else await appendJsonl(metricsPath, summary);
+    await writeTrainerState(a.outputDir, state);
+    if (!interrupted) await loop.saveModel(a.outputDir);
+    return {
+      globalStep: ts.global_step,
+      evals,
+      logHistory: state.log_history,
+      epochLosses: ts.epoch_losses,
+      tokensPerSecond: tokensThisSession / Math.max(1e-9, seconds),
+      trainRuntime: seconds,
+      interrupted,
     };
-    await record(entry);
-    if (state.best_metric === null || r.eval_loss < state.best_metric) state.best_metric = r.eval_loss;
-    ts.epoch_evaluated = true;
-    progress.done();
-    log(`epoch ${round4(epochFloat())}: eval_loss ${r.eval_loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}`);
-  };
-
-  // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
-  if (ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps) {
-    if (!ts.epoch_evaluated && ts.global_step > 0) await evaluate();
-    if (ts.step_in_epoch >= perEpoch) {
-      ts.epoch += 1;
-      ts.step_in_epoch = 0;
-      ts.epoch_evaluated = false;
-    }
+  } finally {
+    optimizer.dispose();
   }
+}
 
-  let interrupted: string | undefined;
-  const t0 = performance.now();
-  const startStep = ts.global_step;
-  let tokensThisSession = 0;
-  outer: while (ts.global_step < maxSteps && ts.epoch < numEpochs) {
-    const order = permutation(n, base.fork("epoch", ts.epoch));
-    if (!ts.epoch_losses.some((e) => e.epoch === ts.epoch)) {
-      ts.epoch_losses.push({ epoch: ts.epoch, loss_sum: 0, steps: 0 });
-    }
-    const epochLoss = ts.epoch_losses.find((e) => e.epoch === ts.epoch)!;
-    while (ts.step_in_epoch < perEpoch && ts.global_step < maxSteps) {
-      const step = ts.global_step;
-      const firstBatch = ts.step_in_epoch * accum;
-      const micro = Math.min(accum, nBatches - firstBatch);
-      const lr = schedule(step);
-      const batches: MlmBatch[] = [];
-      let tokens = 0;
-      for (let k = 0; k < micro; k++) {
-        const b = firstBatch + k;
-        const examples = order.slice(b * bs, Math.min(n, (b + 1) * bs)).map((i) => inputs.train[i]);
-        const batch = inputs.makeCollator(base.fork("collate", step, k))(examples);
-        tokens += realTokens(batch);
-        batches.push(batch);
-      }
-      const result = await trainStep(model, batches, {
-        optimizer,
-        lr,
-        maxGradNorm: a.maxGradNorm,
-        training: true,
-        rngFor: (k) => base.fork("dropout", step, k),
-      });
-      const loss = result.loss;
-      if (!result.applied) {
-        progress.done();
-        throw new NonFiniteLossError(
-          `training loss is ${loss} at step ${step + 1} (epoch ${ts.epoch + 1}); stopped without applying it. ` +
-            (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : "No checkpoint was written yet.") +
-            " Try a lower --learning-rate or --max-grad-norm.",
-        );
-      }
-      lastGradNorm = result.gradNorm;
-
-      ts.global_step += 1;
-      ts.step_in_epoch += 1;
-      ts.tokens_seen += tokens;
-      tokensThisSession += tokens;
-      epochLoss.loss_sum += loss;
-      epochLoss.steps += 1;
-      logLossSum += loss;
-      logSteps += 1;
-      ts.scheduler.last_lr = schedule(ts.global_step);
-      progress.update({ step: ts.global_step, loss, lr, tokens });
-      if (ts.global_step % a.loggingSteps === 0) {
-        await record({
-          epoch: round4(epochFloat()),
-          grad_norm: lastGradNorm,
-          learning_rate: ts.scheduler.last_lr,
-          loss: round4(logLossSum / logSteps),
-          step: ts.global_step,
-          tokens_per_second: Math.round(progress.tokensPerSecond),
-        });
-        logLossSum = 0;
-        logSteps = 0;
-      }
-      inputs.onStep?.(ts.global_step);
-      const epochDone = ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps;
-      if (epochDone) await evaluate();
-      const save = (a.saveStrategy === "steps" && ts.global_step % a.saveSteps === 0) ||
-        (a.saveStrategy === "epoch" && epochDone);
-      if (save) await checkpoint();
-      if (inputs.signal?.aborted) {
-        progress.done();
-        interrupted = lastCheckpoint?.endsWith(`checkpoint-${ts.global_step}`) ? lastCheckpoint : await checkpoint();
-        log(`interrupted: saved ${interrupted}; continue with --resume-from-checkpoint ${interrupted}`);
-        break outer;
-      }
-    }
-    if (ts.step_in_epoch >= perEpoch) {
-      ts.epoch += 1;
-      ts.step_in_epoch = 0;
-      ts.epoch_evaluated = false;
-    }
-  }
-  progress.done();
-
-  const seconds = (performance.now() - t0) / 1000;
-  state.global_step = ts.global_step;
-  state.epoch = round4(epochFloat());
-  state.num_input_tokens_seen = ts.tokens_seen;
-  const lossSum = ts.epoch_losses.reduce((acc, e) => acc + e.loss_sum, 0);
-  const lossSteps = ts.epoch_losses.reduce((acc, e) => acc + e.steps, 0);
-  const stepsThisSession = ts.global_step - startStep;
-  const summary = summaryLine({
-    train_runtime: seconds,
-    train_samples_per_second: (stepsThisSession * bs * accum) / Math.max(1e-9, seconds),
-    train_steps_per_second: stepsThisSession / Math.max(1e-9, seconds),
-    train_loss: lossSteps > 0 ? lossSum / lossSteps : NaN,
-    epoch: state.epoch,
-    step: ts.global_step,
-    tokens_per_second: tokensThisSession / Math.max(1e-9, seconds),
-    num_input_tokens_seen: ts.tokens_seen,
+/**
+ * Train a masked-LM `model` in place ({@link runTraining} with the masking collator, {@link evaluateMlm} and the
+ * perplexity table). Returns the per-epoch table; writes checkpoints, `metrics.jsonl`, `trainer_state.json` and
+ * finally the model into `args.outputDir`.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await train(model, { outputDir: "runs/x", numTrainEpochs: 1 }, {
+ *   train: chunks, evalBatches, makeCollator: (rng) => createMlmCollator({ ...ids, rng }),
+ *   saveModel: (dir) => savePretrained(model, dir, { tokenizerDir }),
+ * });
+ * console.log(result.table);
+ * ```
+ */
+export async function train(model: TrainableModel, args: TrainArgs, inputs: TrainInputs): Promise<TrainResult> {
+  stepsPerEpoch(inputs.train.length, {
+    batchSize: args.perDeviceTrainBatchSize ?? 64,
+    accumulation: args.gradientAccumulationSteps ?? 1,
   });
-  await record(summary);
-  await writeTrainerState(a.outputDir, state);
-  if (!interrupted) await inputs.saveModel(a.outputDir);
+  checkArgs(resolveArgs(args, 1));
+  if (inputs.evalBatches.length === 0) throw new Error("the eval set is empty");
+  const r = await runTraining(model, args, {
+    train: inputs.train,
+    makeCollator: inputs.makeCollator,
+    evaluate: async () => {
+      const ev = await evaluateMlm(model, inputs.evalBatches);
+      return {
+        result: ev,
+        fields: {
+          eval_loss: ev.eval_loss,
+          perplexity: ev.perplexity,
+          eval_loss_token_weighted: ev.eval_loss_token_weighted,
+          perplexity_token_weighted: ev.perplexity_token_weighted,
+          eval_runtime: round4(ev.eval_runtime),
+          eval_samples_per_second: round4(ev.eval_samples / ev.eval_runtime),
+          eval_steps_per_second: round4(inputs.evalBatches.length / ev.eval_runtime),
+        },
+        line: `eval_loss ${ev.eval_loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}`,
+      };
+    },
+    summarize: (s) =>
+      summaryLine({
+        train_runtime: s.trainRuntime,
+        train_samples_per_second: s.samples / Math.max(1e-9, s.trainRuntime),
+        train_steps_per_second: s.steps / Math.max(1e-9, s.trainRuntime),
+        train_loss: s.lossSteps > 0 ? s.lossSum / s.lossSteps : NaN,
+        epoch: s.epoch,
+        step: s.step,
+        tokens_per_second: s.tokens / Math.max(1e-9, s.trainRuntime),
+        num_input_tokens_seen: s.tokensSeen,
+      }),
+    saveModel: inputs.saveModel,
+    signal: inputs.signal,
+    progress: inputs.progress,
+    log: inputs.log,
+    onStep: inputs.onStep,
+    runHeader: inputs.runHeader,
+  });
 
-  const evalByEpoch = state.log_history.filter((e) => typeof e.eval_loss === "number");
-  const epochs: EpochRow[] = ts.epoch_losses.filter((e) => e.steps > 0).map((e, i) => {
+  const evalByEpoch = r.logHistory.filter((e) => typeof e.eval_loss === "number");
+  const epochs: EpochRow[] = r.epochLosses.filter((e) => e.steps > 0).map((e, i) => {
     const ev = evalByEpoch[i];
     const evalLoss = ev ? Number(ev.eval_loss) : NaN;
     return {
@@ -601,12 +769,12 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
     };
   });
   return {
-    globalStep: ts.global_step,
+    globalStep: r.globalStep,
     epochs,
     table: formatEpochTable(epochs),
-    evals,
-    tokensPerSecond: tokensThisSession / Math.max(1e-9, seconds),
-    interrupted,
+    evals: r.evals,
+    tokensPerSecond: r.tokensPerSecond,
+    interrupted: r.interrupted,
   };
 }
 
