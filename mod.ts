@@ -47,6 +47,7 @@ export {
   type TokenizerParts,
 } from "./lib/tokenize/tokenizer.ts";
 export { defaultWorkers, tokenizeStream, type TokenizeStreamOptions } from "./lib/tokenize/parallel.ts";
+export { BERT_SPECIAL_TOKENS, bertWordPieceTokenizerJson } from "./lib/tokenize/wordpiece.ts";
 
 // Masking collators and the fixed eval set.
 export * from "./lib/collate/mod.ts";

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { BERT_SPECIAL_TOKENS, bertWordPieceTokenizerJson } from "../lib/tokenize/wordpiece.ts";
 import { parseFlags } from "../lib/cli.ts";
 import { Rng } from "../lib/data/rng.ts";
 import { parseConfig } from "../lib/model/config.ts";
@@ -25,7 +26,7 @@ import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/train/demo.
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
 import { demoWords, makeDemoCorpus } from "./demo_corpus.ts";
 
-const SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+const SPECIAL = BERT_SPECIAL_TOKENS;
 
 /** Vocabulary: specials, punctuation, digits, letters and `##` letters (so any word tokenizes), suffixes, words. */
 function vocabulary(): string[] {
@@ -48,55 +49,7 @@ function vocabulary(): string[] {
 }
 
 async function writeTokenizer(dir: string, vocab: string[]): Promise<void> {
-  const id = (t: string) => vocab.indexOf(t);
-  const tokenizer = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIAL.map((content) => ({
-      id: id(content),
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: {
-      type: "BertNormalizer",
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: true,
-    },
-    pre_tokenizer: { type: "BertPreTokenizer" },
-    post_processor: {
-      type: "TemplateProcessing",
-      single: [
-        { SpecialToken: { id: "[CLS]", type_id: 0 } },
-        { Sequence: { id: "A", type_id: 0 } },
-        { SpecialToken: { id: "[SEP]", type_id: 0 } },
-      ],
-      pair: [
-        { SpecialToken: { id: "[CLS]", type_id: 0 } },
-        { Sequence: { id: "A", type_id: 0 } },
-        { SpecialToken: { id: "[SEP]", type_id: 0 } },
-        { Sequence: { id: "B", type_id: 1 } },
-        { SpecialToken: { id: "[SEP]", type_id: 1 } },
-      ],
-      special_tokens: Object.fromEntries(
-        ["[CLS]", "[SEP]"].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }]),
-      ),
-    },
-    decoder: { type: "WordPiece", prefix: "##", cleanup: true },
-    model: {
-      type: "WordPiece",
-      unk_token: "[UNK]",
-      continuing_subword_prefix: "##",
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
-    },
-  };
+  const tokenizer = bertWordPieceTokenizerJson(vocab);
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/tokenizer.json`, JSON.stringify(tokenizer, null, 1) + "\n");
   await Deno.writeTextFile(`${dir}/vocab.txt`, vocab.join("\n") + "\n");

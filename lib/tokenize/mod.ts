@@ -14,3 +14,4 @@
 export * from "./tokenizer.ts";
 export * from "./parallel.ts";
 export * from "./packed.ts";
+export * from "./wordpiece.ts";
