@@ -39,14 +39,16 @@ export {
   type SafetensorsFile,
   writeSafetensors,
 } from "./safetensors.ts";
-export { type ForwardOptions, type MaskedLM, type ParamSpec } from "./masked_lm.ts";
+export { type ForwardOptions, type MaskedLM, type ParamInit, type ParamSpec } from "./masked_lm.ts";
 export { DistilBertForMaskedLM } from "./distilbert.ts";
 export { BertForMaskedLM } from "./bert.ts";
 export { architectureName, paramSpecs } from "./architectures.ts";
 export { initMaskedLM, type InitMaskedLMOptions } from "./init.ts";
 export {
   assertTokenizerMatches,
+  type AssertTokenizerMatchesOptions,
   checkpointValues,
+  type CheckpointValuesOptions,
   loadMaskedLM,
   type LoadMaskedLMOptions,
   savePretrained,
@@ -58,5 +60,6 @@ export {
   type BackendName,
   prepareTf,
   selectBackend,
+  type SelectBackendOptions,
   webgpuAdapter,
 } from "./backend.ts";
