@@ -27,7 +27,7 @@ const result = await runDemo({
   outputDir: values["output-dir"] as string,
 });
 console.log(formatDemo(result));
-console.log(`adapted model, metrics and trainer state in ${values["output-dir"]}/`);
+console.log(`adapted model, metrics, trainer state and report.html in ${values["output-dir"]}/`);
 console.log(JSON.stringify({
   perplexity_before: Number(result.before.perplexity.toFixed(4)),
   perplexity_after: Number(result.after.perplexity.toFixed(4)),

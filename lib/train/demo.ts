@@ -22,6 +22,7 @@ import { savePretrained } from "../model/pretrained.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
 import { train, type TrainResult } from "./trainer.ts";
 import { prepareOutputDir } from "./finetune.ts";
+import { renderReport } from "../report/render.ts";
 
 /** The demo's fixture folder (model + tokenizer, corpus), beside this module in the project. */
 export const DEMO_FIXTURE_DIR: string = new URL("../../fixtures/demo", import.meta.url).pathname;
@@ -146,6 +147,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       warmupSteps: 0,
       seed,
       saveStrategy: "no",
+      loggingSteps: 10, // a loss curve in report.html (logging changes no number)
     }, {
       train: trainChunks,
       evalBatches,
@@ -153,7 +155,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: modelDir }),
       progress: options.progress,
       log,
+      runHeader: {
+        task: "demo",
+        model: modelDir,
+        dataset: "fixtures/demo/corpus/movie_reviews.jsonl",
+        backend: chosen.backend,
+        adapter: chosen.adapter ?? null,
+        started_at: new Date().toISOString(),
+        train_chunks: trainChunks.length,
+        eval_chunks: test.length,
+        parameters: model.numParameters(),
+        args: {
+          seed,
+          epochs: options.epochs ?? 3,
+          learning_rate: options.learningRate ?? 1e-3,
+          chunk_size: DEMO_CHUNK_SIZE,
+        },
+      },
     });
+    if (options.outputDir) await renderReport(options.outputDir);
     const after = training.evals.at(-1)!;
     const fillAfter = await fill();
     return {
