@@ -12,7 +12,7 @@ import { loadTokenizer } from "../tokenize/tokenizer.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
 import { renderReport } from "../report/render.ts";
-import { prepareOutputDir } from "../train/finetune.ts";
+import { prepareRunDir } from "../train/finetune.ts";
 import { loadClassificationData } from "./data.ts";
 import { encodeExamples } from "./batch.ts";
 import { type ClassifierTrainArgs, type ClassifierTrainResult, trainClassifier } from "./train.ts";
@@ -94,14 +94,7 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
   for (const [flag, v] of [["per-device-train-batch-size", options.perDeviceTrainBatchSize ?? 16]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
   }
-  if (options.resumeFromCheckpoint) {
-    const stat = await Deno.stat(options.resumeFromCheckpoint).catch(() => undefined);
-    if (!stat?.isDirectory) {
-      throw new Error(`--resume-from-checkpoint ${options.resumeFromCheckpoint}: no such checkpoint folder`);
-    }
-  } else {
-    await prepareOutputDir(options.outputDir, { overwrite: options.overwriteOutputDir ?? false });
-  }
+  await prepareRunDir(options);
   const modelDir = await resolveModel(options.model, options.hub);
   const choice = await selectBackend(options.backend, { log });
   const tokenizer = await loadTokenizer(modelDir);

@@ -164,6 +164,37 @@ export async function prepareOutputDir(dir: string, options: { overwrite: boolea
   for (const p of present) await Deno.remove(p, { recursive: true });
 }
 
+/** The folders a run starts from: {@link prepareRunDir}'s options. */
+export interface RunDirOptions {
+  /** Where the run writes. */
+  outputDir: string;
+  /** A checkpoint to continue from (must be a folder); the output folder is then left as it is. */
+  resumeFromCheckpoint?: string;
+  /** Allow replacing another run in `outputDir`. */
+  overwriteOutputDir?: boolean;
+}
+
+/**
+ * Check `--resume-from-checkpoint` names a folder, or else make `outputDir` ready ({@link prepareOutputDir}).
+ *
+ * @example
+ * ```ts
+ * import { prepareRunDir } from "./finetune.ts";
+ * const err = await prepareRunDir({ outputDir: "unused", resumeFromCheckpoint: "/no/such/checkpoint" }).catch((e) => e);
+ * if (!String(err.message).includes("no such checkpoint folder")) throw new Error(err.message);
+ * ```
+ */
+export async function prepareRunDir(options: RunDirOptions): Promise<void> {
+  if (options.resumeFromCheckpoint) {
+    const stat = await Deno.stat(options.resumeFromCheckpoint).catch(() => undefined);
+    if (!stat?.isDirectory) {
+      throw new Error(`--resume-from-checkpoint ${options.resumeFromCheckpoint}: no such checkpoint folder`);
+    }
+  } else {
+    await prepareOutputDir(options.outputDir, { overwrite: options.overwriteOutputDir ?? false });
+  }
+}
+
 /** The eval set masked once, batched: the same batches in every evaluation and every run with this seed. */
 export function maskedEvalBatches(test: readonly Chunk[], tokenizer: Tokenizer, data: DataOptions): ReturnType<
   typeof batchFixed
@@ -334,14 +365,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       throw new Error("--push-to-hub cannot push in offline mode (HF_HUB_OFFLINE is set)");
     }
   }
-  if (options.resumeFromCheckpoint) {
-    const stat = await Deno.stat(options.resumeFromCheckpoint).catch(() => undefined);
-    if (!stat?.isDirectory) {
-      throw new Error(`--resume-from-checkpoint ${options.resumeFromCheckpoint}: no such checkpoint folder`);
-    }
-  } else {
-    await prepareOutputDir(options.outputDir, { overwrite: options.overwriteOutputDir ?? false });
-  }
+  await prepareRunDir(options);
   const loaded = await loadModelAndData(options.model, options.backend, options, log);
   const { modelDir, model, tokenizer, train: trainChunks, test } = loaded;
   const hubDataset = await looksLikeHubId(options.dataset) ? options.dataset : undefined;
