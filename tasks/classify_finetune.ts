@@ -9,14 +9,9 @@
 import { parseFlags } from "../lib/cli.ts";
 import { CLASSIFY_FLAGS, classifyOptionsFromFlags, defaultRunDir } from "../lib/classify/cli_options.ts";
 import { classifyFinetune } from "../lib/classify/finetune.ts";
+import { onCtrlC } from "../lib/train/interrupt.ts";
 
-const controller = new AbortController();
-const onSigint = () => {
-  console.error("\nCtrl-C: saving a checkpoint after this step (press again to quit at once)");
-  if (controller.signal.aborted) Deno.exit(130);
-  controller.abort();
-};
-Deno.addSignalListener("SIGINT", onSigint);
+const ctrlC = onCtrlC();
 try {
   const { values } = parseFlags(Deno.args, {
     "model": { type: "string", default: "distilbert-base-uncased", help: "model folder or Hub id" },
@@ -30,7 +25,7 @@ try {
     model,
     outputDir: (values["output-dir"] as string | undefined) ?? defaultRunDir(model, options.dataset, "classifier"),
     resumeFromCheckpoint: values["resume-from-checkpoint"] as string | undefined,
-    signal: controller.signal,
+    signal: ctrlC.signal,
   });
   console.log("\n" + result.table);
   const last = result.epochs.at(-1);
@@ -47,5 +42,5 @@ try {
   console.error(`error: ${(e as Error).message}`);
   Deno.exit(1);
 } finally {
-  Deno.removeSignalListener("SIGINT", onSigint);
+  ctrlC.dispose();
 }

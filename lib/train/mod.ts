@@ -15,3 +15,5 @@ export * from "./trainer.ts";
 export * from "./dataset.ts";
 export * from "./finetune.ts";
 export * from "./demo.ts";
+export * from "./interrupt.ts";
+export * from "./cli_options.ts";
