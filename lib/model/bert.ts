@@ -20,11 +20,10 @@ import {
   dropout,
   embedding,
   type ForwardOptions,
-  layerNorm,
   linear,
   multiHeadAttention,
 } from "./layers.ts";
-import { type MaskedLM, maskedLMMethods, type ParamSpec } from "./masked_lm.ts";
+import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /**
  * The parameter table of `BertForMaskedLM`: HF name → shape and initialiser, in checkpoint order.
@@ -88,78 +87,44 @@ export function bertParams(c: BertConfig): Map<string, ParamSpec> {
  * m.dispose();
  * ```
  */
-export class BertForMaskedLM implements MaskedLM {
-  /** HF configuration. */
-  readonly config: BertConfig;
-  /** Variables by HF name. */
-  readonly params: Map<string, tf.Variable>;
-  /** See {@link MaskedLM.loss}. */
-  readonly loss: MaskedLM["loss"];
-  /** See {@link MaskedLM.lossSumAndCount}. */
-  readonly lossSumAndCount: MaskedLM["lossSumAndCount"];
-  /** See {@link MaskedLM.numParameters}. */
-  readonly numParameters: MaskedLM["numParameters"];
-  /** See {@link MaskedLM.dispose}. */
-  readonly dispose: MaskedLM["dispose"];
-
-  /** Wrap variables already checked against {@link bertParams}. */
+export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
+  /** Wrap variables already checked against the parameter table. */
   constructor(config: BertConfig, params: Map<string, tf.Variable>) {
-    this.config = config;
-    this.params = params;
-    ({
-      loss: this.loss,
-      lossSumAndCount: this.lossSumAndCount,
-      numParameters: this.numParameters,
-      dispose: this.dispose,
-    } = maskedLMMethods(this));
-  }
-
-  #p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`BertForMaskedLM: no parameter "${name}"`);
-    return v;
-  }
-
-  #linear(name: string, x: tf.Tensor): tf.Tensor {
-    return linear(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`));
-  }
-
-  #norm(name: string, x: tf.Tensor): tf.Tensor {
-    return layerNorm(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`), this.config.layer_norm_eps);
+    super(config, params, config.layer_norm_eps);
   }
 
   /** Word + position + token-type (0) embeddings → LayerNorm → dropout. */
   #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
     const seq = input_ids.shape[1];
-    const words = embedding(this.#p("bert.embeddings.word_embeddings.weight"), input_ids, this.config.pad_token_id);
-    const positions = tf.slice(this.#p("bert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
-    const tokenType = tf.slice(this.#p("bert.embeddings.token_type_embeddings.weight"), [0, 0], [1, -1]);
-    const x = this.#norm("bert.embeddings.LayerNorm", tf.add(tf.add(words, tokenType), positions));
+    const words = embedding(this.param("bert.embeddings.word_embeddings.weight"), input_ids, this.config.pad_token_id);
+    const positions = tf.slice(this.param("bert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
+    const tokenType = tf.slice(this.param("bert.embeddings.token_type_embeddings.weight"), [0, 0], [1, -1]);
+    const x = this.norm("bert.embeddings.LayerNorm", tf.add(tf.add(words, tokenType), positions));
     return dropout(x, this.config.hidden_dropout_prob, options);
   }
 
   /** BertAttention: self-attention → output.dense → dropout → LayerNorm(+ input). */
   #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `bert.encoder.layer.${i}.attention`;
-    const q = this.#linear(`${p}.self.query`, x);
-    const k = this.#linear(`${p}.self.key`, x);
-    const v = this.#linear(`${p}.self.value`, x);
+    const q = this.linear(`${p}.self.query`, x);
+    const k = this.linear(`${p}.self.key`, x);
+    const v = this.linear(`${p}.self.value`, x);
     const context = multiHeadAttention(q, k, v, bias, {
       heads: this.config.num_attention_heads,
       dropoutRate: this.config.attention_probs_dropout_prob,
       ...options,
     });
-    const out = dropout(this.#linear(`${p}.output.dense`, context), this.config.hidden_dropout_prob, options);
-    return this.#norm(`${p}.output.LayerNorm`, tf.add(out, x));
+    const out = dropout(this.linear(`${p}.output.dense`, context), this.config.hidden_dropout_prob, options);
+    return this.norm(`${p}.output.LayerNorm`, tf.add(out, x));
   }
 
   /** BertLayer: attention → intermediate (act) → output.dense → dropout → LayerNorm(+ attention output). */
   #layer(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `bert.encoder.layer.${i}`;
     const a = this.#attention(i, x, bias, options);
-    const h = activation(this.config.hidden_act, this.#linear(`${p}.intermediate.dense`, a));
-    const out = dropout(this.#linear(`${p}.output.dense`, h), this.config.hidden_dropout_prob, options);
-    return this.#norm(`${p}.output.LayerNorm`, tf.add(out, a));
+    const h = activation(this.config.hidden_act, this.linear(`${p}.intermediate.dense`, a));
+    const out = dropout(this.linear(`${p}.output.dense`, h), this.config.hidden_dropout_prob, options);
+    return this.norm(`${p}.output.LayerNorm`, tf.add(out, a));
   }
 
   /**
@@ -182,17 +147,12 @@ export class BertForMaskedLM implements MaskedLM {
    */
   mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const t = activation(this.config.hidden_act, this.#linear("cls.predictions.transform.dense", hidden));
-      const h = this.#norm("cls.predictions.transform.LayerNorm", t);
+      const t = activation(this.config.hidden_act, this.linear("cls.predictions.transform.dense", hidden));
+      const h = this.norm("cls.predictions.transform.LayerNorm", t);
       const decoder = this.config.tie_word_embeddings
-        ? this.#p("bert.embeddings.word_embeddings.weight")
-        : this.#p("cls.predictions.decoder.weight");
-      return linear(h, decoder, this.#p("cls.predictions.bias"));
+        ? this.param("bert.embeddings.word_embeddings.weight")
+        : this.param("cls.predictions.decoder.weight");
+      return linear(h, decoder, this.param("cls.predictions.bias"));
     });
-  }
-
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    return tf.tidy(() => this.mlmHead(this.hiddenStates(input_ids, attention_mask, options)) as tf.Tensor3D);
   }
 }

@@ -19,11 +19,10 @@ import {
   dropout,
   embedding,
   type ForwardOptions,
-  layerNorm,
   linear,
   multiHeadAttention,
 } from "./layers.ts";
-import { type MaskedLM, maskedLMMethods, type ParamSpec } from "./masked_lm.ts";
+import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /** DistilBERT's LayerNorms use a fixed epsilon. */
 const EPS = 1e-12;
@@ -91,83 +90,49 @@ export function distilbertParams(c: DistilBertConfig): Map<string, ParamSpec> {
  * m.dispose();
  * ```
  */
-export class DistilBertForMaskedLM implements MaskedLM {
-  /** HF configuration. */
-  readonly config: DistilBertConfig;
-  /** Variables by HF name. */
-  readonly params: Map<string, tf.Variable>;
-  /** See {@link MaskedLM.loss}. */
-  readonly loss: MaskedLM["loss"];
-  /** See {@link MaskedLM.lossSumAndCount}. */
-  readonly lossSumAndCount: MaskedLM["lossSumAndCount"];
-  /** See {@link MaskedLM.numParameters}. */
-  readonly numParameters: MaskedLM["numParameters"];
-  /** See {@link MaskedLM.dispose}. */
-  readonly dispose: MaskedLM["dispose"];
-
-  /** Wrap variables already checked against {@link distilbertParams}. */
+export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
+  /** Wrap variables already checked against the parameter table. */
   constructor(config: DistilBertConfig, params: Map<string, tf.Variable>) {
-    this.config = config;
-    this.params = params;
-    ({
-      loss: this.loss,
-      lossSumAndCount: this.lossSumAndCount,
-      numParameters: this.numParameters,
-      dispose: this.dispose,
-    } = maskedLMMethods(this));
-  }
-
-  #p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`DistilBertForMaskedLM: no parameter "${name}"`);
-    return v;
-  }
-
-  #linear(name: string, x: tf.Tensor): tf.Tensor {
-    return linear(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`));
-  }
-
-  #norm(name: string, x: tf.Tensor): tf.Tensor {
-    return layerNorm(x, this.#p(`${name}.weight`), this.#p(`${name}.bias`), EPS);
+    super(config, params, EPS);
   }
 
   /** Word + position embeddings → LayerNorm → dropout. */
   #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
     const seq = input_ids.shape[1];
     const words = embedding(
-      this.#p("distilbert.embeddings.word_embeddings.weight"),
+      this.param("distilbert.embeddings.word_embeddings.weight"),
       input_ids,
       this.config.pad_token_id,
     );
-    const positions = tf.slice(this.#p("distilbert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
-    const x = this.#norm("distilbert.embeddings.LayerNorm", tf.add(words, positions));
+    const positions = tf.slice(this.param("distilbert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
+    const x = this.norm("distilbert.embeddings.LayerNorm", tf.add(words, positions));
     return dropout(x, this.config.dropout, options);
   }
 
   /** Multi-head self-attention → out_lin. */
   #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}.attention`;
-    const q = this.#linear(`${p}.q_lin`, x), k = this.#linear(`${p}.k_lin`, x), v = this.#linear(`${p}.v_lin`, x);
+    const q = this.linear(`${p}.q_lin`, x), k = this.linear(`${p}.k_lin`, x), v = this.linear(`${p}.v_lin`, x);
     const context = multiHeadAttention(q, k, v, bias, {
       heads: this.config.n_heads,
       dropoutRate: this.config.attention_dropout,
       ...options,
     });
-    return this.#linear(`${p}.out_lin`, context);
+    return this.linear(`${p}.out_lin`, context);
   }
 
   /** lin1 → activation → lin2 → dropout. */
   #ffn(i: number, x: tf.Tensor, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}.ffn`;
-    const h = activation(this.config.activation, this.#linear(`${p}.lin1`, x));
-    return dropout(this.#linear(`${p}.lin2`, h), this.config.dropout, options);
+    const h = activation(this.config.activation, this.linear(`${p}.lin1`, x));
+    return dropout(this.linear(`${p}.lin2`, h), this.config.dropout, options);
   }
 
   /** One post-LN transformer block. */
   #block(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}`;
-    const sa = this.#norm(`${p}.sa_layer_norm`, tf.add(this.#attention(i, x, bias, options), x));
-    return this.#norm(`${p}.output_layer_norm`, tf.add(this.#ffn(i, sa, options), sa));
+    const sa = this.norm(`${p}.sa_layer_norm`, tf.add(this.#attention(i, x, bias, options), x));
+    return this.norm(`${p}.output_layer_norm`, tf.add(this.#ffn(i, sa, options), sa));
   }
 
   /**
@@ -189,17 +154,12 @@ export class DistilBertForMaskedLM implements MaskedLM {
    */
   mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const t = activation(this.config.activation, this.#linear("vocab_transform", hidden));
-      const h = this.#norm("vocab_layer_norm", t);
+      const t = activation(this.config.activation, this.linear("vocab_transform", hidden));
+      const h = this.norm("vocab_layer_norm", t);
       const decoder = this.config.tie_word_embeddings
-        ? this.#p("distilbert.embeddings.word_embeddings.weight")
-        : this.#p("vocab_projector.weight");
-      return linear(h, decoder, this.#p("vocab_projector.bias"));
+        ? this.param("distilbert.embeddings.word_embeddings.weight")
+        : this.param("vocab_projector.weight");
+      return linear(h, decoder, this.param("vocab_projector.bias"));
     });
-  }
-
-  /** See {@link MaskedLM.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    return tf.tidy(() => this.mlmHead(this.hiddenStates(input_ids, attention_mask, options)) as tf.Tensor3D);
   }
 }

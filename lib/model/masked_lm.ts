@@ -8,7 +8,7 @@ import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import type { MlmBatch } from "../data/types.ts";
 import type { ModelConfig } from "./config.ts";
-import { crossEntropySum, type ForwardOptions } from "./layers.ts";
+import { crossEntropySum, type ForwardOptions, layerNorm, linear } from "./layers.ts";
 
 export type { ForwardOptions };
 
@@ -177,4 +177,76 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
       for (const v of model.params.values()) v.dispose();
     },
   };
+}
+
+/**
+ * What DistilBERT and BERT share: the variables by HF name, parameter look-up, Linear and LayerNorm by checkpoint
+ * prefix, `logits` = MLM head of the hidden states, and the {@link maskedLMMethods}. A family file supplies the
+ * encoder (`hiddenStates`) and the head (`mlmHead`) in the order of its forward pass.
+ *
+ * @example
+ * ```ts
+ * import { initMaskedLM } from "./init.ts";
+ * import { MaskedLMBase } from "./masked_lm.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initMaskedLM(parseConfig({ model_type: "distilbert", vocab_size: 10, dim: 8, n_heads: 2, n_layers: 1, hidden_dim: 8 }), { seed: 0 });
+ * if (!(m instanceof MaskedLMBase)) throw new Error("both families extend MaskedLMBase");
+ * m.dispose();
+ * ```
+ */
+export abstract class MaskedLMBase<C extends ModelConfig> implements MaskedLM {
+  /** HF configuration. */
+  readonly config: C;
+  /** Variables by HF name. */
+  readonly params: Map<string, tf.Variable>;
+  /** See {@link MaskedLM.loss}. */
+  readonly loss: MaskedLM["loss"];
+  /** See {@link MaskedLM.lossSumAndCount}. */
+  readonly lossSumAndCount: MaskedLM["lossSumAndCount"];
+  /** See {@link MaskedLM.numParameters}. */
+  readonly numParameters: MaskedLM["numParameters"];
+  /** See {@link MaskedLM.dispose}. */
+  readonly dispose: MaskedLM["dispose"];
+  readonly #eps: number;
+
+  /** Wrap variables already checked against the family's parameter table; `layerNormEps` of every LayerNorm. */
+  constructor(config: C, params: Map<string, tf.Variable>, layerNormEps: number) {
+    this.config = config;
+    this.params = params;
+    this.#eps = layerNormEps;
+    ({
+      loss: this.loss,
+      lossSumAndCount: this.lossSumAndCount,
+      numParameters: this.numParameters,
+      dispose: this.dispose,
+    } = maskedLMMethods(this));
+  }
+
+  /** The encoder's last hidden state `[batch, seq, dim]`. */
+  abstract hiddenStates(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
+
+  /** The MLM head: hidden states `[..., dim]` → scores `[..., vocab]`. */
+  abstract mlmHead(hidden: tf.Tensor): tf.Tensor;
+
+  /** See {@link MaskedLM.logits}. */
+  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.mlmHead(this.hiddenStates(input_ids, attention_mask, options)) as tf.Tensor3D);
+  }
+
+  /** The variable named `name` (an HF checkpoint key). */
+  protected param(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`${this.constructor.name}: no parameter "${name}"`);
+    return v;
+  }
+
+  /** The Linear layer `name` (`name.weight`, `name.bias`) applied to `x`. */
+  protected linear(name: string, x: tf.Tensor): tf.Tensor {
+    return linear(x, this.param(`${name}.weight`), this.param(`${name}.bias`));
+  }
+
+  /** The LayerNorm `name` (`name.weight`, `name.bias`) applied to `x`. */
+  protected norm(name: string, x: tf.Tensor): tf.Tensor {
+    return layerNorm(x, this.param(`${name}.weight`), this.param(`${name}.bias`), this.#eps);
+  }
 }
