@@ -88,6 +88,7 @@ export {
   type SaveSequenceClassifierOptions,
   sequenceClassificationParams,
   type SequenceClassifier,
+  SequenceClassifierBase,
   withClassifierConfig,
 } from "./lib/model/sequence_classification.ts";
 

@@ -22,7 +22,7 @@ import { type BertConfig, dims, type DistilBertConfig, type ModelConfig, readCon
 import { BertForMaskedLM } from "./bert.ts";
 import { DistilBertForMaskedLM } from "./distilbert.ts";
 import { crossEntropySum, dropout, type ForwardOptions, linear } from "./layers.ts";
-import { makeVariables, type ParamSpec } from "./masked_lm.ts";
+import { makeVariables, MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 import { paramSpecs } from "./architectures.ts";
 import { initValues } from "./init.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
@@ -218,49 +218,51 @@ function first(hidden: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * HF `DistilBertForSequenceClassification`: the [CLS] hidden state → `pre_classifier` → ReLU → dropout → `classifier`.
+ * What both classifiers share: the variables, the encoder of the masked-LM family over the same variables (it reads
+ * only the encoder's), `loss` (mean cross-entropy, HF `CrossEntropyLoss`), the parameter count and `dispose`. A
+ * family supplies its head on the [CLS] hidden state.
  *
  * @example
  * ```ts
- * import { tf } from "../deps.ts";
- * import { initSequenceClassifier } from "./sequence_classification.ts";
+ * import { initSequenceClassifier, SequenceClassifierBase } from "./sequence_classification.ts";
  * import { parseConfig } from "./config.ts";
  * const m = initSequenceClassifier(parseConfig({ model_type: "distilbert", vocab_size: 20, dim: 8, n_heads: 2, n_layers: 1, hidden_dim: 16 }), { seed: 1 });
- * const logits = m.logits(tf.tensor2d([[2, 5, 3]], undefined, "int32"), tf.tensor2d([[1, 1, 1]], undefined, "int32"));
- * if (logits.shape.join() !== "1,2") throw new Error("two labels");
+ * if (!(m instanceof SequenceClassifierBase)) throw new Error("both heads extend SequenceClassifierBase");
  * m.dispose();
  * ```
  */
-export class DistilBertForSequenceClassification implements SequenceClassifier {
+export abstract class SequenceClassifierBase<C extends ModelConfig> implements SequenceClassifier {
   /** HF configuration. */
-  readonly config: DistilBertConfig;
+  readonly config: C;
   /** Variables by HF name. */
   readonly params: Map<string, tf.Variable>;
   /** Number of classes. */
   readonly numLabels: number;
-  #encoder: DistilBertForMaskedLM;
+  readonly #encoder: MaskedLMBase<C>;
 
-  /** Wrap variables already checked against {@link sequenceClassificationParams}. */
-  constructor(config: DistilBertConfig, params: Map<string, tf.Variable>) {
+  /** Wrap variables already checked against {@link sequenceClassificationParams}; `encoder` reads the same ones. */
+  constructor(config: C, params: Map<string, tf.Variable>, encoder: MaskedLMBase<C>) {
     this.config = config;
     this.params = params;
     this.numLabels = labelNames(config).length;
-    this.#encoder = new DistilBertForMaskedLM(config, params); // reads only the distilbert.* parameters
+    this.#encoder = encoder;
   }
 
-  #p(name: string): tf.Variable {
+  /** The head: [CLS] hidden states `[batch, dim]` → class scores `[batch, numLabels]`. */
+  protected abstract head(cls: tf.Tensor, options: ForwardOptions): tf.Tensor;
+
+  /** The variable named `name` (an HF checkpoint key). */
+  protected param(name: string): tf.Variable {
     const v = this.params.get(name);
-    if (!v) throw new Error(`DistilBertForSequenceClassification: no parameter "${name}"`);
+    if (!v) throw new Error(`${this.constructor.name}: no parameter "${name}"`);
     return v;
   }
 
   /** See {@link SequenceClassifier.logits}. */
   logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
-      const cls = first(this.#encoder.hiddenStates(input_ids, attention_mask, options));
-      const pooled = tf.relu(linear(cls, this.#p("pre_classifier.weight"), this.#p("pre_classifier.bias")));
-      const dropped = dropout(pooled, (this.config.seq_classif_dropout as number | undefined) ?? 0.2, options);
-      return linear(dropped, this.#p("classifier.weight"), this.#p("classifier.bias")) as tf.Tensor2D;
+      const hidden = this.#encoder.hiddenStates(input_ids, attention_mask, options);
+      return this.head(first(hidden), options) as tf.Tensor2D;
     });
   }
 
@@ -286,6 +288,34 @@ export class DistilBertForSequenceClassification implements SequenceClassifier {
 }
 
 /**
+ * HF `DistilBertForSequenceClassification`: the [CLS] hidden state → `pre_classifier` → ReLU → dropout → `classifier`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { initSequenceClassifier } from "./sequence_classification.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initSequenceClassifier(parseConfig({ model_type: "distilbert", vocab_size: 20, dim: 8, n_heads: 2, n_layers: 1, hidden_dim: 16 }), { seed: 1 });
+ * const logits = m.logits(tf.tensor2d([[2, 5, 3]], undefined, "int32"), tf.tensor2d([[1, 1, 1]], undefined, "int32"));
+ * if (logits.shape.join() !== "1,2") throw new Error("two labels");
+ * m.dispose();
+ * ```
+ */
+export class DistilBertForSequenceClassification extends SequenceClassifierBase<DistilBertConfig> {
+  /** Wrap variables already checked against {@link sequenceClassificationParams}. */
+  constructor(config: DistilBertConfig, params: Map<string, tf.Variable>) {
+    super(config, params, new DistilBertForMaskedLM(config, params)); // reads only the distilbert.* parameters
+  }
+
+  /** pre_classifier → ReLU → dropout(seq_classif_dropout) → classifier. */
+  protected head(cls: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const pooled = tf.relu(linear(cls, this.param("pre_classifier.weight"), this.param("pre_classifier.bias")));
+    const dropped = dropout(pooled, (this.config.seq_classif_dropout as number | undefined) ?? 0.2, options);
+    return linear(dropped, this.param("classifier.weight"), this.param("classifier.bias"));
+  }
+}
+
+/**
  * HF `BertForSequenceClassification`: the [CLS] hidden state → `bert.pooler.dense` → tanh → dropout → `classifier`.
  *
  * @example
@@ -299,58 +329,17 @@ export class DistilBertForSequenceClassification implements SequenceClassifier {
  * m.dispose();
  * ```
  */
-export class BertForSequenceClassification implements SequenceClassifier {
-  /** HF configuration. */
-  readonly config: BertConfig;
-  /** Variables by HF name. */
-  readonly params: Map<string, tf.Variable>;
-  /** Number of classes. */
-  readonly numLabels: number;
-  #encoder: BertForMaskedLM;
-
+export class BertForSequenceClassification extends SequenceClassifierBase<BertConfig> {
   /** Wrap variables already checked against {@link sequenceClassificationParams}. */
   constructor(config: BertConfig, params: Map<string, tf.Variable>) {
-    this.config = config;
-    this.params = params;
-    this.numLabels = labelNames(config).length;
-    this.#encoder = new BertForMaskedLM(config, params); // reads only the bert.embeddings/encoder parameters
+    super(config, params, new BertForMaskedLM(config, params)); // reads only the bert.embeddings/encoder parameters
   }
 
-  #p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`BertForSequenceClassification: no parameter "${name}"`);
-    return v;
-  }
-
-  /** See {@link SequenceClassifier.logits}. */
-  logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
-    return tf.tidy(() => {
-      const cls = first(this.#encoder.hiddenStates(input_ids, attention_mask, options));
-      const pooled = tf.tanh(linear(cls, this.#p("bert.pooler.dense.weight"), this.#p("bert.pooler.dense.bias")));
-      const rate = (this.config.classifier_dropout as number | null | undefined) ?? this.config.hidden_dropout_prob;
-      const dropped = dropout(pooled, rate, options);
-      return linear(dropped, this.#p("classifier.weight"), this.#p("classifier.bias")) as tf.Tensor2D;
-    });
-  }
-
-  /** See {@link SequenceClassifier.loss}. */
-  loss(batch: ClassificationBatch, options: ForwardOptions = {}): tf.Scalar {
-    checkBatch(batch);
-    return tf.tidy(() => {
-      const ids = tf.tensor2d(batch.input_ids, batch.shape, "int32");
-      const mask = tf.tensor2d(batch.attention_mask, batch.shape, "int32");
-      return meanLoss(this.logits(ids, mask, options), batch.labels);
-    });
-  }
-
-  /** See {@link SequenceClassifier.numParameters}. */
-  numParameters(): number {
-    return sumParams(this.params);
-  }
-
-  /** See {@link SequenceClassifier.dispose}. */
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
+  /** bert.pooler.dense → tanh → dropout(classifier_dropout ?? hidden_dropout_prob) → classifier. */
+  protected head(cls: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const pooled = tf.tanh(linear(cls, this.param("bert.pooler.dense.weight"), this.param("bert.pooler.dense.bias")));
+    const rate = (this.config.classifier_dropout as number | null | undefined) ?? this.config.hidden_dropout_prob;
+    return linear(dropout(pooled, rate, options), this.param("classifier.weight"), this.param("classifier.bias"));
   }
 }
 
