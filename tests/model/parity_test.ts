@@ -7,9 +7,9 @@ import { tf } from "../../lib/deps.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
 import { type BackendName, selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
-import type { MlmBatch } from "../../lib/data/types.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { haveShared, ROOT, SHARED } from "../support/shared.ts";
+import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 
 /** Golden folders: the shared ones, and those tools/reference/make_model_goldens.py wrote into fixtures/ (if run). */
 const MODELS = [`${SHARED}/goldens/tiny-distilbert`, `${SHARED}/goldens/tiny-bert`];
@@ -35,13 +35,8 @@ async function parity(dir: string): Promise<Parity> {
   const g = (await readSafetensors(`${dir}/goldens.safetensors`)).tensors;
   const model = await loadMaskedLM(dir);
   try {
-    const shape = g.get("input_ids")!.shape as [number, number];
-    const batch: MlmBatch = {
-      input_ids: g.get("input_ids")!.data as Int32Array,
-      attention_mask: g.get("attention_mask")!.data as Int32Array,
-      labels: g.get("labels")!.data as Int32Array,
-      shape,
-    };
+    const batch = goldenBatch(g);
+    const shape = batch.shape;
     const ids = tf.tensor2d(batch.input_ids, shape, "int32");
     const mask = tf.tensor2d(batch.attention_mask, shape, "int32");
     const logitsT = model.logits(ids, mask);
@@ -49,8 +44,7 @@ async function parity(dir: string): Promise<Parity> {
     tf.dispose([ids, mask, logitsT]);
     const ref = g.get("logits")!.data;
     assertEquals(logits.length, ref.length);
-    let logitsMaxAbs = 0;
-    for (let i = 0; i < ref.length; i++) logitsMaxAbs = Math.max(logitsMaxAbs, Math.abs(ref[i] - logits[i]));
+    const logitsMaxAbs = maxAbsDiff(ref, logits);
 
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);

@@ -15,6 +15,7 @@ import {
 } from "../../lib/model/sequence_classification.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
+import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 
 const GOLDENS = [`${SHARED}/goldens/tiny-distilbert-cls`, `${SHARED}/goldens/tiny-bert-cls`];
 
@@ -24,13 +25,8 @@ async function parity(dir: string): Promise<{ logitsMaxAbs: number; lossRel: num
   const model = await loadSequenceClassifier(dir, { log: (l) => lines.push(l) });
   try {
     assertEquals(lines.length, 0, `a classifier checkpoint loads every weight: ${lines.join("\n")}`);
-    const shape = g.get("input_ids")!.shape as [number, number];
-    const batch = {
-      input_ids: g.get("input_ids")!.data as Int32Array,
-      attention_mask: g.get("attention_mask")!.data as Int32Array,
-      labels: g.get("labels")!.data as Int32Array,
-      shape,
-    };
+    const batch = goldenBatch(g);
+    const shape = batch.shape;
     const ids = tf.tensor2d(batch.input_ids, shape, "int32");
     const mask = tf.tensor2d(batch.attention_mask, shape, "int32");
     const logitsT = model.logits(ids, mask);
@@ -38,8 +34,7 @@ async function parity(dir: string): Promise<{ logitsMaxAbs: number; lossRel: num
     tf.dispose([ids, mask, logitsT]);
     const ref = g.get("logits")!.data;
     assertEquals(logits.length, ref.length);
-    let logitsMaxAbs = 0;
-    for (let i = 0; i < ref.length; i++) logitsMaxAbs = Math.max(logitsMaxAbs, Math.abs(ref[i] - logits[i]));
+    const logitsMaxAbs = maxAbsDiff(ref, logits);
     const before = tf.memory().numTensors;
     const lossT = model.loss(batch);
     const loss = (await lossT.data())[0];

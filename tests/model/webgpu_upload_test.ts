@@ -12,9 +12,9 @@ import {
   uninstallWriteBufferUpload,
   writeBufferUploadInstalled,
 } from "../../lib/model/kernels/webgpu_upload.ts";
-import type { MlmBatch } from "../../lib/data/types.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
+import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 
 Deno.test("asWords: converts bool bytes and short arrays, refuses long ones, keeps exact arrays", () => {
   const bools = asWords(new Uint8Array([1, 0, 1]), "int32", 3);
@@ -112,13 +112,8 @@ Deno.test({
   name: "webgpu upload: tiny golden DistilBERT forward + backward match both ways and match PyTorch's logits",
   fn: async () => {
     const g = (await readSafetensors(`${GOLDEN}/goldens.safetensors`)).tensors;
-    const shape = g.get("input_ids")!.shape as [number, number];
-    const batch: MlmBatch = {
-      input_ids: g.get("input_ids")!.data as Int32Array,
-      attention_mask: g.get("attention_mask")!.data as Int32Array,
-      labels: g.get("labels")!.data as Int32Array,
-      shape,
-    };
+    const batch = goldenBatch(g);
+    const shape = batch.shape;
     const { mapped, written } = await bothWays(async () => {
       const model = await loadMaskedLM(GOLDEN);
       try {
@@ -150,8 +145,7 @@ Deno.test({
       assert(diff / scale <= 1e-6, `gradient of ${name} differs: rel ${diff / scale}`);
     }
     const ref = g.get("logits")!.data;
-    let maxAbs = 0;
-    for (let i = 0; i < ref.length; i++) maxAbs = Math.max(maxAbs, Math.abs(ref[i] - written.logits[i]));
+    const maxAbs = maxAbsDiff(ref, written.logits);
     assert(maxAbs <= 1e-4, `logits vs PyTorch: max abs ${maxAbs}`);
     assert(Math.abs(written.loss - g.get("loss")!.data[0]) <= 1e-5 * Math.abs(g.get("loss")!.data[0]), "loss");
   },

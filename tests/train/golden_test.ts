@@ -1,6 +1,7 @@
 import { tf } from "../../lib/deps.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
+import { goldenBatch } from "../support/goldens.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
@@ -19,12 +20,7 @@ for (const name of ["tiny-distilbert", "tiny-bert"]) {
       const dir = `${SHARED}/goldens/${name}`;
       const g = (await readSafetensors(`${dir}/goldens.safetensors`)).tensors;
       const model = await loadMaskedLM(dir);
-      const batch = {
-        input_ids: g.get("input_ids")!.data as Int32Array,
-        attention_mask: g.get("attention_mask")!.data as Int32Array,
-        labels: g.get("labels")!.data as Int32Array,
-        shape: g.get("input_ids")!.shape as [number, number],
-      };
+      const batch = goldenBatch(g);
       const optimizer = new AdamW(trainableParams(model), { lr: 1e-3, weightDecay: 0.01 });
       const schedule = linearScheduleWithWarmup({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 5 });
       const wantLoss = g.get("adamw.loss")!.data, wantLr = g.get("adamw.lr")!.data;
