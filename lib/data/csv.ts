@@ -7,6 +7,7 @@
  */
 import { CsvError, csvParseStream } from "../deps.ts";
 import type { DataRecord, LocatedRecord } from "./jsonl.ts";
+import { openBytes } from "./open_file.ts";
 
 /** Options of {@link readCsv}. */
 export interface ReadCsvOptions {
@@ -33,16 +34,7 @@ interface ParsedRow {
  */
 export async function* readCsvLocated(path: string, options: ReadCsvOptions = {}): AsyncGenerator<LocatedRecord> {
   const delimiter = options.delimiter ?? (/\.tsv(\.gz)?$/.test(path) ? "\t" : ",");
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    throw new Error(`${path}: cannot open (${(e as Error).message})`);
-  }
-  let bytes: ReadableStream<Uint8Array> = file.readable;
-  if (path.endsWith(".gz")) {
-    bytes = bytes.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-  }
+  const bytes = await openBytes(path);
   const parser = csvParseStream({
     columns: true,
     delimiter,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { openBytes } from "./open_file.ts";
 
 /** A record read from a corpus file. */
 export type DataRecord = Record<string, unknown>;
@@ -30,16 +31,7 @@ export interface LocatedRecord {
  * ```
  */
 export async function* readLines(path: string): AsyncGenerator<[number, string]> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    throw new Error(`${path}: cannot open (${(e as Error).message})`);
-  }
-  let stream: ReadableStream<Uint8Array> = file.readable;
-  if (path.endsWith(".gz")) {
-    stream = stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-  }
+  const stream = await openBytes(path);
   const text = stream.pipeThrough(new TextDecoderStream());
   let buf = "";
   let lineNo = 0;

@@ -26,3 +26,4 @@ export * from "./aclimdb.ts";
 export * from "./records.ts";
 export * from "./split.ts";
 export * from "./group_texts.ts";
+export * from "./open_file.ts";

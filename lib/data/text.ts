@@ -7,6 +7,7 @@
  * @module
  */
 import type { LocatedRecord } from "./jsonl.ts";
+import { openBytes } from "./open_file.ts";
 
 /** How a text file is cut into records, as HF's `sample_by`. */
 export type SampleBy = "line" | "paragraph" | "document";
@@ -24,16 +25,7 @@ export interface ReadTextOptions {
 
 /** Text of a file in decoded pieces, newlines normalised to `\n` (`\r\n` and lone `\r` alike); strict UTF-8. */
 async function* decodedPieces(path: string): AsyncGenerator<string> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    throw new Error(`${path}: cannot open (${(e as Error).message})`);
-  }
-  let stream: ReadableStream<Uint8Array> = file.readable;
-  if (path.endsWith(".gz")) {
-    stream = stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-  }
+  const stream = await openBytes(path);
   const text = stream.pipeThrough(new TextDecoderStream("utf-8", { fatal: true }));
   let pendingCr = false;
   try {
