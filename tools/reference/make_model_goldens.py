@@ -1,5 +1,6 @@
 """PyTorch reference checkpoints and outputs for this project's model tests (needs torch, transformers, tokenizers,
-safetensors: the GPU machine has them; the dev machines do not).
+safetensors: the GPU machine has them; the dev machines do not — there `full` and `compare` fall back to
+hf_port.py, HF's modules in plain PyTorch, which Debian's python3-torch runs).
 
 From the project root:
   python3 tools/reference/make_model_goldens.py tiny fixtures/reference
@@ -23,10 +24,24 @@ The full-size check in one command on the GPU machine (after, on the dev machine
 """
 import json, os, sys
 import torch
-from safetensors.torch import load_file, save_file
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import (BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM,
-                          PreTrainedTokenizerFast, pipeline)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hf_port  # noqa: E402
+
+try:
+    from safetensors.torch import load_file, save_file
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import (BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM,
+                              PreTrainedTokenizerFast, pipeline)
+    HAVE_HF = True
+except ImportError:  # `full` and `compare` fall back to hf_port.py (plain PyTorch); `tiny` needs transformers
+    load_file, save_file, HAVE_HF = hf_port.load_file, hf_port.save_file, False
+# distilbert-base-uncased's config.json (transformers' DistilBertConfig() defaults)
+DISTILBERT_BASE = {"architectures": ["DistilBertForMaskedLM"], "model_type": "distilbert", "vocab_size": 30522,
+                   "dim": 768, "n_layers": 6, "n_heads": 12, "hidden_dim": 3072, "max_position_embeddings": 512,
+                   "activation": "gelu", "dropout": 0.1, "attention_dropout": 0.1, "qa_dropout": 0.1,
+                   "seq_classif_dropout": 0.2, "initializer_range": 0.02, "pad_token_id": 0,
+                   "sinusoidal_pos_embds": False, "tie_word_embeddings": True}
 
 CORPUS = ["This movie was a great film with a wonderful cast.", "The plot is slow but the acting is good.",
           "I did not like the ending of this movie at all.", "What a terrible waste of time and money!",
@@ -94,21 +109,30 @@ def batch(vocab, lengths, seq=128):
 
 def full(out):
     torch.manual_seed(0)
-    model = DistilBertForMaskedLM(DistilBertConfig()).eval()
     d = os.path.join(out, "torch")
-    model.save_pretrained(d, safe_serialization=True)
-    ids, mask = batch(model.config.vocab_size, [128, 77])
+    if HAVE_HF:
+        model = DistilBertForMaskedLM(DistilBertConfig()).eval()
+        model.save_pretrained(d, safe_serialization=True)
+    else:
+        model = hf_port.init_weights(hf_port.DistilBertForMaskedLM(DISTILBERT_BASE), 0.02).eval()
+        os.makedirs(d, exist_ok=True)
+        json.dump(DISTILBERT_BASE, open(os.path.join(d, "config.json"), "w"), indent=2)
+        hf_port.save_file({n: p for n, p in model.named_parameters()}, os.path.join(d, "model.safetensors"),
+                          metadata={"format": "pt"})
+    ids, mask = batch(DISTILBERT_BASE["vocab_size"], [128, 77])
     with torch.no_grad():
         logits = model(input_ids=ids, attention_mask=mask).logits
     save_file({"input_ids": ids.int(), "attention_mask": mask.int(), "logits": logits.contiguous()},
               os.path.join(d, "goldens.safetensors"))
-    print("full: params", model.num_parameters(), "saved to", d)
+    print("full: params", sum(p.numel() for p in model.parameters()), "saved to", d,
+          "" if HAVE_HF else "(hf_port.py: transformers not installed)")
 
 
 def compare(out):
     g = load_file(os.path.join(out, "torch", "goldens.safetensors"))
     ours = load_file(os.path.join(out, "ours_logits.safetensors"))["logits"]
-    model = DistilBertForMaskedLM.from_pretrained(os.path.join(out, "ours")).eval()
+    load = (lambda d: DistilBertForMaskedLM.from_pretrained(d)) if HAVE_HF else hf_port.load_model
+    model = load(os.path.join(out, "ours")).eval()
     with torch.no_grad():
         logits = model(input_ids=g["input_ids"].long(), attention_mask=g["attention_mask"].long()).logits
     d_ours = (logits - ours).abs().max().item()
