@@ -106,3 +106,8 @@ export {
 } from "./lib/bench/train_bench.ts";
 export { installWriteBufferUpload, uninstallWriteBufferUpload } from "./lib/model/kernels/webgpu_upload.ts";
 export { registerTiledMatMul, unregisterTiledMatMul } from "./lib/model/kernels/webgpu_matmul.ts";
+export {
+  registerWebgpuSegmentSum,
+  unregisterWebgpuSegmentSum,
+  webgpuSegmentSumRegistered,
+} from "./lib/model/kernels/webgpu_segment_sum.ts";

@@ -1,6 +1,7 @@
 /**
  * Backend selection (`webgpu`, `wasm`, `cpu`, `auto`) and the kernels tfjs 4.22 lacks or runs badly: a fast
- * `UnsortedSegmentSum` (the embedding gradient) on cpu and wasm, and transpose-then-multiply for wasm matmuls.
+ * `UnsortedSegmentSum` (the embedding gradient) on cpu and wasm, a deterministic one (fixed summation order, no float
+ * atomics) on WebGPU, uploads through `queue.writeBuffer` on WebGPU, and transpose-then-multiply for wasm matmuls.
  * The wasm and WebGPU backend modules are imported only when chosen, so importing this project leaves tfjs's default
  * (`cpu`) in place.
  *
@@ -10,6 +11,7 @@ import { importTfWasm, importTfWebgpu, tf } from "../deps.ts";
 import { registerSegmentSum } from "./kernels/segment_sum.ts";
 import { registerWasmMatMul } from "./kernels/wasm_matmul.ts";
 import { installWriteBufferUpload } from "./kernels/webgpu_upload.ts";
+import { registerWebgpuSegmentSum } from "./kernels/webgpu_segment_sum.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -98,6 +100,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     const adapter = await webgpuAdapter();
     if (adapter && (name === "webgpu" || !adapter.isFallback)) {
       installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
+      registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
       await activate("webgpu");
       choice = { backend: "webgpu", adapter: adapter.description + (adapter.isFallback ? " (fallback adapter)" : "") };
     } else if (name === "webgpu") {
