@@ -97,7 +97,9 @@ export * from "./lib/train/mod.ts";
 
 // Speed: the training-step benchmark and WebGPU kernels.
 export {
+  type AdamWKernel,
   benchTrain,
+  type DispatchCounts,
   formatTrainBench,
   MODEL_SIZES,
   randomMlmBatches,
@@ -111,3 +113,11 @@ export {
   unregisterWebgpuSegmentSum,
   webgpuSegmentSumRegistered,
 } from "./lib/model/kernels/webgpu_segment_sum.ts";
+export {
+  type AdamWScalars,
+  type FusedAdamWInputs,
+  type FusedAdamWOutputs,
+  fusedAdamWSource,
+  fusedAdamWUpdate,
+} from "./lib/model/kernels/webgpu_adamw.ts";
+export { countWebgpuDispatches, type DispatchCounter } from "./lib/bench/dispatch_counter.ts";

@@ -1,14 +1,17 @@
 /**
  * `deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128
- * --backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled] [--json] [--out FILE]`:
+ * --backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled]
+ * [--adamw fused|tfjs] [--json] [--out FILE]`:
  * time training steps of a random masked LM of the named shape on random MLM batches (see `lib/bench/train_bench.ts`)
- * and print tokens/s and ms/step; `--json` prints the result as one JSON line on stdout, `--out` appends it to FILE.
+ * and print tokens/s and ms/step (on WebGPU also GPU dispatches per step); `--json` prints the result as one JSON line
+ * on stdout, `--out` appends it to FILE.
  *
  * @module
  */
 import { intFlag, parseFlags } from "../lib/cli.ts";
 import { BACKEND_NAMES, type BackendName } from "../lib/model/backend.ts";
 import {
+  type AdamWKernel,
   benchTrain,
   formatTrainBench,
   type MatMulKernel,
@@ -18,7 +21,8 @@ import {
 } from "../lib/bench/train_bench.ts";
 
 const USAGE = "deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128 " +
-  "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled] [--json] [--out FILE]";
+  "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled] " +
+  "[--adamw fused|tfjs] [--json] [--out FILE]";
 
 const { values } = parseFlags(Deno.args, {
   "model-size": { type: "string", default: "distilbert-base", help: Object.keys(MODEL_SIZES).join(" | ") },
@@ -30,6 +34,7 @@ const { values } = parseFlags(Deno.args, {
   "split-phases": { type: "boolean", default: false, help: "also time forward / backward / optimizer, synced" },
   upload: { type: "string", default: "write", help: "WebGPU uploads: write (queue.writeBuffer) | mapped (tfjs's)" },
   matmul: { type: "string", default: "tfjs", help: "WebGPU matmul: tfjs | tiled (lib/model/kernels/webgpu_matmul.ts)" },
+  adamw: { type: "string", default: "fused", help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw.ts) | tfjs" },
   seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },
   json: { type: "boolean", default: false, help: "print the result as one JSON line on stdout" },
   out: { type: "string", help: "append the JSON line to this file" },
@@ -46,6 +51,7 @@ const result = await benchTrain({
   splitPhases: values["split-phases"] as boolean,
   upload: values.upload as UploadPath,
   matmul: values.matmul as MatMulKernel,
+  adamw: values.adamw as AdamWKernel,
   seed: intFlag(values, "seed", 0),
   log: values.quiet ? () => {} : (line) => console.error(line),
 });

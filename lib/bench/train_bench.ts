@@ -4,9 +4,12 @@
  *
  * The headline figure syncs once per step, as the trainer does (it reads the loss after the optimizer's update; on
  * WebGPU a read waits for everything queued before it). With `splitPhases` the same steps are run again with a sync
- * after each phase: forward (the loss alone), forward + backward (`variableGrads`), optimizer (clip + AdamW); the
- * backward is the second minus the first. Tokens per step are `batch × seq` (every position is a real token), the
+ * after each phase: forward (the loss alone), forward + backward (`variableGrads`), optimizer (clip, sync, AdamW);
+ * the backward is the second minus the first. Tokens per step are `batch × seq` (every position is a real token), the
  * count PyTorch's reference (`tools/reference/bench_train_torch.py`) uses for the same shapes.
+ *
+ * On WebGPU the timed steps also count GPU dispatches per step ({@link countWebgpuDispatches}): forward (inside the
+ * loss), backward (the rest of `variableGrads`), optimizer (clip + AdamW) and AdamW alone.
  *
  * @module
  */
@@ -22,6 +25,7 @@ import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/k
 import { registerTiledMatMul, unregisterTiledMatMul } from "../model/kernels/webgpu_matmul.ts";
 import { importTfWebgpu } from "../deps.ts";
 import { AdamW } from "../train/adamw.ts";
+import { countWebgpuDispatches, type DispatchCounter } from "./dispatch_counter.ts";
 import { clipGradNorm } from "../train/clip.ts";
 
 /** The DistilBERT shape fields a benchmark size sets (everything else is DistilBERT's default). */
@@ -57,6 +61,9 @@ export type UploadPath = "write" | "mapped";
 /** WebGPU `BatchMatMul`: tfjs's own, or the optional register-tiled kernel (`lib/model/kernels/webgpu_matmul.ts`). */
 export type MatMulKernel = "tfjs" | "tiled";
 
+/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw.ts`) or tf ops. */
+export type AdamWKernel = "fused" | "tfjs";
+
 /** Options of {@link benchTrain}. */
 export interface TrainBenchOptions {
   /** Model shape. */
@@ -77,6 +84,8 @@ export interface TrainBenchOptions {
   upload?: UploadPath;
   /** WebGPU matmul kernel (default `tfjs`). */
   matmul?: MatMulKernel;
+  /** WebGPU AdamW update (default `fused`). */
+  adamw?: AdamWKernel;
   /** Seed of the weights, batches and dropout (default 0). */
   seed?: number;
   /** Distinct random batches cycled through (default 4). */
@@ -95,8 +104,24 @@ export interface PhaseTimes {
   forward_ms: number;
   /** `variableGrads` minus the forward. */
   backward_ms: number;
-  /** Global-norm clip + AdamW. */
+  /** Global-norm clip + AdamW (with a sync between them). */
   optimizer_ms: number;
+  /** AdamW alone (part of `optimizer_ms`). */
+  adamw_ms: number;
+}
+
+/** GPU dispatches per timed step (means over the timed steps), on WebGPU. */
+export interface DispatchCounts {
+  /** The loss (embedding to loss). */
+  forward: number;
+  /** The rest of `variableGrads`. */
+  backward: number;
+  /** Global-norm clip + AdamW. */
+  optimizer: number;
+  /** AdamW alone (part of `optimizer`). */
+  adamw: number;
+  /** Forward + backward + optimizer. */
+  total: number;
 }
 
 /** What {@link benchTrain} measured: one JSON line's worth. */
@@ -123,6 +148,10 @@ export interface TrainBenchResult {
   upload?: UploadPath;
   /** WebGPU matmul kernel, when WebGPU. */
   matmul?: MatMulKernel;
+  /** WebGPU AdamW update, when WebGPU. */
+  adamw?: AdamWKernel;
+  /** GPU dispatches per step, when WebGPU. */
+  dispatches?: DispatchCounts;
   /** Precision (`fp32`). */
   precision: "fp32";
   /** Timed steps. */
@@ -219,6 +248,9 @@ function checkOptions(o: TrainBenchOptions): void {
   if (o.matmul !== undefined && o.matmul !== "tfjs" && o.matmul !== "tiled") {
     throw new Error(`matmul: expected tfjs or tiled, got ${JSON.stringify(o.matmul)}`);
   }
+  if (o.adamw !== undefined && o.adamw !== "fused" && o.adamw !== "tfjs") {
+    throw new Error(`adamw: expected fused or tfjs, got ${JSON.stringify(o.adamw)}`);
+  }
 }
 
 function median(xs: number[]): number {
@@ -257,7 +289,9 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const choice = await selectBackend(options.backend, { log });
   let upload: UploadPath | undefined;
   let matmul: MatMulKernel | undefined;
+  let adamw: AdamWKernel | undefined;
   if (choice.backend === "webgpu") {
+    adamw = options.adamw ?? "fused";
     upload = options.upload ?? "write";
     const mod = await importTfWebgpu();
     if (upload === "mapped") uninstallWriteBufferUpload(mod);
@@ -271,7 +305,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const config = parseConfig({ model_type: "distilbert", ...shape });
   const model: MaskedLM = initMaskedLM(config, { seed });
   const params = new Map([...model.params].filter(([, v]) => v.trainable));
-  const optimizer = new AdamW(params, { lr, weightDecay: 0.01 });
+  const optimizer = new AdamW(params, { lr, weightDecay: 0.01, fused: adamw !== "tfjs" });
   const varList = [...params.values()];
   const nameOf = new Map([...params].map(([name, v]) => [v.name, name]));
   const lastParam = varList[varList.length - 1];
@@ -290,23 +324,48 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     } s`,
   );
 
+  /** Dispatch counting over the timed steps (WebGPU only): the running counter and the per-phase sums. */
+  let counter: DispatchCounter | undefined;
+  const sums = { forward: 0, backward: 0, optimizer: 0, adamw: 0 };
+  const mark = (): number => counter?.count ?? 0;
+
   /** Gradients by HF name from `variableGrads` (the loss tensor is returned, not read). */
   function forwardBackward(batch: MlmBatch, rng: Rng): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-    const { value, grads } = tf.variableGrads(() => model.loss(batch, { training: true, rng }), varList);
+    const start = mark();
+    let forwardEnd = start;
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = model.loss(batch, { training: true, rng });
+      forwardEnd = mark();
+      return loss;
+    }, varList);
+    sums.forward += forwardEnd - start;
+    sums.backward += mark() - forwardEnd;
     const named = new Map<string, tf.Tensor>();
     for (const [vname, g] of Object.entries(grads)) named.set(nameOf.get(vname)!, g);
     return { loss: value, grads: named };
   }
 
+  /** The global-norm clip (a no-op without `maxGradNorm`); disposes `grads` when it replaces them. */
+  function clip(grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+    if (!(maxGradNorm > 0)) return grads;
+    const start = mark();
+    const clipped = clipGradNorm(grads, { maxNorm: maxGradNorm });
+    tf.dispose([...grads.values(), clipped.totalNorm]);
+    sums.optimizer += mark() - start;
+    return clipped.grads;
+  }
+
+  /** AdamW at `lr`; disposes the gradients. */
+  function applyAdamW(grads: Map<string, tf.Tensor>): void {
+    const start = mark();
+    optimizer.step(grads, lr);
+    sums.adamw += mark() - start;
+    sums.optimizer += mark() - start;
+    tf.dispose([...grads.values()]);
+  }
+
   function update(grads: Map<string, tf.Tensor>): void {
-    let use = grads;
-    if (maxGradNorm > 0) {
-      const clipped = clipGradNorm(grads, { maxNorm: maxGradNorm });
-      tf.dispose([...grads.values(), clipped.totalNorm]);
-      use = clipped.grads;
-    }
-    optimizer.step(use, lr);
-    tf.dispose([...use.values()]);
+    applyAdamW(clip(grads));
   }
 
   /** One step as the trainer runs it; one sync (the loss read, after the update). */
@@ -329,6 +388,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 
     const times: number[] = [];
     const losses: number[] = [];
+    if (choice.backend === "webgpu") counter = countWebgpuDispatches();
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
       const s = performance.now();
@@ -337,10 +397,24 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       log(`step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms, loss ${losses[i].toFixed(4)}`);
     }
     const msPerStep = (performance.now() - start) / steps;
+    let dispatches: DispatchCounts | undefined;
+    if (counter) {
+      counter.stop();
+      counter = undefined;
+      const per = (x: number) => round(x / steps);
+      const { forward, backward, optimizer: opt, adamw: adam } = sums;
+      dispatches = {
+        forward: per(forward),
+        backward: per(backward),
+        optimizer: per(opt),
+        adamw: per(adam),
+        total: per(forward + backward + opt),
+      };
+    }
 
     let phases: PhaseTimes | undefined;
     if (options.splitPhases) {
-      const f: number[] = [], fb: number[] = [], o: number[] = [];
+      const f: number[] = [], fb: number[] = [], o: number[] = [], adam: number[] = [];
       for (let i = 0; i < steps; i++) {
         const k = warmup + steps + i;
         const batch = batches[k % batches.length];
@@ -353,13 +427,16 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         await loss.data();
         loss.dispose();
         const c = performance.now();
-        update(grads);
+        const clipped = clip(grads);
+        await syncOn([...clipped.values()].at(-1)!);
+        const c2 = performance.now();
+        applyAdamW(clipped);
         await syncOn(lastParam);
         const d = performance.now();
-        f.push(b - a), fb.push(c - b), o.push(d - c);
+        f.push(b - a), fb.push(c - b), o.push(d - c), adam.push(d - c2);
         log(
           `split step ${i + 1}/${steps}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
-            `optimizer ${(d - c).toFixed(1)} ms`,
+            `optimizer ${(d - c).toFixed(1)} ms (AdamW ${(d - c2).toFixed(1)} ms)`,
         );
       }
       const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
@@ -367,6 +444,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         forward_ms: round(mean(f)),
         backward_ms: round(Math.max(0, mean(fb) - mean(f))),
         optimizer_ms: round(mean(o)),
+        adamw_ms: round(mean(adam)),
       };
     }
     const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
@@ -382,6 +460,8 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       ...(choice.adapter ? { adapter: choice.adapter } : {}),
       ...(upload ? { upload } : {}),
       ...(matmul ? { matmul } : {}),
+      ...(adamw ? { adamw } : {}),
+      ...(dispatches ? { dispatches } : {}),
       precision: "fp32",
       steps,
       warmup,
@@ -399,6 +479,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       date: new Date().toISOString(),
     };
   } finally {
+    counter?.stop();
     optimizer.dispose();
     model.dispose();
   }
@@ -423,6 +504,7 @@ export function formatTrainBench(r: TrainBenchResult): string {
   const where = [`backend ${r.backend}` + (r.adapter ? ` (${r.adapter})` : "")];
   if (r.upload) where.push(`upload ${r.upload}`);
   if (r.matmul) where.push(`matmul ${r.matmul}`);
+  if (r.adamw) where.push(`adamw ${r.adamw}`);
   const millions = (r.params / 1e6).toFixed(1);
   const lines = [
     `bench:train ${r.model_size} (${millions} M params), batch ${r.batch_size} × seq ${r.seq_len}, ${r.precision}, ` +
@@ -434,7 +516,14 @@ export function formatTrainBench(r: TrainBenchResult): string {
     const p = r.phases;
     lines.push(
       `  phases (synced after each): forward ${p.forward_ms} ms, backward ${p.backward_ms} ms, ` +
-        `optimizer ${p.optimizer_ms} ms`,
+        `optimizer ${p.optimizer_ms} ms (AdamW ${p.adamw_ms} ms)`,
+    );
+  }
+  if (r.dispatches) {
+    const d = r.dispatches;
+    lines.push(
+      `  GPU dispatches/step: forward ${d.forward}, backward ${d.backward}, optimizer ${d.optimizer} ` +
+        `(AdamW ${d.adamw}); total ${d.total}`,
     );
   }
   if (r.tensors_leaked !== 0) lines.push(`  WARNING: ${r.tensors_leaked} tensors leaked over the timed steps`);

@@ -6,9 +6,15 @@
  * LayerNorm weights get no decay (HF `get_decay_parameter_names`). The state (`m`, `v`, step) is saved and restored
  * bit for bit.
  *
+ * On the webgpu backend each parameter's update is one fused shader dispatched three times
+ * (`lib/model/kernels/webgpu_adamw.ts`: the same f32 arithmetic in the same order) instead of ~14 tf ops; on cpu and
+ * wasm (or with `fused: false`) it is the tf ops. The scalars are computed here, in float64 as torch does in Python,
+ * for both paths.
+ *
  * @module
  */
 import { tf } from "../deps.ts";
+import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
 export interface AdamWOptions {
@@ -22,6 +28,8 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Which parameters get no decay; HF's rule by default ({@link isNoDecayParameter}). */
   noDecay?: (name: string) => boolean;
+  /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
+  fused?: boolean;
 }
 
 /** Optimizer state as plain tensors: `m.<name>`, `v.<name>` and the step count. */
@@ -54,6 +62,7 @@ export function isNoDecayParameter(name: string): boolean {
  * @example
  * ```ts
  * import { tf } from "../deps.ts";
+import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
  * import { AdamW } from "./adamw.ts";
  * const w = tf.variable(tf.tensor([1, 2]));
  * const opt = new AdamW(new Map([["w", w]]), { lr: 0.1, weightDecay: 0 });
@@ -76,6 +85,8 @@ export class AdamW {
   readonly weightDecay: number;
   /** Names of parameters that get no decay. */
   readonly noDecayNames: Set<string>;
+  /** Whether the fused kernel is used on webgpu. */
+  readonly fused: boolean;
   #step = 0;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
@@ -87,6 +98,7 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    this.fused = options.fused ?? true;
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
     for (const [name, p] of params) {
@@ -111,22 +123,38 @@ export class AdamW {
     this.#step += 1;
     const [beta1, beta2] = this.betas;
     const t = this.#step;
-    // Scalars in float64 as torch computes them in Python, applied as float32.
+    // Scalars in float64 as torch computes them in Python, applied as float32 (scalar tensors or f32 uniforms).
     const biasCorrection1 = 1 - beta1 ** t;
     const biasCorrection2 = 1 - beta2 ** t;
-    const stepSize = lr / biasCorrection1;
-    const bc2Sqrt = Math.sqrt(biasCorrection2);
+    const scalars = (wd: number): AdamWScalars => ({
+      decay: 1 - lr * wd,
+      oneMinusBeta1: 1 - beta1,
+      beta2,
+      oneMinusBeta2: 1 - beta2,
+      bc2Sqrt: Math.sqrt(biasCorrection2),
+      eps: this.eps,
+      stepSize: lr / biasCorrection1,
+    });
+    const fused = this.fused && tf.getBackend() === "webgpu";
     tf.tidy(() => {
       for (const [name, g] of grads) {
         const p = this.params.get(name)!;
         const m = this.#m.get(name)!;
         const v = this.#v.get(name)!;
         const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
-        const decayed = wd === 0 ? p : tf.mul(p, 1 - lr * wd);
-        const mNew = tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1));
-        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), this.eps);
-        const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), stepSize));
+        const s = scalars(wd);
+        if (fused) {
+          const out = fusedAdamWUpdate({ p, g, m, v }, s);
+          m.assign(out.m);
+          v.assign(out.v);
+          p.assign(out.p);
+          continue;
+        }
+        const decayed = wd === 0 ? p : tf.mul(p, s.decay);
+        const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
+        const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
+        const denom = tf.add(tf.div(tf.sqrt(vNew), s.bc2Sqrt), s.eps);
+        const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), s.stepSize));
         m.assign(mNew);
         v.assign(vNew);
         p.assign(pNew);

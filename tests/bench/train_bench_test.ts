@@ -1,5 +1,5 @@
 import { tf } from "../../lib/deps.ts";
-import { selectBackend } from "../../lib/model/backend.ts";
+import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 import { benchTrain, formatTrainBench, MODEL_SIZES, randomMlmBatches } from "../../lib/bench/train_bench.ts";
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../support/assert.ts";
 
@@ -29,7 +29,8 @@ Deno.test("benchTrain on cpu: times steps, phases with --split-phases, trains, l
   assertEquals(r.shape, MODEL_SIZES.tiny);
   assert(r.upload === undefined && r.adapter === undefined, "no upload path off WebGPU");
   assert(r.ms_per_step > 0 && Math.abs(r.tokens_per_s - 32 / (r.ms_per_step / 1000)) <= 1, "tokens/s = B·S / step");
-  assert(r.phases && r.phases.forward_ms > 0 && r.phases.optimizer_ms > 0, "phases timed");
+  assert(r.phases && r.phases.forward_ms > 0 && r.phases.optimizer_ms >= r.phases.adamw_ms, "phases timed");
+  assert(r.phases.adamw_ms > 0, "AdamW timed alone");
   assert(Number.isFinite(r.loss_first) && Math.abs(r.loss_first - Math.log(1000)) < 0.5, `loss ≈ ln(vocab)`);
   assertStringIncludes(formatTrainBench(r), "forward");
   assertEquals(JSON.parse(JSON.stringify(r)).bench, "train");
@@ -44,6 +45,7 @@ Deno.test("benchTrain: bad options name the field", async () => {
       [{ batchSize: 0 }, "batch size: expected an integer >= 1"],
       [{ seqLen: 1000 }, "seq len: at most 512"],
       [{ upload: "dma" }, "upload: expected write or mapped"],
+      [{ adamw: "adam" }, "adamw: expected fused or tfjs"],
     ] as const
   ) {
     let error: Error | undefined;
@@ -78,4 +80,40 @@ Deno.test("deno task bench:train --json prints one JSON line (cpu, tiny)", async
   const r = JSON.parse(lines[0]);
   assertEquals([r.model_size, r.backend, r.batch_size, r.seq_len], ["tiny", "cpu", 2, 8]);
   assertStringIncludes(stderr, "tokens/s");
+});
+
+const adapter = await webgpuAdapter();
+if (!adapter) console.log("SKIP benchTrain on webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+
+Deno.test({
+  name: "benchTrain on webgpu: GPU dispatches per phase; the fused AdamW takes 3 per parameter, same losses as tf ops",
+  ignore: !adapter,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const base = {
+      modelSize: "tiny" as const,
+      batchSize: 2,
+      seqLen: 16,
+      backend: "webgpu" as const,
+      steps: 2,
+      warmup: 0,
+    };
+    try {
+      const fused = await benchTrain({ ...base, adamw: "fused" });
+      const ops = await benchTrain({ ...base, adamw: "tfjs" });
+      assertEquals([fused.backend, fused.adamw, ops.adamw, fused.tensors_leaked], ["webgpu", "fused", "tfjs", 0]);
+      const d = fused.dispatches!, o = ops.dispatches!;
+      const tensors = 4 + 16 * MODEL_SIZES.tiny.n_layers + 5; // embeddings, blocks, MLM head (decoder tied)
+      assertEquals(d.adamw, 3 * tensors);
+      assert(o.adamw > 10 * tensors, `tf-op AdamW dispatches ${o.adamw}`);
+      assertEquals([d.forward, d.backward], [o.forward, o.backward]);
+      assert(d.forward > 0 && d.backward > 0 && d.optimizer > d.adamw, JSON.stringify(d));
+      assertEquals(d.total, d.forward + d.backward + d.optimizer);
+      assertEquals([fused.loss_first, fused.loss_last], [ops.loss_first, ops.loss_last]);
+      assertStringIncludes(formatTrainBench(fused), `GPU dispatches/step: forward ${d.forward}`);
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
 });

@@ -1,0 +1,312 @@
+// AdamW on the webgpu backend (Mesa llvmpipe here) with the fused update kernel: the same results as the tf-op path
+// (on webgpu and on cpu), three dispatches per parameter, the shared PyTorch goldens, and state save/restore bit for
+// bit. Skipped, saying why, where there is no WebGPU adapter.
+import { importTfWebgpu, tf } from "../../lib/deps.ts";
+import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { loadMaskedLM } from "../../lib/model/pretrained.ts";
+import { readSafetensors } from "../../lib/model/safetensors.ts";
+import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
+import { AdamW } from "../../lib/train/adamw.ts";
+import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
+import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
+import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw.ts";
+import { assert, assertEquals, assertThrows } from "../support/assert.ts";
+import { haveShared, SHARED } from "../support/shared.ts";
+import { goldenBatch } from "../support/goldens.ts";
+
+const adapter = await webgpuAdapter();
+if (!adapter) console.log("SKIP adamw webgpu tests: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+
+const webgpuTest = { ignore: !adapter, sanitizeOps: false, sanitizeResources: false };
+
+async function useWebgpu(): Promise<void> {
+  await importTfWebgpu();
+  await selectBackend("webgpu", { log: () => {} });
+}
+
+/**
+ * Parameter shapes covering the kernel's two variants (element counts divisible by 4: vec4; else scalar) and both
+ * decay groups (`bias` / `LayerNorm` get none).
+ */
+const SHAPES: Record<string, number[]> = {
+  "lin.weight": [12, 8],
+  "lin.bias": [7],
+  "odd.weight": [5, 3],
+  "LayerNorm.weight": [8],
+};
+
+function values(n: number, seed: number, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * scale);
+}
+
+function makeParams(): Map<string, tf.Variable> {
+  return new Map(
+    Object.entries(SHAPES).map(([k, s], i) => [k, tf.variable(tf.tensor(values(size(s), i, 1), s))]),
+  );
+}
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Gradients of step `t`: magnitudes from 1e-4 to 10, one parameter all zero at step 2 (v stays tiny, denom ≈ eps). */
+function gradsAt(t: number): Map<string, tf.Tensor> {
+  return new Map(
+    Object.entries(SHAPES).map(([k, s], i) => {
+      const scale = t === 2 && i === 1 ? 0 : 10 ** (i - 4 + t);
+      return [k, tf.tensor(values(size(s), 10 * t + i, scale), s)];
+    }),
+  );
+}
+
+/** Steps with warm-up (lr 0 first) and a changing rate, as the linear schedule gives. */
+const LRS = [0, 1e-3, 5e-2, 2e-3];
+
+/** Run `LRS.length` steps; returns parameters and moments as arrays by `p.`/`m.`/`v.` name. */
+async function run(fused: boolean): Promise<{ out: Map<string, Float32Array>; dispatches: number[] }> {
+  const params = makeParams();
+  const opt = new AdamW(params, { weightDecay: 0.1, fused });
+  const dispatches: number[] = [];
+  for (let t = 0; t < LRS.length; t++) {
+    const grads = gradsAt(t);
+    const counter = tf.getBackend() === "webgpu" ? countWebgpuDispatches() : undefined;
+    opt.step(grads, LRS[t]);
+    counter?.stop();
+    if (counter) dispatches.push(counter.count);
+    tf.dispose([...grads.values()]);
+  }
+  const out = new Map<string, Float32Array>();
+  const state = opt.state();
+  for (const [k, p] of params) {
+    out.set(`p.${k}`, (await p.data()) as Float32Array);
+    out.set(`m.${k}`, (await state.m.get(k)!.data()) as Float32Array);
+    out.set(`v.${k}`, (await state.v.get(k)!.data()) as Float32Array);
+  }
+  tf.dispose([...state.m.values(), ...state.v.values(), ...params.values()]);
+  opt.dispose();
+  return { out, dispatches };
+}
+
+/** Largest relative difference (denominator at least 1e-2 of a unit, so values near zero compare absolutely). */
+function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): { rel: number; differing: number } {
+  let rel = 0, differing = 0;
+  for (const [k, want] of b) {
+    const got = a.get(k)!;
+    assertEquals(got.length, want.length, k);
+    for (let i = 0; i < want.length; i++) {
+      if (got[i] !== want[i]) differing++;
+      rel = Math.max(rel, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-2));
+    }
+  }
+  return { rel, differing };
+}
+
+Deno.test({
+  name: "fused webgpu AdamW equals the tf-op path (webgpu and cpu) in 3 dispatches per parameter",
+  ...webgpuTest,
+  fn: async () => {
+    await useWebgpu();
+    try {
+      const fused = await run(true);
+      const ops = await run(false);
+      await selectBackend("cpu", { log: () => {} });
+      const cpu = await run(false);
+      await selectBackend("webgpu", { log: () => {} });
+      const vsOps = maxRelDiff(fused.out, ops.out), vsCpu = maxRelDiff(fused.out, cpu.out);
+      const n = [...fused.out.values()].reduce((a, x) => a + x.length, 0);
+      console.log(
+        `fused vs webgpu tf ops: max rel diff ${vsOps.rel.toExponential(2)}, ${vsOps.differing}/${n} values differ; ` +
+          `vs cpu: ${
+            vsCpu.rel.toExponential(2)
+          }, ${vsCpu.differing}/${n}; dispatches/step fused ${fused.dispatches}, ` +
+          `tf ops ${ops.dispatches}`,
+      );
+      assert(vsOps.rel <= 1e-6, `fused vs webgpu tf ops: max rel diff ${vsOps.rel}`);
+      assert(vsCpu.rel <= 1e-6, `fused vs cpu tf ops: max rel diff ${vsCpu.rel}`);
+      const params = Object.keys(SHAPES).length;
+      assertEquals(fused.dispatches, LRS.map(() => 3 * params));
+      assert(ops.dispatches.every((d) => d > 3 * params), `the tf-op path dispatches more: ${ops.dispatches}`);
+      // the update is not a no-op
+      assert(fused.out.get("v.lin.weight")!.some((x) => x > 0), "second moment updated");
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test({
+  name: "fusedAdamWUpdate: one step by hand, and bad input named",
+  ...webgpuTest,
+  fn: async () => {
+    await useWebgpu();
+    try {
+      // t = 1, lr 0.1, wd 0.5: p·(1 - 0.05) - 0.1·sign(g) (Adam's first step moves each element by lr)
+      const [p, g, m, v] = [tf.tensor([1, -2, 3]), tf.tensor([0.5, -4, 0]), tf.zeros([3]), tf.zeros([3])];
+      const s = {
+        decay: 1 - 0.1 * 0.5,
+        oneMinusBeta1: 1 - 0.9,
+        beta2: 0.999,
+        oneMinusBeta2: 1 - 0.999,
+        bc2Sqrt: Math.sqrt(1 - 0.999),
+        eps: 1e-8,
+        stepSize: 0.1 / (1 - 0.9),
+      };
+      const out = fusedAdamWUpdate({ p, g, m, v }, s);
+      const [pv, mv, vv] = [await out.p.data(), await out.m.data(), await out.v.data()];
+      const want = [0.95 - 0.1, -1.9 + 0.1, 2.85];
+      for (let i = 0; i < 3; i++) assert(Math.abs(pv[i] - want[i]) < 1e-6, `p[${i}] ${pv[i]} vs ${want[i]}`);
+      for (let i = 0; i < 3; i++) assert(Math.abs(mv[i] - [0.05, -0.4, 0][i]) < 1e-7, `m ${Array.from(mv)}`);
+      assert(Math.abs(vv[1] - 0.016) < 1e-9 && vv[2] === 0, `v ${Array.from(vv)}`);
+      assertEquals(out.p.shape, [3]);
+      assertThrows(() => fusedAdamWUpdate({ p, g: tf.zeros([2]), m, v }, s), "g has shape [2]");
+      assertThrows(() => fusedAdamWUpdate({ p, g, m, v }, { ...s, stepSize: NaN }), "scalar stepSize is NaN");
+      tf.dispose([p, g, m, v, out.p, out.m, out.v]);
+      await selectBackend("cpu", { log: () => {} });
+      assertThrows(() => fusedAdamWUpdate({ p: tf.zeros([1]), g: tf.zeros([1]), m, v }, s), "needs the webgpu backend");
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test({
+  name: "fused webgpu AdamW: a parameter past one dispatch row (more than 65,535 workgroups) is updated everywhere",
+  ...webgpuTest,
+  fn: async () => {
+    await useWebgpu();
+    try {
+      // odd length: the scalar variant, 64 per workgroup → 65,537 workgroups, which tfjs folds into a 2-D dispatch
+      // (as the vec4 variant does for distilbert-base's 23 M-element word embeddings)
+      const n = 64 * 65_536 + 1;
+      const p0 = values(n, 1, 1), g0 = values(n, 2, 0.01);
+      const p = tf.variable(tf.tensor(p0));
+      const g = tf.tensor(g0);
+      const opt = new AdamW(new Map([["big.weight", p]]), { weightDecay: 0.1 });
+      const lr = 1e-3;
+      opt.step(new Map([["big.weight", g]]), lr);
+      const got = await p.data();
+      // the same f32 operations in JS (step 1 from zero moments), as the cpu backend's tf ops do them
+      const f = Math.fround;
+      const [decay, b1, b2, c2, eps, stepSize] = [1 - lr * 0.1, 1 - 0.9, 0.999, 1 - 0.999, 1e-8, lr / (1 - 0.9)]
+        .map(f);
+      const bc2Sqrt = f(Math.sqrt(1 - 0.999));
+      let mismatches = 0, first = -1;
+      for (let i = 0; i < n; i++) {
+        const m = f(0 + f(f(g0[i] - 0) * b1));
+        const v = f(f(0 * b2) + f(f(g0[i] * g0[i]) * c2));
+        const denom = f(f(f(Math.sqrt(v)) / bc2Sqrt) + eps);
+        const want = f(f(p0[i] * decay) - f(f(m / denom) * stepSize));
+        if (got[i] !== want) {
+          mismatches++;
+          if (first < 0) first = i;
+        }
+      }
+      assertEquals(mismatches, 0, `first mismatch at ${first}: ${got[first]}`);
+      opt.dispose();
+      tf.dispose([p, g]);
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test({
+  name: "fused webgpu AdamW: state saved and loaded continues bit for bit",
+  ...webgpuTest,
+  fn: async () => {
+    await useWebgpu();
+    try {
+      const a = makeParams(), b = makeParams();
+      const optA = new AdamW(a, {}), optB = new AdamW(b, {});
+      for (let t = 0; t < 4; t++) {
+        const g = gradsAt(t);
+        optA.step(g, LRS[t]);
+        if (t < 2) optB.step(g, LRS[t]);
+        tf.dispose([...g.values()]);
+      }
+      const saved = optB.state();
+      const restored = new AdamW(b, {});
+      restored.loadState(saved);
+      tf.dispose([...saved.m.values(), ...saved.v.values()]);
+      for (let t = 2; t < 4; t++) {
+        const g = gradsAt(t);
+        restored.step(g, LRS[t]);
+        tf.dispose([...g.values()]);
+      }
+      const sa = optA.state(), sb = restored.state();
+      assertEquals(sb.step, 4);
+      for (const k of Object.keys(SHAPES)) {
+        assertEquals(Array.from(await b.get(k)!.data()), Array.from(await a.get(k)!.data()), `p.${k}`);
+        assertEquals(Array.from(await sb.m.get(k)!.data()), Array.from(await sa.m.get(k)!.data()), `m.${k}`);
+        assertEquals(Array.from(await sb.v.get(k)!.data()), Array.from(await sa.v.get(k)!.data()), `v.${k}`);
+      }
+      tf.dispose([
+        ...sa.m.values(),
+        ...sa.v.values(),
+        ...sb.m.values(),
+        ...sb.v.values(),
+        ...a.values(),
+        ...b.values(),
+      ]);
+      for (const o of [optA, optB, restored]) o.dispose();
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+// make_goldens.py: eval mode, the same batch three times, AdamW lr 1e-3 wd 0.01 (no decay for bias/LayerNorm),
+// linear warm-up 1 of 5 steps, clip_grad_norm_ 1.0; every parameter after the three steps.
+Deno.test({
+  name: "fused webgpu AdamW: three steps match PyTorch (tiny-distilbert golden)",
+  ...webgpuTest,
+  ignore: !adapter || !haveShared("goldens/tiny-distilbert/goldens.safetensors", "golden tiny-distilbert on webgpu"),
+  fn: async () => {
+    await useWebgpu();
+    try {
+      const dir = `${SHARED}/goldens/tiny-distilbert`;
+      const g = (await readSafetensors(`${dir}/goldens.safetensors`)).tensors;
+      const model = await loadMaskedLM(dir);
+      const batch = goldenBatch(g);
+      const optimizer = new AdamW(trainableParams(model), { lr: 1e-3, weightDecay: 0.01 });
+      const schedule = linearScheduleWithWarmup({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 5 });
+      const wantLoss = g.get("adamw.loss")!.data;
+      // the optimizer's own dispatches: 3 per parameter (counted around AdamW.step, wrapped for this test)
+      const adamwDispatches: number[] = [];
+      const step = optimizer.step.bind(optimizer);
+      optimizer.step = (grads, lr) => {
+        const counter = countWebgpuDispatches();
+        step(grads, lr);
+        counter.stop();
+        adamwDispatches.push(counter.count);
+      };
+      for (let s = 0; s < 3; s++) {
+        const r = await trainStep(model, [batch], { optimizer, lr: schedule(s), maxGradNorm: 1.0, training: false });
+        const rel = Math.abs(r.loss - wantLoss[s]) / Math.abs(wantLoss[s]);
+        assert(rel <= 1e-4, `loss at step ${s + 1}: ${r.loss} vs ${wantLoss[s]}`);
+      }
+      assertEquals(adamwDispatches, [0, 1, 2].map(() => 3 * optimizer.params.size));
+      let worstAbs = 0, worstName = "", checked = 0;
+      for (const [pname, v] of model.params) {
+        const want = g.get(`adamw.param.${pname}`);
+        if (!want) continue; // the tied decoder has no separate entry
+        const got = await v.data();
+        assertEquals(got.length, want.data.length, pname);
+        for (let i = 0; i < got.length; i++) {
+          const diff = Math.abs(got[i] - want.data[i]);
+          if (diff > worstAbs) [worstAbs, worstName] = [diff, pname];
+          assert(diff <= 1e-5 || diff <= 1e-4 * Math.abs(want.data[i]), `${pname}[${i}]: ${got[i]} vs ${want.data[i]}`);
+        }
+        checked++;
+      }
+      console.log(
+        `webgpu fused: ${checked} parameters match torch; largest abs diff ${worstAbs.toExponential(2)} (${worstName})`,
+      );
+      assertEquals(checked, [...g.keys()].filter((k) => k.startsWith("adamw.param.")).length);
+      optimizer.dispose();
+      model.dispose();
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
