@@ -1,6 +1,6 @@
 import { tf } from "../../lib/deps.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { selectBackend } from "../../lib/model/backend.ts";
+import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { readTexts } from "../../lib/data/records.ts";
@@ -13,8 +13,8 @@ import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 
 const MODEL = `${DEMO_FIXTURE_DIR}/model`;
 
-async function setup() {
-  await selectBackend("wasm", { log: () => {} });
+async function setup(backend: "wasm" | "webgpu" = "wasm") {
+  await selectBackend(backend, { log: () => {} });
   const tokenizer = await loadTokenizer(MODEL);
   const texts: string[] = [];
   for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
@@ -29,8 +29,13 @@ async function setup() {
   return { trainChunks: chunks.slice(8, 40), evalBatches, ids };
 }
 
-async function run(outputDir: string, args: Partial<TrainArgs>, stopAfter?: number) {
-  const { trainChunks, evalBatches, ids } = await setup();
+async function run(
+  outputDir: string,
+  args: Partial<TrainArgs>,
+  stopAfter?: number,
+  backend: "wasm" | "webgpu" = "wasm",
+) {
+  const { trainChunks, evalBatches, ids } = await setup(backend);
   const model = await loadMaskedLM(MODEL);
   const controller = new AbortController();
   try {
@@ -89,6 +94,38 @@ Deno.test("train: interrupted at step 3 and resumed gives byte-identical weights
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+const haveWebgpu = Boolean(await webgpuAdapter());
+if (!haveWebgpu) console.log("SKIP webgpu resume test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+
+Deno.test({
+  name: "train on webgpu: run twice, and interrupted + resumed, the final weights are byte-identical",
+  ignore: !haveWebgpu,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const root = await Deno.makeTempDir();
+    try {
+      await run(`${root}/a`, { numTrainEpochs: 1 }, undefined, "webgpu");
+      await run(`${root}/b`, { numTrainEpochs: 1 }, undefined, "webgpu");
+      await run(`${root}/cut`, { numTrainEpochs: 1 }, 2, "webgpu");
+      await run(
+        `${root}/cut`,
+        { numTrainEpochs: 1, resumeFromCheckpoint: `${root}/cut/checkpoint-2` },
+        undefined,
+        "webgpu",
+      );
+      const a = await Deno.readFile(`${root}/a/model.safetensors`);
+      for (const other of ["b", "cut"]) {
+        const b = await Deno.readFile(`${root}/${other}/model.safetensors`);
+        assert(a.length === b.length && a.every((x, i) => x === b[i]), `webgpu: ${other}/model.safetensors differs`);
+      }
+    } finally {
+      await selectBackend("wasm", { log: () => {} });
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });
 
 Deno.test("train: --save-total-limit keeps the newest checkpoints", async () => {
