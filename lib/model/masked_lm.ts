@@ -121,6 +121,21 @@ export function batchTensors(
 }
 
 /**
+ * The row count the MLM head is padded to: `n` rounded up to a multiple of 2^(⌊log2 n⌋ − 3), so at most 8 sizes per
+ * power of two and at most 12.5 % padding.
+ *
+ * @example
+ * ```ts
+ * import { paddedRows } from "./masked_lm.ts";
+ * if (paddedRows(614) !== 640 || paddedRows(640) !== 640 || paddedRows(5) !== 5) throw new Error("buckets");
+ * ```
+ */
+export function paddedRows(n: number): number {
+  const step = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, n))) - 3);
+  return Math.ceil(n / step) * step;
+}
+
+/**
  * `loss`, `lossSumAndCount`, `numParameters` and `dispose` for a model that has `logits`.
  *
  * @example
@@ -148,6 +163,10 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
       if (l !== -100) rows.push(i), labels.push(l);
     });
     if (rows.length === 0) return tf.scalar(0); // no label: sum 0, count 0 → NaN mean, as PyTorch gives
+    // Pad to a few sizes (row 0, label -100: weight 0, so the same sum and gradients). Every distinct row count is
+    // a new `[rows, vocab]` shape, and tfjs-webgpu keeps freed buffers pooled by size for good: unpadded, a run's
+    // memory grew by the size of the logits and their gradients at every step (~700 MB a step at batch 32 × 128).
+    for (let n = paddedRows(rows.length); rows.length < n;) rows.push(0), labels.push(-100);
     const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
     const picked = tf.gather(hidden.reshape([-1, hidden.shape[2]]), tf.tensor1d(rows, "int32"));
     const scores = model.mlmHead(picked) as tf.Tensor2D;
