@@ -14,14 +14,15 @@
 # Knobs (environment): MODEL (distilbert-base), BATCHES ("32 64"), SEQ (128), DENO_STEPS (10), DENO_WARMUP (2),
 # TORCH_STEPS (30), TORCH_WARMUP (5), SPLIT (1: also time forward/backward/optimizer with syncs), MAPPED (0; 1 also
 # times tfjs's own mapped-buffer upload at the first batch size: ~10 s/step on the H100), TILED (1: also times the
-# optional tiled matmul, --matmul tiled, at the last batch size), DENO_TIMEOUT (240 s a run).
+# optional tiled matmul, --matmul tiled, at the last batch size), ADAMW_TFJS (1: also times the tf-op AdamW,
+# --adamw tfjs, at the last batch size, against the default fused kernel), DENO_TIMEOUT (240 s a run).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out=${OUT:-out/gpu-bench}
 mkdir -p "$out"
 MODEL=${MODEL:-distilbert-base} BATCHES=${BATCHES:-"32 64"} SEQ=${SEQ:-128}
 DENO_STEPS=${DENO_STEPS:-10} DENO_WARMUP=${DENO_WARMUP:-2} TORCH_STEPS=${TORCH_STEPS:-30} TORCH_WARMUP=${TORCH_WARMUP:-5}
-SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
+SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} ADAMW_TFJS=${ADAMW_TFJS:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
 for f in .gpu/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
   [[ -f $f ]] || { echo "missing $f: run steps 1 and 2 (see the top of $0) on the CPU machine" >&2; exit 2; }
 done
@@ -52,6 +53,10 @@ if [[ $TILED == 1 && -n $BATCHES ]]; then
   last=${BATCHES##* }
   deno_run "$last" --matmul tiled "${split[@]}"
 fi
+if [[ $ADAMW_TFJS == 1 && -n $BATCHES ]]; then
+  last=${BATCHES##* }
+  deno_run "$last" --adamw tfjs "${split[@]}"
+fi
 if [[ $MAPPED == 1 && -n $BATCHES ]]; then
   first=${BATCHES%% *}
   DENO_STEPS=2 DENO_WARMUP=1 deno_run "$first" --upload mapped
@@ -67,20 +72,21 @@ def rows(name):
         return []
 deno, torch = rows("deno.jsonl"), rows("torch.jsonl")
 ref = {(r["model_size"], r["batch_size"], r["seq_len"], r["precision"]): r for r in torch}
-print("| run | B | tokens/s | ms/step | fwd / bwd / opt ms | × PyTorch fp32 | × tf32 | × fp16 |")
-print("|---|---|---|---|---|---|---|---|")
+print("| run | B | tokens/s | ms/step | fwd / bwd / opt ms | dispatches/step | × PyTorch fp32 | × tf32 | × fp16 |")
+print("|---|---|---|---|---|---|---|---|---|")
 def phases(r):
     p = r.get("phases")
     return f"{p['forward_ms']} / {p['backward_ms']} / {p['optimizer_ms']}" if p else "-"
 for r in torch + deno:
     key = (r["model_size"], r["batch_size"], r["seq_len"])
-    name = (f"Deno tfjs webgpu (upload {r.get('upload', '-')}, matmul {r.get('matmul', '-')})" if r["impl"] == "deno-tfjs"
-            else f"PyTorch {r['precision']}")
+    name = (f"Deno tfjs webgpu (upload {r.get('upload', '-')}, matmul {r.get('matmul', '-')}, "
+            f"adamw {r.get('adamw', '-')})" if r["impl"] == "deno-tfjs" else f"PyTorch {r['precision']}")
+    dispatches = (r.get("dispatches") or {}).get("total", "-")
     ratios = []
     for p in ("fp32", "tf32", "fp16"):
         t = ref.get(key + (p,))
         ratios.append(f"{r['tokens_per_s'] / t['tokens_per_s']:.4f}" if t else "-")
-    print(f"| {name} | {r['batch_size']} | {r['tokens_per_s']:,} | {r['ms_per_step']} | {phases(r)} | "
+    print(f"| {name} | {r['batch_size']} | {r['tokens_per_s']:,} | {r['ms_per_step']} | {phases(r)} | {dispatches} | "
           + " | ".join(ratios) + " |")
 adapters = sorted({r.get("adapter", "?") for r in deno + torch})
 print(f"\n{len(deno)} Deno and {len(torch)} PyTorch runs; model {deno[0]['model_size'] if deno else '?'}, "
