@@ -166,7 +166,8 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
     // Pad to a few sizes (row 0, label -100: weight 0, so the same sum and gradients). Every distinct row count is
     // a new `[rows, vocab]` shape, and tfjs-webgpu keeps freed buffers pooled by size for good: unpadded, a run's
     // memory grew by the size of the logits and their gradients at every step (~700 MB a step at batch 32 × 128).
-    for (let n = paddedRows(rows.length); rows.length < n;) rows.push(0), labels.push(-100);
+    const padded = paddedRows(rows.length);
+    while (rows.length < padded) rows.push(0), labels.push(-100);
     const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
     const picked = tf.gather(hidden.reshape([-1, hidden.shape[2]]), tf.tensor1d(rows, "int32"));
     const scores = model.mlmHead(picked) as tf.Tensor2D;

@@ -23,6 +23,7 @@
  * @module
  */
 import { tf } from "../../deps.ts";
+import type { WebGPUBackendLike } from "./webgpu_kernel.ts";
 
 /** The kernel's name in tfjs's registry (webgpu backend only). */
 const KERNEL_NAME = "MlmFusedAdamW";
@@ -133,16 +134,6 @@ function program(n: number, component: 1 | 4): object {
     uniforms: UNIFORMS,
     getUserCode: () => fusedAdamWSource(component),
   };
-}
-
-/** The parts of tfjs-backend-webgpu's backend the kernel calls. */
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: tf.TensorInfo[],
-    dtype: string,
-    uniforms?: { type: string; data: number[] }[],
-  ): tf.TensorInfo;
 }
 
 function fusedAdamWKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {

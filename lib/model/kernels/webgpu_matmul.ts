@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../../deps.ts";
+import { KernelOverride, type WebGPUBackendLike } from "./webgpu_kernel.ts";
 
 /** Output tile edge per workgroup. */
 const TILE = 128;
@@ -119,17 +120,6 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
   return lines.join("\n");
 }
 
-/** The parts of tfjs-backend-webgpu's backend the kernel calls. */
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: tf.TensorInfo[],
-    dtype: string,
-    uniforms?: { type: string; data: number[] }[],
-  ): tf.TensorInfo;
-  disposeData(dataId: object): void;
-}
-
 /** A tfjs WebGPU program computing `[batch, M, N]` from 3-D `A` and `B`. */
 function program(batch: number, m: number, n: number, options: TiledMatMulSourceOptions): object {
   return {
@@ -144,7 +134,6 @@ function program(batch: number, m: number, n: number, options: TiledMatMulSource
   };
 }
 
-let original: tf.KernelConfig | undefined;
 let minSize = 0;
 
 function reshape(backend: unknown, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
@@ -168,7 +157,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
     k !== kb || !simpleBatch || a.dtype !== "float32" || b.dtype !== "float32" || m * n * k < minSize ||
     m * n * k === 0
   ) {
-    return original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    return override.original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
   }
   const batch = Math.max(batchA, batchB);
   const outerDims = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
@@ -191,6 +180,8 @@ export interface RegisterTiledMatMulOptions {
   minSize?: number;
 }
 
+const override = new KernelOverride("BatchMatMul", batchMatMul);
+
 /**
  * Route tfjs-backend-webgpu's `BatchMatMul` through the tiled kernel (float32, batch equal or broadcast from 1);
  * everything else still goes to tfjs's kernel. Call after the WebGPU backend module is loaded. Idempotent.
@@ -207,12 +198,7 @@ export interface RegisterTiledMatMulOptions {
  */
 export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): void {
   minSize = options.minSize ?? 0;
-  const current = tf.getKernel("BatchMatMul", "webgpu");
-  if (!current) throw new Error("registerTiledMatMul: the WebGPU backend is not loaded (no BatchMatMul kernel)");
-  if (current.kernelFunc === (batchMatMul as unknown as tf.KernelFunc)) return;
-  original = current;
-  tf.unregisterKernel("BatchMatMul", "webgpu");
-  tf.registerKernel({ kernelName: "BatchMatMul", backendName: "webgpu", kernelFunc: batchMatMul as tf.KernelFunc });
+  override.register("registerTiledMatMul");
 }
 
 /**
@@ -225,10 +211,7 @@ export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): v
  * ```
  */
 export function unregisterTiledMatMul(): void {
-  const current = tf.getKernel("BatchMatMul", "webgpu");
-  if (!original || current?.kernelFunc !== (batchMatMul as unknown as tf.KernelFunc)) return;
-  tf.unregisterKernel("BatchMatMul", "webgpu");
-  tf.registerKernel(original);
+  override.unregister();
 }
 
 /**
@@ -241,5 +224,5 @@ export function unregisterTiledMatMul(): void {
  * ```
  */
 export function tiledMatMulRegistered(): boolean {
-  return tf.getKernel("BatchMatMul", "webgpu")?.kernelFunc === (batchMatMul as unknown as tf.KernelFunc);
+  return override.registered();
 }

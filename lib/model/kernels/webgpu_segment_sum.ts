@@ -26,6 +26,7 @@
  * @module
  */
 import { tf } from "../../deps.ts";
+import { KernelOverride, type WebGPUBackendLike } from "./webgpu_kernel.ts";
 
 /** Rows per tile of the two sorting programs (one thread each). */
 const TILE = 256;
@@ -198,17 +199,6 @@ fn main() {
 `;
 }
 
-/** The parts of tfjs-backend-webgpu's backend the kernel calls. */
-interface WebGPUBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: tf.TensorInfo[],
-    dtype: string,
-    uniforms?: { type: string; data: number[] }[],
-  ): tf.TensorInfo;
-  disposeData(dataId: object): void;
-}
-
 /** `[x, y, 1]` workgroups covering `count`, read back in WGSL as `workgroupId.y * numWorkgroups.x + workgroupId.x`. */
 function dispatch2d(count: number): [number, number, number] {
   const x = Math.min(count, MAX_DISPATCH_X);
@@ -230,8 +220,6 @@ function program(name: string, outputShape: number[], variableNames: string[], e
 function view(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
-
-let original: tf.KernelConfig | undefined;
 
 function unsortedSegmentSum(
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
@@ -321,6 +309,8 @@ function unsortedSegmentSum(
   return view(out, outShape);
 }
 
+const override = new KernelOverride("UnsortedSegmentSum", unsortedSegmentSum);
+
 /**
  * Route tfjs-backend-webgpu's `UnsortedSegmentSum` through the deterministic kernel. Call after the WebGPU backend
  * module is loaded (`selectBackend("webgpu")` does). Idempotent.
@@ -336,18 +326,7 @@ function unsortedSegmentSum(
  * ```
  */
 export function registerWebgpuSegmentSum(): void {
-  const current = tf.getKernel("UnsortedSegmentSum", "webgpu");
-  if (!current) {
-    throw new Error("registerWebgpuSegmentSum: the WebGPU backend is not loaded (no UnsortedSegmentSum kernel)");
-  }
-  if (current.kernelFunc === (unsortedSegmentSum as unknown as tf.KernelFunc)) return;
-  original = current;
-  tf.unregisterKernel("UnsortedSegmentSum", "webgpu");
-  tf.registerKernel({
-    kernelName: "UnsortedSegmentSum",
-    backendName: "webgpu",
-    kernelFunc: unsortedSegmentSum as tf.KernelFunc,
-  });
+  override.register("registerWebgpuSegmentSum");
 }
 
 /**
@@ -360,10 +339,7 @@ export function registerWebgpuSegmentSum(): void {
  * ```
  */
 export function unregisterWebgpuSegmentSum(): void {
-  const current = tf.getKernel("UnsortedSegmentSum", "webgpu");
-  if (!original || current?.kernelFunc !== (unsortedSegmentSum as unknown as tf.KernelFunc)) return;
-  tf.unregisterKernel("UnsortedSegmentSum", "webgpu");
-  tf.registerKernel(original);
+  override.unregister();
 }
 
 /**
@@ -376,6 +352,5 @@ export function unregisterWebgpuSegmentSum(): void {
  * ```
  */
 export function webgpuSegmentSumRegistered(): boolean {
-  return tf.getKernel("UnsortedSegmentSum", "webgpu")?.kernelFunc ===
-    (unsortedSegmentSum as unknown as tf.KernelFunc);
+  return override.registered();
 }
