@@ -1,14 +1,12 @@
 // The WebGPU dispatch counter: one per program run, nested counters, the backend's method restored afterwards.
 // Skipped, saying why, where there is no WebGPU adapter.
-import { importTfWebgpu, tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { tf } from "../../lib/deps.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
+import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
-const adapter = await webgpuAdapter();
-if (!adapter) {
-  console.log("SKIP webgpu dispatch counter test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
-}
+const gpu = webgpuTestOptions("webgpu dispatch counter test");
 
 Deno.test("countWebgpuDispatches: refuses other backends", async () => {
   await selectBackend("cpu", { log: () => {} });
@@ -17,12 +15,9 @@ Deno.test("countWebgpuDispatches: refuses other backends", async () => {
 
 Deno.test({
   name: "countWebgpuDispatches: one per program, nested, restored on stop",
-  ignore: !adapter,
-  sanitizeOps: false,
-  sanitizeResources: false,
+  ...gpu,
   fn: async () => {
-    await importTfWebgpu();
-    await selectBackend("webgpu", { log: () => {} });
+    await useWebgpu();
     try {
       const backend = tf.backend() as unknown as Record<string, unknown>;
       // 4096 elements: tfjs-webgpu runs ops on small CPU-held tensors on the CPU, without a dispatch

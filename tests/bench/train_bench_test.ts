@@ -1,7 +1,8 @@
 import { tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { benchTrain, formatTrainBench, MODEL_SIZES, randomMlmBatches } from "../../lib/bench/train_bench.ts";
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../support/assert.ts";
+import { webgpuTestOptions } from "../support/webgpu.ts";
 
 Deno.test("randomMlmBatches: [CLS] … [SEP] rows, ~15 % labels, seeded", () => {
   const opts = { batchSize: 4, seqLen: 64, vocabSize: 1000, seed: 3 };
@@ -82,14 +83,11 @@ Deno.test("deno task bench:train --json prints one JSON line (cpu, tiny)", async
   assertStringIncludes(stderr, "tokens/s");
 });
 
-const adapter = await webgpuAdapter();
-if (!adapter) console.log("SKIP benchTrain on webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+const gpu = webgpuTestOptions("benchTrain on webgpu");
 
 Deno.test({
   name: "benchTrain on webgpu: GPU dispatches per phase; the fused AdamW takes 3 per parameter, same losses as tf ops",
-  ignore: !adapter,
-  sanitizeOps: false,
-  sanitizeResources: false,
+  ...gpu,
   fn: async () => {
     const base = {
       modelSize: "tiny" as const,

@@ -1,17 +1,17 @@
 // The optional tiled WebGPU matmul must equal tfjs's own BatchMatMul (fp32, within float rounding) for every
 // transpose combination, ragged sizes (not multiples of the 128 tile or the 16-deep K step) and batch broadcasting.
 // Few shapes: llvmpipe compiles each unrolled variant slowly.
-import { importTfWebgpu, tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { tf } from "../../lib/deps.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import {
   registerTiledMatMul,
   tiledMatMulRegistered,
   unregisterTiledMatMul,
 } from "../../lib/model/kernels/webgpu_matmul.ts";
 import { assert, assertEquals } from "../support/assert.ts";
+import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
-const adapter = await webgpuAdapter();
-if (!adapter) console.log("SKIP webgpu matmul test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+const gpu = webgpuTestOptions("webgpu matmul test");
 
 function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
@@ -19,12 +19,9 @@ function values(n: number, seed: number): Float32Array {
 
 Deno.test({
   name: "tiled webgpu matmul equals tfjs's BatchMatMul: both read paths, ragged sizes, batch broadcast",
-  ignore: !adapter,
-  sanitizeOps: false,
-  sanitizeResources: false,
+  ...gpu,
   fn: async () => {
-    await importTfWebgpu();
-    await selectBackend("webgpu", { log: () => {} });
+    await useWebgpu();
     const [m, k, n] = [130, 40, 135];
     // Two shader variants cover every generated read path (A plain / transposed, B transposed / plain); each
     // variant compiles once (minutes on a cold llvmpipe, cached by Mesa afterwards).

@@ -2,8 +2,8 @@
 // repeated and out-of-range ids, int32 values, several trailing dims, 2-D ids, ragged tiles, more segments than one
 // dispatch row; give the same bytes on every run; and make a tiny MaskedLM's gradients and training on webgpu
 // repeatable to the bit. WebGPU here is Mesa llvmpipe (slow, shaders compile slowly when cold): tiny shapes only.
-import { importTfWebgpu, tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { tf } from "../../lib/deps.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { segmentSum } from "../../lib/model/kernels/segment_sum.ts";
 import { webgpuSegmentSumRegistered } from "../../lib/model/kernels/webgpu_segment_sum.ts";
 import { initMaskedLM } from "../../lib/model/init.ts";
@@ -13,17 +13,14 @@ import { Rng } from "../../lib/data/rng.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
+import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
-const adapter = await webgpuAdapter();
-if (!adapter) {
-  console.log("SKIP webgpu segment sum tests: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
-}
-const gpuTest = { ignore: !adapter, sanitizeOps: false, sanitizeResources: false };
+const gpu = webgpuTestOptions("webgpu segment sum tests");
+const gpuTest = gpu;
 
 /** Run `fn` on the webgpu backend (with this project's kernels), then go back to cpu. */
 async function onWebgpu<T>(fn: () => Promise<T>): Promise<T> {
-  await importTfWebgpu();
-  await selectBackend("webgpu", { log: () => {} });
+  await useWebgpu();
   try {
     return await fn();
   } finally {

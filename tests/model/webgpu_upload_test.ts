@@ -3,7 +3,7 @@
 // DistilBERT, the CPU copy dropped after upload, and an unmapped pooled buffer with the backend's usage flags.
 // WebGPU here is Mesa llvmpipe; the tests are few because its first shader compiles are slow.
 import { importTfWebgpu, tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
 import {
@@ -15,6 +15,7 @@ import {
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
 import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
+import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 Deno.test("asWords: converts bool bytes and short arrays, refuses long ones, keeps exact arrays", () => {
   const bools = asWords(new Uint8Array([1, 0, 1]), "int32", 3);
@@ -26,14 +27,13 @@ Deno.test("asWords: converts bool bytes and short arrays, refuses long ones, kee
   assertThrows(() => asWords([1, 2, 3], "int32", 2), "3 values for a tensor of 2 elements");
 });
 
-const adapter = await webgpuAdapter();
-if (!adapter) console.log("SKIP webgpu upload tests: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
-const gpuTest = { ignore: !adapter, sanitizeOps: false, sanitizeResources: false };
+const gpu = webgpuTestOptions("webgpu upload tests");
+const gpuTest = gpu;
 
 /** Run `fn` once with tfjs's own upload and once with the override; restore the override afterwards. */
 async function bothWays<T>(fn: () => Promise<T>): Promise<{ mapped: T; written: T }> {
   const mod = await importTfWebgpu();
-  await selectBackend("webgpu", { log: () => {} });
+  await useWebgpu();
   try {
     uninstallWriteBufferUpload(mod);
     const mapped = await fn();
@@ -81,7 +81,7 @@ Deno.test({
   name: "webgpu upload: a CPU-held tensor lands in an unmapped pooled storage buffer and its CPU copy is dropped",
   fn: async () => {
     const mod = await importTfWebgpu();
-    await selectBackend("webgpu", { log: () => {} });
+    await useWebgpu();
     try {
       assert(writeBufferUploadInstalled(mod), "selectBackend installs the override");
       const x = tf.tensor1d(Float32Array.from({ length: 2000 }, (_, i) => i)); // > 1000: not handed to the CPU
@@ -108,7 +108,7 @@ const haveGolden = haveShared("goldens/tiny-distilbert/goldens.safetensors", "we
 
 Deno.test({
   ...gpuTest,
-  ignore: !adapter || !haveGolden,
+  ignore: gpu.ignore || !haveGolden,
   name: "webgpu upload: tiny golden DistilBERT forward + backward match both ways and match PyTorch's logits",
   fn: async () => {
     const g = (await readSafetensors(`${GOLDEN}/goldens.safetensors`)).tensors;

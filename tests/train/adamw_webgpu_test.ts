@@ -1,8 +1,8 @@
 // AdamW on the webgpu backend (Mesa llvmpipe here) with the fused update kernel: the same results as the tf-op path
 // (on webgpu and on cpu), three dispatches per parameter, the shared PyTorch goldens, and state save/restore bit for
 // bit. Skipped, saying why, where there is no WebGPU adapter.
-import { importTfWebgpu, tf } from "../../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { tf } from "../../lib/deps.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
 import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
@@ -13,16 +13,11 @@ import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
 import { goldenBatch } from "../support/goldens.ts";
+import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
-const adapter = await webgpuAdapter();
-if (!adapter) console.log("SKIP adamw webgpu tests: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+const gpu = webgpuTestOptions("adamw webgpu tests");
 
-const webgpuTest = { ignore: !adapter, sanitizeOps: false, sanitizeResources: false };
-
-async function useWebgpu(): Promise<void> {
-  await importTfWebgpu();
-  await selectBackend("webgpu", { log: () => {} });
-}
+const webgpuTest = gpu;
 
 /**
  * Parameter shapes covering the kernel's two variants (element counts divisible by 4: vec4; else scalar) and both
@@ -260,7 +255,7 @@ Deno.test({
 Deno.test({
   name: "fused webgpu AdamW: three steps match PyTorch (tiny-distilbert golden)",
   ...webgpuTest,
-  ignore: !adapter || !haveShared("goldens/tiny-distilbert/goldens.safetensors", "golden tiny-distilbert on webgpu"),
+  ignore: gpu.ignore || !haveShared("goldens/tiny-distilbert/goldens.safetensors", "golden tiny-distilbert on webgpu"),
   fn: async () => {
     await useWebgpu();
     try {

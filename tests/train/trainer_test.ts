@@ -1,6 +1,6 @@
 import { tf } from "../../lib/deps.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { readTexts } from "../../lib/data/records.ts";
@@ -10,6 +10,7 @@ import type { Rng } from "../../lib/data/rng.ts";
 import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/train/demo.ts";
 import { NonFiniteLossError, train, type TrainArgs } from "../../lib/train/trainer.ts";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
+import { webgpuTestOptions } from "../support/webgpu.ts";
 
 const MODEL = `${DEMO_FIXTURE_DIR}/model`;
 
@@ -96,14 +97,11 @@ Deno.test("train: interrupted at step 3 and resumed gives byte-identical weights
   }
 });
 
-const haveWebgpu = Boolean(await webgpuAdapter());
-if (!haveWebgpu) console.log("SKIP webgpu resume test: no WebGPU adapter (navigator.gpu.requestAdapter() gave none)");
+const gpu = webgpuTestOptions("webgpu resume test");
 
 Deno.test({
   name: "train on webgpu: run twice, and interrupted + resumed, the final weights are byte-identical",
-  ignore: !haveWebgpu,
-  sanitizeOps: false,
-  sanitizeResources: false,
+  ...gpu,
   fn: async () => {
     const root = await Deno.makeTempDir();
     try {
