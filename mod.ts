@@ -109,6 +109,12 @@ export {
 export { installWriteBufferUpload, uninstallWriteBufferUpload } from "./lib/model/kernels/webgpu_upload.ts";
 export { registerTiledMatMul, unregisterTiledMatMul } from "./lib/model/kernels/webgpu_matmul.ts";
 export {
+  matMulWithoutAtomicsRegistered,
+  registerMatMulWithoutAtomics,
+  unregisterMatMulWithoutAtomics,
+  usesSplitK,
+} from "./lib/model/kernels/webgpu_matmul_no_atomics.ts";
+export {
   registerWebgpuSegmentSum,
   unregisterWebgpuSegmentSum,
   webgpuSegmentSumRegistered,

@@ -1,7 +1,8 @@
 /**
  * Backend selection (`webgpu`, `wasm`, `cpu`, `auto`) and the kernels tfjs 4.22 lacks or runs badly: a fast
  * `UnsortedSegmentSum` (the embedding gradient) on cpu and wasm, a deterministic one (fixed summation order, no float
- * atomics) on WebGPU, uploads through `queue.writeBuffer` on WebGPU, and transpose-then-multiply for wasm matmuls.
+ * atomics) on WebGPU, matmuls without tfjs's split-K (float-atomic) program and uploads through
+ * `queue.writeBuffer` on WebGPU, and transpose-then-multiply for wasm matmuls.
  * The wasm and WebGPU backend modules are imported only when chosen, so importing this project leaves tfjs's default
  * (`cpu`) in place.
  *
@@ -12,6 +13,7 @@ import { registerSegmentSum } from "./kernels/segment_sum.ts";
 import { registerWasmMatMul } from "./kernels/wasm_matmul.ts";
 import { installWriteBufferUpload } from "./kernels/webgpu_upload.ts";
 import { registerWebgpuSegmentSum } from "./kernels/webgpu_segment_sum.ts";
+import { registerMatMulWithoutAtomics } from "./kernels/webgpu_matmul_no_atomics.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -101,6 +103,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     if (adapter && (name === "webgpu" || !adapter.isFallback)) {
       installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
       registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
+      registerMatMulWithoutAtomics(); // no split-K (atomic) matmuls: small models' weight gradients repeat too
       await activate("webgpu");
       choice = { backend: "webgpu", adapter: adapter.description + (adapter.isFallback ? " (fallback adapter)" : "") };
     } else if (name === "webgpu") {

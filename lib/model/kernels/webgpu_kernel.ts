@@ -38,8 +38,9 @@ export type KernelFn = (
  * ```
  */
 export class KernelOverride {
-  /** tfjs's kernel, once {@link KernelOverride.register} has run. */
+  /** The kernel ours replaced (tfjs's, or another override), once {@link KernelOverride.register} has run. */
   original: tf.KernelConfig | undefined;
+  private active = false;
 
   /** Override `kernelName` on `webgpu` with `kernelFunc`. */
   constructor(readonly kernelName: string, readonly kernelFunc: KernelFn) {}
@@ -48,7 +49,9 @@ export class KernelOverride {
   register(caller: string): void {
     const current = tf.getKernel(this.kernelName, "webgpu");
     if (!current) throw new Error(`${caller}: the WebGPU backend is not loaded (no ${this.kernelName} kernel)`);
-    if (current.kernelFunc === (this.kernelFunc as unknown as tf.KernelFunc)) return;
+    // Registered, or under another override that hands calls down to ours: taking tfjs's place again would loop.
+    if (this.active || current.kernelFunc === (this.kernelFunc as unknown as tf.KernelFunc)) return;
+    this.active = true;
     this.original = current;
     tf.unregisterKernel(this.kernelName, "webgpu");
     tf.registerKernel({
@@ -63,6 +66,7 @@ export class KernelOverride {
     if (!this.original || !this.registered()) return;
     tf.unregisterKernel(this.kernelName, "webgpu");
     tf.registerKernel(this.original);
+    this.active = false;
   }
 
   /** Whether ours is the registered kernel. */
