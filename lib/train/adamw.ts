@@ -62,7 +62,6 @@ export function isNoDecayParameter(name: string): boolean {
  * @example
  * ```ts
  * import { tf } from "../deps.ts";
-import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
  * import { AdamW } from "./adamw.ts";
  * const w = tf.variable(tf.tensor([1, 2]));
  * const opt = new AdamW(new Map([["w", w]]), { lr: 0.1, weightDecay: 0 });
