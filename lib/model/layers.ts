@@ -208,8 +208,10 @@ export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Sc
     const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const logp = tf.logSoftmax(x);
     save([logp, safe, weight]);
-    const rows = tf.range(0, logits.shape[0], 1, "int32");
-    const picked = tf.gather(logp.reshape([-1]), tf.add(tf.mul(rows, tf.scalar(vocab, "int32")), safe)); // logp[i, label_i]
+    // logp[i, label_i] as a one-hot row sum (exact: every other term is 0). Not a gather: from the flattened scores
+    // (index i·vocab + label) tfjs-webgpu reads wrong values once the index passes ~2^24, and the per-row gather
+    // (`batchDims` 1) fails on wasm.
+    const picked = tf.sum(tf.mul(logp, tf.oneHot(safe, vocab)), 1);
     return {
       value: tf.neg(tf.sum(tf.mul(picked, weight))),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], [logp, safe, weight]: tf.Tensor[]) =>

@@ -122,7 +122,9 @@ export function batchTensors(
 
 /**
  * The row count the MLM head is padded to: `n` rounded up to a multiple of 2^(⌊log2 n⌋ − 3), so at most 8 sizes per
- * power of two and at most 12.5 % padding.
+ * power of two and at most 12.5 % padding. Every distinct row count is a new `[rows, vocab]` shape, and
+ * tfjs-webgpu keeps freed buffers pooled by size for good: unpadded, a run's memory grew by the size of the logits and
+ * their gradients at every step (~700 MB a step at batch 32 × 128).
  *
  * @example
  * ```ts
@@ -133,6 +135,58 @@ export function batchTensors(
 export function paddedRows(n: number): number {
   const step = 2 ** Math.max(0, Math.floor(Math.log2(Math.max(1, n))) - 3);
   return Math.ceil(n / step) * step;
+}
+
+/** One block of labelled rows for the MLM head: rows `[start, end)`, padded to `padded`. */
+export interface HeadBlock {
+  /** First row. */
+  start: number;
+  /** One past the last row. */
+  end: number;
+  /** Rows after padding ({@link paddedRows}). */
+  padded: number;
+}
+
+/**
+ * How the MLM head takes `n` labelled rows: in blocks whose `[rows, vocab]` float32 scores fit `maxBytes` (default:
+ * the active backend's {@link maxBindingBytes} — 128 MiB on many WebGPU adapters, where a larger buffer silently
+ * reads and writes wrong values), each a power of two rows but the last, which is padded to a few sizes.
+ *
+ * @example
+ * ```ts
+ * import { headBlocks } from "./masked_lm.ts";
+ * const blocks = headBlocks(1229, 30522, 134_217_728); // eval batch 64 × 128, 15 % masked, 128 MiB
+ * if (blocks.length !== 2 || blocks[0].end !== 1024 || blocks[1].padded !== 208) throw new Error("1024 + 205→208");
+ * ```
+ */
+export function headBlocks(n: number, vocab: number, maxBytes: number = maxBindingBytes()): HeadBlock[] {
+  const fit = Math.floor(maxBytes / (vocab * 4));
+  if (fit < 1) throw new Error(`MLM head: one row of ${vocab} scores exceeds the device's ${maxBytes}-byte buffers`);
+  if (paddedRows(n) <= fit) return [{ start: 0, end: n, padded: paddedRows(n) }];
+  const size = 2 ** Math.floor(Math.log2(fit));
+  const blocks: HeadBlock[] = [];
+  for (let start = 0; start < n; start += size) {
+    const end = Math.min(n, start + size);
+    blocks.push({ start, end, padded: end - start === size ? size : paddedRows(end - start) });
+  }
+  return blocks;
+}
+
+/**
+ * The largest buffer (bytes) one WebGPU storage binding may hold on the active backend's device
+ * (`maxStorageBufferBindingSize`); `Infinity` off WebGPU.
+ *
+ * @example
+ * ```ts
+ * import { maxBindingBytes } from "./masked_lm.ts";
+ * console.log(maxBindingBytes()); // Infinity on cpu/wasm
+ * ```
+ */
+export function maxBindingBytes(): number {
+  if (tf.getBackend() !== "webgpu") return Infinity;
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } })
+    .device;
+  return device?.limits?.maxStorageBufferBindingSize ?? 134_217_728;
 }
 
 /**
@@ -163,15 +217,18 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
       if (l !== -100) rows.push(i), labels.push(l);
     });
     if (rows.length === 0) return tf.scalar(0); // no label: sum 0, count 0 → NaN mean, as PyTorch gives
-    // Pad to a few sizes (row 0, label -100: weight 0, so the same sum and gradients). Every distinct row count is
-    // a new `[rows, vocab]` shape, and tfjs-webgpu keeps freed buffers pooled by size for good: unpadded, a run's
-    // memory grew by the size of the logits and their gradients at every step (~700 MB a step at batch 32 × 128).
-    const padded = paddedRows(rows.length);
-    while (rows.length < padded) rows.push(0), labels.push(-100);
     const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
-    const picked = tf.gather(hidden.reshape([-1, hidden.shape[2]]), tf.tensor1d(rows, "int32"));
-    const scores = model.mlmHead(picked) as tf.Tensor2D;
-    return crossEntropySum(scores, tf.tensor1d(labels, "int32")); // callers run this in tf.tidy
+    const flat = hidden.reshape([-1, hidden.shape[2]]);
+    let sum: tf.Scalar | undefined;
+    for (const block of headBlocks(rows.length, model.config.vocab_size)) {
+      const blockRows = rows.slice(block.start, block.end), blockLabels = labels.slice(block.start, block.end);
+      // Padding (row 0, label -100: weight 0, so the same sum and gradients) keeps the shapes to a few sizes.
+      while (blockRows.length < block.padded) blockRows.push(0), blockLabels.push(-100);
+      const scores = model.mlmHead(tf.gather(flat, tf.tensor1d(blockRows, "int32"))) as tf.Tensor2D;
+      const part = crossEntropySum(scores, tf.tensor1d(blockLabels, "int32"));
+      sum = sum ? tf.add(sum, part) : part;
+    }
+    return sum!; // callers run this in tf.tidy
   }
   function countLabels(batch: MlmBatch): number {
     let n = 0;
