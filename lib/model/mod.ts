@@ -39,7 +39,17 @@ export {
   type SafetensorsFile,
   writeSafetensors,
 } from "./safetensors.ts";
-export { type ForwardOptions, type MaskedLM, MaskedLMBase, type ParamInit, type ParamSpec } from "./masked_lm.ts";
+export {
+  type ForwardOptions,
+  type HeadBlock,
+  headBlocks,
+  type MaskedLM,
+  MaskedLMBase,
+  maxBindingBytes,
+  paddedRows,
+  type ParamInit,
+  type ParamSpec,
+} from "./masked_lm.ts";
 export { DistilBertForMaskedLM } from "./distilbert.ts";
 export { BertForMaskedLM } from "./bert.ts";
 export { architectureName, paramSpecs } from "./architectures.ts";
