@@ -10,7 +10,7 @@ import { parseConfig } from "../../lib/model/config.ts";
 import { headBlocks, maxBindingBytes } from "../../lib/model/masked_lm.ts";
 import { Rng } from "../../lib/data/rng.ts";
 import { assert } from "../support/assert.ts";
-import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
+import { onWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 const gpu = webgpuTestOptions("webgpu MLM loss at full vocabulary size");
 const V = 30522;
@@ -18,12 +18,7 @@ const V = 30522;
 async function onBoth<T>(fn: () => Promise<T>): Promise<{ cpu: T; webgpu: T }> {
   await selectBackend("cpu", { log: () => {} });
   const cpu = await fn();
-  await useWebgpu();
-  try {
-    return { cpu, webgpu: await fn() };
-  } finally {
-    await selectBackend("wasm", { log: () => {} });
-  }
+  return { cpu, webgpu: await onWebgpu(fn, "wasm") };
 }
 
 Deno.test({

@@ -3,7 +3,6 @@
 // dispatch row; give the same bytes on every run; and make a tiny MaskedLM's gradients and training on webgpu
 // repeatable to the bit. WebGPU here is Mesa llvmpipe (slow, shaders compile slowly when cold): tiny shapes only.
 import { tf } from "../../lib/deps.ts";
-import { selectBackend } from "../../lib/model/backend.ts";
 import { segmentSum } from "../../lib/model/kernels/segment_sum.ts";
 import { webgpuSegmentSumRegistered } from "../../lib/model/kernels/webgpu_segment_sum.ts";
 import { initMaskedLM } from "../../lib/model/init.ts";
@@ -13,20 +12,9 @@ import { Rng } from "../../lib/data/rng.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
-import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
+import { onWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 const gpu = webgpuTestOptions("webgpu segment sum tests");
-const gpuTest = gpu;
-
-/** Run `fn` on the webgpu backend (with this project's kernels), then go back to cpu. */
-async function onWebgpu<T>(fn: () => Promise<T>): Promise<T> {
-  await useWebgpu();
-  try {
-    return await fn();
-  } finally {
-    await selectBackend("cpu", { log: () => {} });
-  }
-}
 
 interface Case {
   name: string;
@@ -73,7 +61,7 @@ function caseData(c: Case, seed: number): { x: Float32Array | Int32Array; ids: I
 }
 
 Deno.test({
-  ...gpuTest,
+  ...gpu,
   name: "webgpu segment sum equals the cpu kernel bit for bit (repeats, out-of-range ids, int32, dims, 2-D ids)",
   fn: async () => {
     const results = await onWebgpu(async () => {
@@ -108,7 +96,7 @@ Deno.test({
 });
 
 Deno.test({
-  ...gpuTest,
+  ...gpu,
   name:
     "webgpu segment sum gives the same bytes on every run, frees its temporaries; bad shapes and dtypes fail clearly",
   fn: async () => {
@@ -183,7 +171,7 @@ async function tinyGrads(): Promise<Map<string, Float32Array>> {
 }
 
 Deno.test({
-  ...gpuTest,
+  ...gpu,
   name: "webgpu: a tiny MaskedLM's embedding gradients are the same bits on every run and match cpu within 1e-5",
   fn: async () => {
     const [a, b] = await onWebgpu(async () => [await tinyGrads(), await tinyGrads()]);
@@ -203,7 +191,7 @@ Deno.test({
 });
 
 Deno.test({
-  ...gpuTest,
+  ...gpu,
   name: "webgpu: three AdamW steps of a tiny MaskedLM, run twice, give byte-identical weights",
   fn: async () => {
     const run = async (): Promise<Map<string, Uint8Array>> => {

@@ -28,3 +28,13 @@ export function webgpuTestOptions(what: string): WebgpuTestOptions {
 export async function useWebgpu(): Promise<void> {
   await selectBackend("webgpu", { log: () => {} });
 }
+
+/** Run `fn` on the WebGPU backend, then make `after` (default `cpu`) the backend again. */
+export async function onWebgpu<T>(fn: () => Promise<T>, after: "cpu" | "wasm" = "cpu"): Promise<T> {
+  await useWebgpu();
+  try {
+    return await fn();
+  } finally {
+    await selectBackend(after, { log: () => {} });
+  }
+}

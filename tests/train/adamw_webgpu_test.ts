@@ -17,8 +17,6 @@ import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 const gpu = webgpuTestOptions("adamw webgpu tests");
 
-const webgpuTest = gpu;
-
 /**
  * Parameter shapes covering the kernel's two variants (element counts divisible by 4: vec4; else scalar) and both
  * decay groups (`bias` / `LayerNorm` get none).
@@ -98,7 +96,7 @@ function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>):
 
 Deno.test({
   name: "fused webgpu AdamW equals the tf-op path (webgpu and cpu) in 3 dispatches per parameter",
-  ...webgpuTest,
+  ...gpu,
   fn: async () => {
     await useWebgpu();
     try {
@@ -131,7 +129,7 @@ Deno.test({
 
 Deno.test({
   name: "fusedAdamWUpdate: one step by hand, and bad input named",
-  ...webgpuTest,
+  ...gpu,
   fn: async () => {
     await useWebgpu();
     try {
@@ -166,7 +164,7 @@ Deno.test({
 
 Deno.test({
   name: "fused webgpu AdamW: a parameter past one dispatch row (more than 65,535 workgroups) is updated everywhere",
-  ...webgpuTest,
+  ...gpu,
   fn: async () => {
     await useWebgpu();
     try {
@@ -207,7 +205,7 @@ Deno.test({
 
 Deno.test({
   name: "fused webgpu AdamW: state saved and loaded continues bit for bit",
-  ...webgpuTest,
+  ...gpu,
   fn: async () => {
     await useWebgpu();
     try {
@@ -254,7 +252,7 @@ Deno.test({
 // linear warm-up 1 of 5 steps, clip_grad_norm_ 1.0; every parameter after the three steps.
 Deno.test({
   name: "fused webgpu AdamW: three steps match PyTorch (tiny-distilbert golden)",
-  ...webgpuTest,
+  ...gpu,
   ignore: gpu.ignore || !haveShared("goldens/tiny-distilbert/goldens.safetensors", "golden tiny-distilbert on webgpu"),
   fn: async () => {
     await useWebgpu();
