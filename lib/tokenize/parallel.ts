@@ -18,8 +18,12 @@ export interface TokenizeStreamOptions extends EncodeOptions {
   batchSize?: number;
 }
 
+/** The tokenizer worker's module (loaded by URL, so a bundle that inlined this file has none beside it). */
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
 /**
- * The default worker count: `min(navigator.hardwareConcurrency, 4)`.
+ * The default worker count: `min(navigator.hardwareConcurrency, 4)`, or 0 (tokenize in-process) when the worker
+ * module is not beside this file, as in a `deno bundle` output.
  *
  * @example
  * ```ts
@@ -29,7 +33,19 @@ export interface TokenizeStreamOptions extends EncodeOptions {
  * ```
  */
 export function defaultWorkers(): number {
+  if (!workerModuleReachable()) return 0;
   return Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 4));
+}
+
+/** False when the worker module is a local file that is not there (a `deno bundle` output): tokenize in-process. */
+function workerModuleReachable(): boolean {
+  if (WORKER_URL.protocol !== "file:") return true;
+  try {
+    Deno.statSync(WORKER_URL);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Deferred<T> {
@@ -115,7 +131,7 @@ export async function* tokenizeStream(
   try {
     const ready: Promise<void>[] = [];
     for (let w = 0; w < workers; w++) {
-      const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+      const worker = new Worker(WORKER_URL, { type: "module" });
       const isReady = deferred<void>();
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         const msg = event.data;

@@ -24,8 +24,28 @@ import { train, type TrainResult } from "./trainer.ts";
 import { prepareOutputDir } from "./finetune.ts";
 import { renderReport } from "../report/render.ts";
 
-/** The demo's fixture folder (model + tokenizer, corpus), beside this module in the project. */
-export const DEMO_FIXTURE_DIR: string = new URL("../../fixtures/demo", import.meta.url).pathname;
+/**
+ * The demo's fixture folder (model + tokenizer, corpus): the project's `fixtures/demo`, found from this module, or —
+ * when this code runs from a `deno bundle` output, which has no project beside it — from the working directory.
+ */
+export const DEMO_FIXTURE_DIR: string = demoFixtureDir();
+
+function demoFixtureDir(): string {
+  const here = new URL("../../fixtures/demo", import.meta.url);
+  if (here.protocol !== "file:") return here.pathname;
+  try {
+    Deno.statSync(here);
+    return here.pathname;
+  } catch {
+    try {
+      const fromCwd = `${Deno.cwd()}/fixtures/demo`;
+      Deno.statSync(fromCwd);
+      return fromCwd;
+    } catch {
+      return here.pathname; // reported by whoever reads it
+    }
+  }
+}
 
 /** Tokens per chunk in the demo (and in the fixture's second pre-training stage). */
 export const DEMO_CHUNK_SIZE = 32;

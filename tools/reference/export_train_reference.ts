@@ -35,7 +35,9 @@ const ours = new Map<string, SafeTensor>([
   ["loss", { shape: [losses.length], data: Float32Array.from(losses) }],
   ["lr", { shape: [lrs.length], data: Float32Array.from(lrs) }],
 ]);
-for (const [name, v] of model.params) ours.set(`param.${name}`, { shape: v.shape, data: v.dataSync() as Float32Array });
+for (const [name, v] of model.params) {
+  ours.set(`param.${name}`, { shape: v.shape, data: (await v.data()) as Float32Array });
+}
 await writeSafetensors(`${out}/batches.safetensors`, named, { metadata: { digest } });
 await writeSafetensors(`${out}/ours.safetensors`, ours);
 await Deno.writeTextFile(`${out}/args.json`, JSON.stringify({ ...REFERENCE_ARGS, digest }, null, 2) + "\n");
