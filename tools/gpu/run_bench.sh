@@ -3,11 +3,9 @@
 # tools/reference/bench_train_torch.py (PyTorch fp32 / tf32 / fp16) in the same command, same shapes, then the table.
 #
 # Steps (see ../shared/gpu/README.md):
-#   1. On this (CPU) machine, from the repo root, once:  bash ../shared/gpu/prepare.sh
-#      (fills the git-ignored .gpu/ with deno.xz, the Vulkan loader .debs and on-gpu.sh)
-#   2. Bundle the benchmark (npm packages inlined; the GPU machine has no registry):
-#        deno bundle -o .gpu/bench_train.js tasks/bench_train.ts
-#   3. On the GPU machine, from the repo root, with .gpu carried along (device tool: carry [".gpu"]):
+#   1. On this (CPU) machine, from the repo root:  bash tools/gpu/bundle.sh
+#      (fills the git-ignored .gpu/: deno.xz, the Vulkan loader .debs, on-gpu.sh, the bundled entry points in .gpu/js)
+#   2. On the GPU machine, from the repo root, with .gpu carried along (device tool: carry [".gpu"]):
 #        bash tools/gpu/run_bench.sh
 #      Logs and JSON lines go to $OUT (the device tool's output folder), else out/gpu-bench/.
 #
@@ -23,8 +21,8 @@ mkdir -p "$out"
 MODEL=${MODEL:-distilbert-base} BATCHES=${BATCHES:-"32 64"} SEQ=${SEQ:-128}
 DENO_STEPS=${DENO_STEPS:-10} DENO_WARMUP=${DENO_WARMUP:-2} TORCH_STEPS=${TORCH_STEPS:-30} TORCH_WARMUP=${TORCH_WARMUP:-5}
 SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} ADAMW_TFJS=${ADAMW_TFJS:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
-for f in .gpu/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
-  [[ -f $f ]] || { echo "missing $f: run steps 1 and 2 (see the top of $0) on the CPU machine" >&2; exit 2; }
+for f in .gpu/js/tasks/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
+  [[ -f $f ]] || { echo "missing $f: run tools/gpu/bundle.sh on the CPU machine first" >&2; exit 2; }
 done
 split=()
 [[ $SPLIT == 1 ]] && split=(--split-phases)
@@ -35,7 +33,7 @@ deno_run() { # batch, extra flags...
   local b=$1
   shift
   echo "== deno webgpu $MODEL B=$b $*" >&2
-  timeout "$DENO_TIMEOUT" bash .gpu/on-gpu.sh deno run -A .gpu/bench_train.js --model-size "$MODEL" --batch-size "$b" \
+  timeout "$DENO_TIMEOUT" bash .gpu/on-gpu.sh deno run -A .gpu/js/tasks/bench_train.js --model-size "$MODEL" --batch-size "$b" \
     --seq-len "$SEQ" --backend webgpu --steps "$DENO_STEPS" --warmup "$DENO_WARMUP" --json --out "$out/deno.jsonl" \
     "$@" >/dev/null 2>>"$out/deno_b$b.log" || echo "deno B=$b $* failed or timed out (exit $?): see $out/deno_b$b.log" >&2
   tail -n 3 "$out/deno_b$b.log" >&2
