@@ -13,13 +13,15 @@
 # TORCH_STEPS (30), TORCH_WARMUP (5), SPLIT (1: also time forward/backward/optimizer with syncs), MAPPED (0; 1 also
 # times tfjs's own mapped-buffer upload at the first batch size: ~10 s/step on the H100), TILED (1: also times the
 # optional tiled matmul, --matmul tiled, at the last batch size), ADAMW_TFJS (1: also times the tf-op AdamW,
-# --adamw tfjs, at the last batch size, against the default fused kernel), DENO_TIMEOUT (240 s a run).
+# --adamw tfjs, at the last batch size, against the default fused kernel), DENO_TIMEOUT (240 s a run), RUN (the
+# on-gpu wrapper; RUN="" runs the deno on PATH, for a dry run on the CPU machine), PY (python3).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out=${OUT:-out/gpu-bench}
 mkdir -p "$out"
 MODEL=${MODEL:-distilbert-base} BATCHES=${BATCHES:-"32 64"} SEQ=${SEQ:-128}
 DENO_STEPS=${DENO_STEPS:-10} DENO_WARMUP=${DENO_WARMUP:-2} TORCH_STEPS=${TORCH_STEPS:-30} TORCH_WARMUP=${TORCH_WARMUP:-5}
+RUN=${RUN-bash .gpu/on-gpu.sh} PY=${PY:-python3}
 SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} ADAMW_TFJS=${ADAMW_TFJS:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
 for f in .gpu/js/tasks/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
   [[ -f $f ]] || { echo "missing $f: run tools/gpu/bundle.sh on the CPU machine first" >&2; exit 2; }
@@ -33,7 +35,7 @@ deno_run() { # batch, extra flags...
   local b=$1
   shift
   echo "== deno webgpu $MODEL B=$b $*" >&2
-  timeout "$DENO_TIMEOUT" bash .gpu/on-gpu.sh deno run -A .gpu/js/tasks/bench_train.js --model-size "$MODEL" --batch-size "$b" \
+  timeout "$DENO_TIMEOUT" $RUN deno run -A .gpu/js/tasks/bench_train.js --model-size "$MODEL" --batch-size "$b" \
     --seq-len "$SEQ" --backend webgpu --steps "$DENO_STEPS" --warmup "$DENO_WARMUP" --json --out "$out/deno.jsonl" \
     "$@" >/dev/null 2>>"$out/deno_b$b.log" || echo "deno B=$b $* failed or timed out (exit $?): see $out/deno_b$b.log" >&2
   tail -n 3 "$out/deno_b$b.log" >&2
@@ -42,7 +44,7 @@ deno_run() { # batch, extra flags...
 for b in $BATCHES; do
   deno_run "$b" "${split[@]}"
   echo "== pytorch $MODEL B=$b" >&2
-  python3 tools/reference/bench_train_torch.py --model-size "$MODEL" --batch-size "$b" --seq-len "$SEQ" \
+  "$PY" tools/reference/bench_train_torch.py --model-size "$MODEL" --batch-size "$b" --seq-len "$SEQ" \
     --steps "$TORCH_STEPS" --warmup "$TORCH_WARMUP" --precision fp32,tf32,fp16 "${split[@]}" --out "$out/torch.jsonl" \
     2>>"$out/torch_b$b.log" || echo "pytorch B=$b failed: see $out/torch_b$b.log" >&2
   tail -n 3 "$out/torch_b$b.log" >&2
@@ -60,7 +62,7 @@ if [[ $MAPPED == 1 && -n $BATCHES ]]; then
   DENO_STEPS=2 DENO_WARMUP=1 deno_run "$first" --upload mapped
 fi
 
-python3 - "$out" <<'EOF' | tee "$out/table.md"
+"$PY" - "$out" <<'EOF' | tee "$out/table.md"
 import json, sys
 out = sys.argv[1]
 def rows(name):
