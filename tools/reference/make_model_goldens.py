@@ -16,11 +16,11 @@ From the project root:
       Loads DIR/ours/ (saved by tools/reference/check_full_model.ts) in PyTorch; prints the max abs difference of
       its logits from DIR/ours_logits.safetensors (ours) and from DIR/torch's; exits 1 above 1e-3.
 
-The full-size check in one command on the GPU machine (after, on the dev machine, `bash ../shared/gpu/prepare.sh` and
-`deno bundle -o .gpu/check_full.js tools/reference/check_full_model.ts`):
-  python3 tools/reference/make_model_goldens.py full /tmp/ref && \
-    bash .gpu/on-gpu.sh deno run -A .gpu/check_full.js /tmp/ref --backend webgpu && \
-    python3 tools/reference/make_model_goldens.py compare /tmp/ref
+The full-size check on the GPU machine is part of tools/gpu/run_checks.sh (after tools/gpu/bundle.sh on the CPU
+machine), which runs:
+  python3 tools/reference/make_model_goldens.py full /tmp/full && \
+    bash .gpu/on-gpu.sh deno run -A .gpu/js/tools/reference/check_full_model.js /tmp/full --backend webgpu && \
+    python3 tools/reference/make_model_goldens.py compare /tmp/full
 """
 import json, os, sys
 import torch
