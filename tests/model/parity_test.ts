@@ -9,7 +9,7 @@ import { readSafetensors } from "../../lib/model/safetensors.ts";
 import { type BackendName, selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { haveShared, ROOT, SHARED } from "../support/shared.ts";
-import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
+import { batchLogits, goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 
 /** Golden folders: the shared ones, and those tools/reference/make_model_goldens.py wrote into fixtures/ (if run). */
 const MODELS = [`${SHARED}/goldens/tiny-distilbert`, `${SHARED}/goldens/tiny-bert`];
@@ -36,12 +36,7 @@ async function parity(dir: string): Promise<Parity> {
   const model = await loadMaskedLM(dir);
   try {
     const batch = goldenBatch(g);
-    const shape = batch.shape;
-    const ids = tf.tensor2d(batch.input_ids, shape, "int32");
-    const mask = tf.tensor2d(batch.attention_mask, shape, "int32");
-    const logitsT = model.logits(ids, mask);
-    const logits = await logitsT.data();
-    tf.dispose([ids, mask, logitsT]);
+    const logits = await batchLogits(model, batch);
     const ref = g.get("logits")!.data;
     assertEquals(logits.length, ref.length);
     const logitsMaxAbs = maxAbsDiff(ref, logits);

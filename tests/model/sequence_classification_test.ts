@@ -15,7 +15,7 @@ import {
 } from "../../lib/model/sequence_classification.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
-import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
+import { batchLogits, goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 
 const GOLDENS = [`${SHARED}/goldens/tiny-distilbert-cls`, `${SHARED}/goldens/tiny-bert-cls`];
 
@@ -26,12 +26,7 @@ async function parity(dir: string): Promise<{ logitsMaxAbs: number; lossRel: num
   try {
     assertEquals(lines.length, 0, `a classifier checkpoint loads every weight: ${lines.join("\n")}`);
     const batch = goldenBatch(g);
-    const shape = batch.shape;
-    const ids = tf.tensor2d(batch.input_ids, shape, "int32");
-    const mask = tf.tensor2d(batch.attention_mask, shape, "int32");
-    const logitsT = model.logits(ids, mask);
-    const logits = await logitsT.data();
-    tf.dispose([ids, mask, logitsT]);
+    const logits = await batchLogits(model, batch);
     const ref = g.get("logits")!.data;
     assertEquals(logits.length, ref.length);
     const logitsMaxAbs = maxAbsDiff(ref, logits);

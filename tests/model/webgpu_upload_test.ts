@@ -14,7 +14,7 @@ import {
 } from "../../lib/model/kernels/webgpu_upload.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
-import { goldenBatch, maxAbsDiff } from "../support/goldens.ts";
+import { batchLogits, goldenBatch, maxAbsDiff } from "../support/goldens.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 Deno.test("asWords: converts bool bytes and short arrays, refuses long ones, keeps exact arrays", () => {
@@ -113,15 +113,10 @@ Deno.test({
   fn: async () => {
     const g = (await readSafetensors(`${GOLDEN}/goldens.safetensors`)).tensors;
     const batch = goldenBatch(g);
-    const shape = batch.shape;
     const { mapped, written } = await bothWays(async () => {
       const model = await loadMaskedLM(GOLDEN);
       try {
-        const ids = tf.tensor2d(batch.input_ids, shape, "int32");
-        const mask = tf.tensor2d(batch.attention_mask, shape, "int32");
-        const logitsT = model.logits(ids, mask);
-        const logits = await logitsT.data();
-        tf.dispose([ids, mask, logitsT]);
+        const logits = await batchLogits(model, batch);
         const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);
         const loss = (await value.data())[0];
         const gradValues = new Map<string, Float32Array>();
