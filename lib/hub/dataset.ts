@@ -83,12 +83,16 @@ function cachedSplitFiles(snapshot: string, config: string, split: string): stri
 }
 
 /** Every tree entry under `path` at `revision`, following the Hub's `Link: <…>; rel="next"` pagination. */
-async function listTree(url: string, token: string | undefined, options: HubDatasetOptions): Promise<string[]> {
+async function listTree(
+  url: string,
+  token: string | undefined,
+  options: HubDatasetOptions & { action: string },
+): Promise<string[]> {
   const out: string[] = [];
   let next: string | undefined = url;
   while (next !== undefined) {
-    const response = await hubFetch(next, { token, retry: options.retry });
-    if (!response.ok) throw await hubErrorFromResponse(response, { url: next, token });
+    const response = await hubFetch(next, { token, retry: options.retry, action: options.action });
+    if (!response.ok) throw await hubErrorFromResponse(response, { url: next, token, action: options.action });
     const entries = await response.json() as { type: string; path: string }[];
     for (const e of entries) if (e.type === "file") out.push(e.path);
     const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") ?? "");
@@ -146,6 +150,7 @@ export async function hubDatasetFiles(repoId: string, options: HubDatasetOptions
   const listing = await hubJson(`${endpoint}/api/datasets/${repoId}/parquet`, {
     token,
     retry: options.retry,
+    action: `listing the Parquet files of dataset ${repoId}`,
   }) as ParquetListing;
   const config = pickConfig(repoId, Object.keys(listing), options.config);
   const splits = listing[config] ?? {};
@@ -160,7 +165,7 @@ export async function hubDatasetFiles(repoId: string, options: HubDatasetOptions
   const tree = await listTree(
     `${endpoint}/api/datasets/${repoId}/tree/${revision}/${encodeURIComponent(config)}?recursive=true`,
     token,
-    options,
+    { ...options, action: `listing the ${PARQUET_REVISION} branch of dataset ${repoId} (${config})` },
   );
   const pattern = new RegExp(`^${escapeRegExp(config)}/(?:partial-)?${escapeRegExp(split)}/[^/]+\\.parquet$`);
   const files = tree.filter((p) => pattern.test(p)).sort(byShard);
