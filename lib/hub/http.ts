@@ -12,6 +12,12 @@ export const DEFAULT_ENDPOINT = "https://huggingface.co";
 /**
  * The hosts the public Hub is reached at — API, downloads and their CDN and storage redirects
  * (`cdn-lfs.hf.co`, `cas-bridge.xethub.hf.co`, …) — as the tasks pass them to Deno: `--allow-net=${HUB_ALLOW_NET}`.
+ *
+ * @example
+ * ```ts
+ * import { HUB_ALLOW_NET } from "./http.ts";
+ * if (!HUB_ALLOW_NET.split(",").includes("*.hf.co")) throw new Error(HUB_ALLOW_NET);
+ * ```
  */
 export const HUB_ALLOW_NET = "huggingface.co,*.huggingface.co,hf.co,*.hf.co";
 

@@ -23,7 +23,15 @@
  * @module
  */
 
-/** The variables read (and `NODEVICE_SELECT` written): what `--allow-env=…` must list for the fix to apply. */
+/**
+ * The variables read (and `NODEVICE_SELECT` written): what `--allow-env=…` must list for the fix to apply.
+ *
+ * @example
+ * ```ts
+ * import { WEBGPU_ENV_VARIABLES } from "./webgpu_env.ts";
+ * console.log(`--allow-env=${WEBGPU_ENV_VARIABLES.join(",")}`);
+ * ```
+ */
 export const WEBGPU_ENV_VARIABLES: readonly string[] = [
   "XDG_RUNTIME_DIR",
   "WAYLAND_DISPLAY",

@@ -16,7 +16,15 @@
 /** How progress is shown: a redrawn bar (terminal), plain lines at a steady pace (logs), or nothing. */
 export type ProgressMode = "bar" | "lines" | "off";
 
-/** Seconds between plain progress lines by default. */
+/**
+ * Seconds between plain progress lines by default.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PROGRESS_SECONDS } from "./progress.ts";
+ * if (DEFAULT_PROGRESS_SECONDS !== 30) throw new Error("30 s");
+ * ```
+ */
 export const DEFAULT_PROGRESS_SECONDS = 30;
 
 /** Options of {@link ProgressBar}. */
