@@ -35,6 +35,7 @@ import {
   hubToken,
   type RetryOptions,
 } from "./http.ts";
+import { sleep } from "../fs.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 10 * 1024 * 1024;
@@ -277,11 +278,6 @@ async function fileSize(path: string): Promise<number> {
     if (e instanceof Deno.errors.NotFound) return 0;
     throw e;
   }
-}
-
-/** Sleep `ms` milliseconds. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Fetch the bytes into `<blob>.incomplete` (resuming what is there), verify them, and rename into `<blob>`. */

@@ -3,8 +3,14 @@
  * the token never leaves the Hub's origin, bounded retries with backoff for 429/5xx, and errors worded like
  * `huggingface_hub`'s (`RepositoryNotFoundError`, `GatedRepoError`, `RevisionNotFoundError`, `EntryNotFoundError`).
  *
+ * Every error says what was being done (`action`), the request (method and URL, never its query or the token), the
+ * HTTP status or the network error (Deno's `--allow-net` refusing the host, DNS, a refused connection, a timeout,
+ * TLS, a dropped connection), and what to do (the `--allow-net` flag to add, `HF_ENDPOINT`, `HF_TOKEN`,
+ * `HF_HUB_OFFLINE=1`, run again later).
+ *
  * @module
  */
+import { sleep } from "../fs.ts";
 
 /** The public Hub. */
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
@@ -133,11 +139,6 @@ export function hubToken(token?: string): string | undefined {
  */
 export function redactToken(text: string, token?: string): string {
   return token ? text.split(token).join("***") : text;
-}
-
-/** Sleep `ms` milliseconds. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Milliseconds to wait before attempt `attempt + 1` (honours `Retry-After` seconds, bounded). */
