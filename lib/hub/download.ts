@@ -33,6 +33,7 @@ import {
   hubErrorFromResponse,
   hubFetch,
   hubToken,
+  isHubUnreachable,
   type RetryOptions,
 } from "./http.ts";
 import { sleep } from "../fs.ts";
@@ -190,13 +191,11 @@ export async function hubDownload(repoId: string, filename: string, options: Hub
     // The Hub is unreachable, down, or refused us: a cached copy will do, as in huggingface_hub.
     const path = cached();
     if (path !== undefined) return path;
-    if (e.kind === "Network" || e.status === 429 || e.status >= 500) {
+    if (isHubUnreachable(e)) {
       try {
         meta = await fileMetadata(url, ctx, ctx.retry);
       } catch (again) {
-        if (!(again instanceof HubError) || again.kind !== "Network" && again.status < 500 && again.status !== 429) {
-          throw again;
-        }
+        if (!isHubUnreachable(again)) throw again;
         const said = again.message.startsWith(`${ctx.action}: `)
           ? again.message.slice(ctx.action.length + 2)
           : again.message;

@@ -173,7 +173,7 @@ export async function hubFetch(url: string, options: HubFetchOptions = {}): Prom
     try {
       response = await followRedirects(url, options, trustedOrigin);
     } catch (e) {
-      if (isPermissionError(e) || (e as Error).name === "AbortError" || attempt + 1 >= attempts) {
+      if (isPermissionError(e) || isUnknownHost(e) || (e as Error).name === "AbortError" || attempt + 1 >= attempts) {
         const failed = (e as { hubUrl?: string }).hubUrl ?? url; // a redirect target when that one failed
         const message = networkErrorMessage(e, { url: failed, method: options.method, retried: attempt > 0 });
         throw new HubError(
@@ -389,6 +389,27 @@ function envIfGranted(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** True when the resolver answered that the host does not exist (not retried; a temporary DNS failure is). */
+function isUnknownHost(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause;
+  const text = `${(e as Error)?.message ?? ""} ${cause instanceof Error ? cause.message : String(cause ?? "")}`;
+  return /name or service not known|nodename nor servname provided|no such host is known/i.test(text);
+}
+
+/**
+ * True when `error` means the Hub could not be reached or could not answer (network error, 429, 5xx): the cases in
+ * which a cached copy is used instead, as `huggingface_hub` does.
+ *
+ * @example
+ * ```ts
+ * import { HubError, isHubUnreachable } from "./http.ts";
+ * if (!isHubUnreachable(new HubError("down", 503, "HTTP")) || isHubUnreachable(new Error("x"))) throw new Error();
+ * ```
+ */
+export function isHubUnreachable(error: unknown): error is HubError {
+  return error instanceof HubError && (error.kind === "Network" || error.status === 429 || error.status >= 500);
 }
 
 /** True when `hostname` is one of the Hub's hosts (covered by {@link HUB_ALLOW_NET}). */

@@ -7,7 +7,7 @@
  */
 import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
 import { hubDownload, type HubReadOptions } from "./download.ts";
-import { hubEndpoint, HubError, hubJson, hubToken } from "./http.ts";
+import { hubEndpoint, HubError, hubJson, hubToken, isHubUnreachable } from "./http.ts";
 
 /** The files a masked-LM checkpoint is made of, fetched when the repo has them. */
 export const MODEL_FILES: readonly string[] = [
@@ -93,12 +93,21 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
   const action = `looking up the files of model ${repoId} (revision ${revision})`;
   let info: ModelInfo;
   try {
-    info = await hubJson(url, { token, retry: options.retry, action }) as ModelInfo;
+    // One try first: when the Hub cannot be reached, a cached snapshot is used at once (as huggingface_hub does).
+    info = await hubJson(url, { token, retry: { ...options.retry, attempts: 1 }, action }) as ModelInfo;
   } catch (e) {
-    if (e instanceof HubError && (e.kind === "Network" || e.status === 429 || e.status >= 500)) {
-      return fromCache(e.message.split("\n").filter((l) => l !== "").join(" "));
+    if (!isHubUnreachable(e)) throw e;
+    try {
+      return fromCache("the Hub could not be reached");
+    } catch {
+      // not cached: try again, with retries
     }
-    throw e;
+    try {
+      info = await hubJson(url, { token, retry: options.retry, action }) as ModelInfo;
+    } catch (again) {
+      if (!isHubUnreachable(again)) throw again;
+      return fromCache((again as Error).message.split("\n").filter((l) => l !== "").join(" "));
+    }
   }
   if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
     throw new Error(`${action}: ${url} answered without "sha" and "siblings" (is HF_ENDPOINT a Hugging Face Hub?)`);

@@ -159,3 +159,82 @@ Deno.test("HF_ENDPOINT on a host --allow-net does not grant: the error names the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a Hub that cannot answer (503) is asked once: a cached model or dataset is used at once, as in Python", async () => {
+  const hub = await startHubServer();
+  const cacheDir = await Deno.makeTempDir({ prefix: "hf-cache-" });
+  try {
+    hub.addRepo("org/tiny", { files: await tinyModelFiles(64) });
+    hub.addRepo("org/data", {
+      type: "dataset",
+      branch: "refs/convert/parquet",
+      files: { "default/train/0000.parquet": "PAR1" },
+    });
+    const opts = { endpoint: hub.endpoint, cacheDir, retry: { attempts: 4, baseDelayMs: 1 } };
+    const dir = await snapshotModel("org/tiny", opts);
+    const data = await hubDatasetFiles("org/data", opts);
+
+    hub.fault({ pathIncludes: "/api/", status: 503, times: 100 });
+    const before = hub.requests.length;
+    assertEquals(await snapshotModel("org/tiny", opts), dir);
+    assertEquals(await hubDatasetFiles("org/data", opts), data);
+    assertEquals(hub.requestsSince(before).map((r) => r.path.split("?")[0]), [
+      "/api/models/org/tiny/revision/main",
+      "/api/datasets/org/data/parquet",
+    ]);
+
+    // Not cached: retried with backoff, then the Hub's answer and the cache's absence, in one message.
+    const missing = await assertRejects(
+      () => snapshotModel("org/other", opts),
+      "looking up the files of model org/other",
+    );
+    assertStringIncludes(missing.message, "HTTP 503");
+    assertStringIncludes(missing.message, "(after retrying with backoff)");
+    assertStringIncludes(missing.message, "run again later");
+    assertStringIncludes(missing.message, "Model org/other at revision main is not in the cache");
+    const noData = await assertRejects(() => hubDatasetFiles("org/none", opts), "listing the Parquet files");
+    assertStringIncludes(noData.message, "Dataset org/none has no Parquet files in the cache");
+    assertEquals(
+      hub.requestsSince(before).length,
+      2 + 5 + 5,
+      "one try for cached repos; one, then four, for the others",
+    );
+  } finally {
+    await hub.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
+Deno.test("networkErrorMessage reads Deno's fetch errors: DNS, refused, timeout, TLS, dropped, and permissions", async () => {
+  const { networkErrorMessage } = await import("../../lib/hub/http.ts");
+  const url = "https://huggingface.co/api/models/x";
+  const fetchFailed = (cause: string) =>
+    new TypeError("fetch failed", {
+      cause: new Error(`error sending request for url (${url}): client error (Connect): ${cause}`),
+    });
+  const cases: [Error, string[]][] = [
+    [fetchFailed("dns error: failed to lookup address information: Name or service not known"), [
+      `GET ${url} failed: cannot resolve the host name huggingface.co (dns error:`,
+      "No network, or no DNS",
+      "HF_HUB_OFFLINE=1",
+    ]],
+    [fetchFailed("tcp connect error: Connection refused (os error 111)"), ["connection refused by huggingface.co"]],
+    [fetchFailed("tcp connect error: Connection timed out (os error 110)"), [
+      "the connection to huggingface.co timed out",
+    ]],
+    [fetchFailed("invalid peer certificate: UnknownIssuer"), ["TLS connection", "DENO_TLS_CA_STORE=system"]],
+    [new TypeError("error reading a body from connection: connection reset"), ["was dropped", "Run again"]],
+    [new Deno.errors.NotCapable('Requires net access to "huggingface.co:443"'), [
+      "Deno's permissions do not allow connecting to huggingface.co",
+      `--allow-net=${HUB_ALLOW_NET};`,
+    ]],
+  ];
+  for (const [error, parts] of cases) {
+    const message = networkErrorMessage(error, { url: `${url}?signature=secret` });
+    for (const part of parts) assertStringIncludes(message, part);
+    assert(!message.includes("secret"), "the query is left out");
+  }
+  const push = networkErrorMessage(cases[1][0], { url, method: "post", offlineHint: false });
+  assertStringIncludes(push, `POST ${url} failed`);
+  assert(!push.includes("HF_HUB_OFFLINE"), push);
+});
