@@ -13,6 +13,7 @@
  * @module
  */
 import { dirname, join, relative } from "node:path";
+import { writeFileAtomic } from "../fs.ts";
 
 /** A 40-hex-digit commit id. */
 export const REGEX_COMMIT_HASH: RegExp = /^[0-9a-f]{40}$/;
@@ -190,9 +191,7 @@ export async function writeRef(storage: string, revision: string, commit: string
   if (revision === commit || readRef(storage, revision) === commit) return;
   const path = join(storage, "refs", revision);
   await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(tmp, commit);
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, commit);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision } from "./cache.ts";
 import { hubDownload, type HubReadOptions } from "./download.ts";
-import { hubEndpoint, HubError, hubErrorFromResponse, hubFetch, hubJson, hubToken } from "./http.ts";
+import { hubEndpoint, HubError, hubErrorFromResponse, hubFetch, hubJson, hubToken, isHubUnreachable } from "./http.ts";
 import { readParquet } from "../data/parquet.ts";
 import type { DataRecord } from "../data/jsonl.ts";
 
@@ -83,12 +83,16 @@ function cachedSplitFiles(snapshot: string, config: string, split: string): stri
 }
 
 /** Every tree entry under `path` at `revision`, following the Hub's `Link: <…>; rel="next"` pagination. */
-async function listTree(url: string, token: string | undefined, options: HubDatasetOptions): Promise<string[]> {
+async function listTree(
+  url: string,
+  token: string | undefined,
+  options: HubDatasetOptions & { action: string },
+): Promise<string[]> {
   const out: string[] = [];
   let next: string | undefined = url;
   while (next !== undefined) {
-    const response = await hubFetch(next, { token, retry: options.retry });
-    if (!response.ok) throw await hubErrorFromResponse(response, { url: next, token });
+    const response = await hubFetch(next, { token, retry: options.retry, action: options.action });
+    if (!response.ok) throw await hubErrorFromResponse(response, { url: next, token, action: options.action });
     const entries = await response.json() as { type: string; path: string }[];
     for (const e of entries) if (e.type === "file") out.push(e.path);
     const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") ?? "");
@@ -118,35 +122,49 @@ export async function hubDatasetFiles(repoId: string, options: HubDatasetOptions
   const download = (file: string, commit: string): Promise<string> =>
     hubDownload(repoId, file, { ...options, repoType: "dataset", revision: commit });
 
-  if (options.offline ?? hubOffline()) {
+  /** The split's files from the cache alone; `why` (offline mode, or the Hub's error) starts the message. */
+  const fromCache = async (why: string): Promise<HubDatasetFiles> => {
     const commit = resolveCachedRevision(storage, PARQUET_REVISION);
     const snapshot = commit === undefined ? undefined : join(storage, "snapshots", commit);
     if (commit === undefined || snapshot === undefined || !existsSync(snapshot)) {
-      throw new HubError(
-        `offline mode (HF_HUB_OFFLINE or offline: true): dataset ${repoId} has no Parquet files in the cache (${storage})`,
-        0,
-        "Network",
-      );
+      throw new HubError(`${why}\nDataset ${repoId} has no Parquet files in the cache (${storage}).`, 0, "Network");
     }
     const configs = [...Deno.readDirSync(snapshot)].filter((e) => e.isDirectory).map((e) => e.name).sort();
     const config = pickConfig(repoId, configs, options.config);
     const files = cachedSplitFiles(snapshot, config, split);
     if (files.length === 0) {
       throw new HubError(
-        `offline mode: dataset ${repoId} config ${config} split ${split} is not in the cache (${snapshot})`,
+        `${why}\nDataset ${repoId} config ${config} split ${split} is not in the cache (${snapshot}).`,
         0,
         "Network",
       );
     }
     return { config, split, files, paths: await Promise.all(files.map((f) => download(f, commit))) };
-  }
+  };
+  if (options.offline ?? hubOffline()) return await fromCache("offline mode (HF_HUB_OFFLINE or offline: true).");
 
   const endpoint = hubEndpoint(options.endpoint);
   const token = hubToken(options.token);
-  const listing = await hubJson(`${endpoint}/api/datasets/${repoId}/parquet`, {
-    token,
-    retry: options.retry,
-  }) as ParquetListing;
+  const listingUrl = `${endpoint}/api/datasets/${repoId}/parquet`;
+  const action = `listing the Parquet files of dataset ${repoId}`;
+  let listing: ParquetListing;
+  try {
+    // One try first: when the Hub cannot be reached, cached files are used at once (as huggingface_hub does).
+    listing = await hubJson(listingUrl, { token, retry: { ...options.retry, attempts: 1 }, action }) as ParquetListing;
+  } catch (e) {
+    if (!isHubUnreachable(e)) throw e;
+    try {
+      return await fromCache("the Hub could not be reached");
+    } catch {
+      // not cached: try again, with retries
+    }
+    try {
+      listing = await hubJson(listingUrl, { token, retry: options.retry, action }) as ParquetListing;
+    } catch (again) {
+      if (!isHubUnreachable(again)) throw again;
+      return await fromCache(again.message.split("\n").filter((l) => l !== "").join(" "));
+    }
+  }
   const config = pickConfig(repoId, Object.keys(listing), options.config);
   const splits = listing[config] ?? {};
   if (!(split in splits)) {
@@ -160,7 +178,7 @@ export async function hubDatasetFiles(repoId: string, options: HubDatasetOptions
   const tree = await listTree(
     `${endpoint}/api/datasets/${repoId}/tree/${revision}/${encodeURIComponent(config)}?recursive=true`,
     token,
-    options,
+    { ...options, action: `listing the ${PARQUET_REVISION} branch of dataset ${repoId} (${config})` },
   );
   const pattern = new RegExp(`^${escapeRegExp(config)}/(?:partial-)?${escapeRegExp(split)}/[^/]+\\.parquet$`);
   const files = tree.filter((p) => pattern.test(p)).sort(byShard);

@@ -26,7 +26,17 @@ import {
   snapshotPath,
   writeRef,
 } from "./cache.ts";
-import { hubEndpoint, HubError, hubErrorFromResponse, hubFetch, hubToken, type RetryOptions } from "./http.ts";
+import {
+  displayUrl,
+  hubEndpoint,
+  HubError,
+  hubErrorFromResponse,
+  hubFetch,
+  hubToken,
+  isHubUnreachable,
+  type RetryOptions,
+} from "./http.ts";
+import { sleep } from "../fs.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 10 * 1024 * 1024;
@@ -70,6 +80,8 @@ interface DownloadContext {
   token?: string;
   retry: RetryOptions;
   progress: boolean;
+  /** "downloading <file> of <repo> (revision <rev>)", first in error messages. */
+  action: string;
 }
 
 /**
@@ -131,7 +143,7 @@ export async function hubDownload(repoId: string, filename: string, options: Hub
   const repoType = options.repoType ?? "model";
   const revision = options.revision ?? "main";
   const storage = repoCacheFolder(repoId, { repoType, cacheDir: options.cacheDir });
-  const what = `${repoType === "model" ? "" : `${repoType} `}${repoId}, file ${filename}, revision ${revision}`;
+  const what = `${filename} of ${repoType === "model" ? "" : `${repoType} `}${repoId} (revision ${revision})`;
 
   if (REGEX_COMMIT_HASH.test(revision)) {
     const pointer = snapshotPath(storage, revision, filename);
@@ -160,6 +172,7 @@ export async function hubDownload(repoId: string, filename: string, options: Hub
     token: hubToken(options.token),
     retry: options.retry ?? {},
     progress: options.progress ?? Deno.stderr.isTerminal(),
+    action: `downloading ${what}`,
   };
   const url = hubFileUrl(repoId, filename, { ...options, repoType, revision, endpoint: ctx.endpoint });
   let meta: FileMetadata;
@@ -178,17 +191,20 @@ export async function hubDownload(repoId: string, filename: string, options: Hub
     // The Hub is unreachable, down, or refused us: a cached copy will do, as in huggingface_hub.
     const path = cached();
     if (path !== undefined) return path;
-    if (e.kind === "Network" || e.status === 429 || e.status >= 500) {
+    if (isHubUnreachable(e)) {
       try {
         meta = await fileMetadata(url, ctx, ctx.retry);
       } catch (again) {
-        if (!(again instanceof HubError) || again.kind !== "Network" && again.status < 500 && again.status !== 429) {
-          throw again;
-        }
+        if (!isHubUnreachable(again)) throw again;
+        const said = again.message.startsWith(`${ctx.action}: `)
+          ? again.message.slice(ctx.action.length + 2)
+          : again.message;
         throw new HubError(
-          `could not reach the Hub for ${what}, and it is not in the cache (${storage}): ${again.message}`,
+          `could not reach the Hub to download ${what}, and it is not in the cache (${storage}): ${said}`,
           again.status,
           again.kind,
+          again.headers,
+          again.url,
         );
       }
     } else {
@@ -221,21 +237,25 @@ async function fileMetadata(url: string, ctx: DownloadContext, retry: RetryOptio
     follow: "relative",
     retry,
   });
-  if (response.status >= 400) throw await hubErrorFromResponse(response, { url, token: ctx.token });
+  if (response.status >= 400) {
+    throw await hubErrorFromResponse(response, { url, token: ctx.token, action: ctx.action });
+  }
   const commit = response.headers.get("X-Repo-Commit");
   const etag = normalizeEtag(response.headers.get("X-Linked-Etag") ?? response.headers.get("ETag"));
   const size = Number(response.headers.get("X-Linked-Size") ?? response.headers.get("Content-Length"));
   const location = response.headers.get("Location");
   if (commit === null || !REGEX_COMMIT_HASH.test(commit)) {
     throw new Error(
-      `${url}: the answer has no X-Repo-Commit header, so it does not come from a Hugging Face Hub ` +
-        "(check HF_ENDPOINT, proxy and firewall settings)",
+      `${ctx.action}: the answer from ${url} has no X-Repo-Commit header, so it does not come from a Hugging Face ` +
+        "Hub (check HF_ENDPOINT, proxy and firewall settings)",
     );
   }
   if (etag === undefined || !/^[0-9A-Za-z._-]+$/.test(etag)) {
-    throw new Error(`${url}: the Hub sent no usable ETag, so the download cannot be checked or cached`);
+    throw new Error(`${ctx.action}: ${url} sent no usable ETag, so the download cannot be checked or cached`);
   }
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${url}: the Hub sent no file size (Content-Length)`);
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new Error(`${ctx.action}: ${url} sent no file size (Content-Length)`);
+  }
   const final = response.url || url;
   return { commit, etag, size, location: location === null ? final : new URL(location, final).href };
 }
@@ -259,11 +279,6 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-/** Sleep `ms` milliseconds. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Fetch the bytes into `<blob>.incomplete` (resuming what is there), verify them, and rename into `<blob>`. */
 async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadContext): Promise<void> {
   const incomplete = `${blob}.incomplete`;
@@ -284,6 +299,7 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
       token: ctx.token,
       trustedOrigin: new URL(ctx.endpoint).origin,
       retry: ctx.retry,
+      action: ctx.action,
     });
     if (response.status === 416) {
       await response.body?.cancel();
@@ -291,7 +307,11 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
       continue;
     }
     if (!response.ok) {
-      throw await hubErrorFromResponse(response, { url: redactUrl(meta.location), token: ctx.token });
+      throw await hubErrorFromResponse(response, {
+        url: displayUrl(meta.location),
+        token: ctx.token,
+        action: ctx.action,
+      });
     }
     const file = await Deno.open(incomplete, { create: true, write: true, append: response.status === 206 });
     if (response.status !== 206) {
@@ -309,9 +329,12 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
       file.close();
       if (attempt + 1 >= attempts) {
         bar?.done();
+        const tries = attempts === 1 ? "one attempt" : `${attempts} attempts`;
         throw new HubError(
-          `download of ${where} was interrupted after ${have} of ${meta.size} bytes (${(e as Error).message}); ` +
-            `the partial file ${incomplete} is kept and the next call resumes it`,
+          `${ctx.action}: the download from ${displayUrl(meta.location)} was interrupted after ${have} of ` +
+            `${meta.size} bytes (${(e as Error).message}; ${tries}). ` +
+            `The partial file ${incomplete} is kept and the next call resumes it: run again (if it persists, check ` +
+            "the network connection and any proxy).",
           0,
           "Network",
         );
@@ -349,12 +372,6 @@ async function verifyBlob(path: string, meta: FileMetadata, where: string): Prom
   if (actual !== etag) {
     await fail(`expected ${algo === "sha256" ? "sha256" : "git blob sha1"} ${etag}, got ${actual}`);
   }
-}
-
-/** A URL without its query (signed CDN URLs carry credentials-like signatures). */
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
 }
 
 /** A one-line progress bar on stderr, redrawn at most 5 times a second. */

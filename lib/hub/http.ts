@@ -3,11 +3,29 @@
  * the token never leaves the Hub's origin, bounded retries with backoff for 429/5xx, and errors worded like
  * `huggingface_hub`'s (`RepositoryNotFoundError`, `GatedRepoError`, `RevisionNotFoundError`, `EntryNotFoundError`).
  *
+ * Every error says what was being done (`action`), the request (method and URL, never its query or the token), the
+ * HTTP status or the network error (Deno's `--allow-net` refusing the host, DNS, a refused connection, a timeout,
+ * TLS, a dropped connection), and what to do (the `--allow-net` flag to add, `HF_ENDPOINT`, `HF_TOKEN`,
+ * `HF_HUB_OFFLINE=1`, run again later).
+ *
  * @module
  */
+import { sleep } from "../fs.ts";
 
 /** The public Hub. */
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
+
+/**
+ * The hosts the public Hub is reached at — API, downloads and their CDN and storage redirects
+ * (`cdn-lfs.hf.co`, `cas-bridge.xethub.hf.co`, …) — as the tasks pass them to Deno: `--allow-net=${HUB_ALLOW_NET}`.
+ *
+ * @example
+ * ```ts
+ * import { HUB_ALLOW_NET } from "./http.ts";
+ * if (!HUB_ALLOW_NET.split(",").includes("*.hf.co")) throw new Error(HUB_ALLOW_NET);
+ * ```
+ */
+export const HUB_ALLOW_NET = "huggingface.co,*.huggingface.co,hf.co,*.hf.co";
 
 /** Statuses retried with backoff (as `huggingface_hub`'s `_DEFAULT_RETRY_ON_STATUS_CODES` plus 500 and 429). */
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -39,13 +57,16 @@ export class HubError extends Error {
   kind: HubErrorKind;
   /** Response headers (for `X-Repo-Commit` on a missing entry). */
   headers: Headers;
-  /** Build one; prefer {@link hubErrorFromResponse}. */
-  constructor(message: string, status: number, kind: HubErrorKind, headers: Headers = new Headers()) {
+  /** The URL called (without its query), when known. */
+  url?: string;
+  /** Build one; prefer {@link hubErrorFromResponse} and {@link networkErrorMessage}. */
+  constructor(message: string, status: number, kind: HubErrorKind, headers: Headers = new Headers(), url?: string) {
     super(message);
     this.name = `${kind}Error`;
     this.status = status;
     this.kind = kind;
     this.headers = headers;
+    this.url = url;
   }
 }
 
@@ -75,6 +96,8 @@ export interface HubFetchOptions {
   retry?: RetryOptions;
   /** Abort signal. */
   signal?: AbortSignal;
+  /** What the call is for, first in error messages (e.g. "downloading config.json of org/model"). */
+  action?: string;
 }
 
 /**
@@ -118,11 +141,6 @@ export function redactToken(text: string, token?: string): string {
   return token ? text.split(token).join("***") : text;
 }
 
-/** Sleep `ms` milliseconds. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Milliseconds to wait before attempt `attempt + 1` (honours `Retry-After` seconds, bounded). */
 function backoffMs(attempt: number, retry: RetryOptions, response?: Response): number {
   const base = retry.baseDelayMs ?? 1000;
@@ -155,11 +173,15 @@ export async function hubFetch(url: string, options: HubFetchOptions = {}): Prom
     try {
       response = await followRedirects(url, options, trustedOrigin);
     } catch (e) {
-      if ((e as Error).name === "AbortError" || attempt + 1 >= attempts) {
+      if (isPermissionError(e) || isUnknownHost(e) || (e as Error).name === "AbortError" || attempt + 1 >= attempts) {
+        const failed = (e as { hubUrl?: string }).hubUrl ?? url; // a redirect target when that one failed
+        const message = networkErrorMessage(e, { url: failed, method: options.method, retried: attempt > 0 });
         throw new HubError(
-          `network error calling ${url}: ${redactToken((e as Error).message, options.token)}`,
+          redactToken(options.action ? `${options.action}: ${message}` : message, options.token),
           0,
           "Network",
+          new Headers(),
+          displayUrl(failed),
         );
       }
       await sleep(backoffMs(attempt, retry));
@@ -181,7 +203,13 @@ async function followRedirects(url: string, options: HubFetchOptions, trustedOri
     const headers = new Headers(options.headers ?? {});
     const origin = new URL(current).origin;
     if (options.token && origin === trustedOrigin) headers.set("Authorization", `Bearer ${options.token}`);
-    const response = await fetch(current, { method, headers, body, redirect: "manual", signal: options.signal });
+    let response: Response;
+    try {
+      response = await fetch(current, { method, headers, body, redirect: "manual", signal: options.signal });
+    } catch (e) {
+      if (current !== url && e instanceof Error) Object.assign(e, { hubUrl: current });
+      throw e;
+    }
     const location = response.headers.get("Location");
     if (response.status < 300 || response.status >= 400 || location === null || follow === "none") return response;
     const next = new URL(location, current);
@@ -202,6 +230,8 @@ export interface HubErrorOptions {
   url?: string;
   /** The token, so a server message echoing it is redacted. */
   token?: string;
+  /** What the call was for, put first in the message (e.g. "downloading config.json of org/model"). */
+  action?: string;
 }
 
 /**
@@ -218,8 +248,14 @@ export interface HubErrorOptions {
  * ```
  */
 export async function hubErrorFromResponse(response: Response, options: HubErrorOptions = {}): Promise<HubError> {
-  const url = options.url ?? response.url;
-  const token = options.token;
+  const error = await classifyResponse(response, options.url ?? response.url, options.token);
+  if (options.action) error.message = `${options.action}: ${error.message}`;
+  error.url = displayUrl(options.url ?? response.url);
+  return error;
+}
+
+/** The {@link HubError} for a failed response, worded like `huggingface_hub`'s, with what to do. */
+async function classifyResponse(response: Response, url: string, token: string | undefined): Promise<HubError> {
   const status = response.status;
   const code = response.headers.get("X-Error-Code") ?? "";
   let serverMessage = response.headers.get("X-Error-Message") ?? "";
@@ -287,7 +323,14 @@ export async function hubErrorFromResponse(response: Response, options: HubError
     );
   }
   const retried = RETRY_STATUSES.has(status) ? " (after retrying with backoff)" : "";
-  return new HubError(`${prefix}\n\nHTTP ${status} for url: ${url}${retried}.${detail}`, status, "HTTP");
+  const hint = status === 429
+    ? "\nThe Hub is rate-limiting these requests: wait a few minutes and run again (authenticated calls, with " +
+      "HF_TOKEN, get higher limits)."
+    : status >= 500
+    ? "\nThe Hub (or a proxy in front of it) is failing: run again later; https://status.huggingface.co shows " +
+      "outages. Files already downloaded stay in the cache."
+    : "";
+  return new HubError(`${prefix}\n\nHTTP ${status} for url: ${url}${retried}.${detail}${hint}`, status, "HTTP");
 }
 
 /**
@@ -304,10 +347,166 @@ export async function hubErrorFromResponse(response: Response, options: HubError
  */
 export async function hubJson(url: string, options: HubFetchOptions = {}): Promise<unknown> {
   const response = await hubFetch(url, options);
-  if (!response.ok) throw await hubErrorFromResponse(response, { url, token: options.token });
+  if (!response.ok) throw await hubErrorFromResponse(response, { url, token: options.token, action: options.action });
   try {
     return await response.json();
   } catch (e) {
-    throw new Error(`${url}: expected a JSON answer from the Hub (${(e as Error).message})`);
+    throw new Error(
+      `${options.action ? `${options.action}: ` : ""}${url}: expected a JSON answer from the Hub ` +
+        `(${(e as Error).message}); is HF_ENDPOINT a Hugging Face Hub?`,
+    );
   }
+}
+
+/**
+ * `url` fit for a message: origin and path, without the query (signed CDN and upload URLs carry signatures).
+ *
+ * @example
+ * ```ts
+ * import { displayUrl } from "./http.ts";
+ * if (displayUrl("https://cdn-lfs.hf.co/x?X-Amz-Signature=abc") !== "https://cdn-lfs.hf.co/x") throw new Error();
+ * ```
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url.split("?")[0];
+  }
+}
+
+/** True for Deno's refusal of a request its `--allow-net` does not grant (`NotCapable`; `PermissionDenied` before 2.0). */
+function isPermissionError(e: unknown): boolean {
+  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+}
+
+/** `$name`, or undefined when unset or not readable under the current permissions (never prompts). */
+function envIfGranted(name: string): string | undefined {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the resolver answered that the host does not exist (not retried; a temporary DNS failure is). */
+function isUnknownHost(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause;
+  const text = `${(e as Error)?.message ?? ""} ${cause instanceof Error ? cause.message : String(cause ?? "")}`;
+  return /name or service not known|nodename nor servname provided|no such host is known/i.test(text);
+}
+
+/**
+ * True when `error` means the Hub could not be reached or could not answer (network error, 429, 5xx): the cases in
+ * which a cached copy is used instead, as `huggingface_hub` does.
+ *
+ * @example
+ * ```ts
+ * import { HubError, isHubUnreachable } from "./http.ts";
+ * if (!isHubUnreachable(new HubError("down", 503, "HTTP")) || isHubUnreachable(new Error("x"))) throw new Error();
+ * ```
+ */
+export function isHubUnreachable(error: unknown): error is HubError {
+  return error instanceof HubError && (error.kind === "Network" || error.status === 429 || error.status >= 500);
+}
+
+/** True when `hostname` is one of the Hub's hosts (covered by {@link HUB_ALLOW_NET}). */
+function isHubHost(hostname: string): boolean {
+  return ["huggingface.co", "hf.co"].some((h) => hostname === h || hostname.endsWith(`.${h}`));
+}
+
+/** The request a {@link networkErrorMessage} is about. */
+export interface FailedRequest {
+  /** The URL called (its query is left out of the message). */
+  url: string;
+  /** HTTP method (default GET). */
+  method?: string;
+  /** The request was tried more than once. */
+  retried?: boolean;
+  /** Suggest `HF_HUB_OFFLINE=1` (reads only; default true). */
+  offlineHint?: boolean;
+}
+
+/**
+ * Why a Hub request got no answer, and what to do, from the error `fetch` threw: which request (method, URL), what
+ * failed (Deno's `--allow-net` refusing the host, DNS, a refused connection, a timeout, TLS, a dropped connection)
+ * and the fix (the `--allow-net` flag to add, checking the network, proxy or `HF_ENDPOINT`, `HF_HUB_OFFLINE=1`).
+ *
+ * @example
+ * ```ts
+ * import { networkErrorMessage } from "./http.ts";
+ * const refused = new Deno.errors.NotCapable('Requires net access to "hub.example:443"');
+ * const message = networkErrorMessage(refused, { url: "https://hub.example/api/models/x" });
+ * if (!message.includes("--allow-net=huggingface.co,*.huggingface.co,hf.co,*.hf.co,hub.example")) {
+ *   throw new Error(message);
+ * }
+ * ```
+ */
+export function networkErrorMessage(error: unknown, request: FailedRequest): string {
+  const e = error as Error & { cause?: unknown };
+  let host = "", hostname = "", origin = "";
+  try {
+    const u = new URL(request.url);
+    host = u.host;
+    hostname = u.hostname;
+    origin = u.origin;
+  } catch {
+    // not a URL: the message names it as is
+  }
+  const call = `${(request.method ?? "GET").toUpperCase()} ${displayUrl(request.url)}`;
+  const endpoint = envIfGranted("HF_ENDPOINT")?.replace(/\/+$/, "");
+  const viaEndpoint = endpoint !== undefined && origin !== "" && new URL(endpoint).origin === origin;
+  if (isPermissionError(error)) {
+    const hubHost = isHubHost(hostname);
+    const flag = hubHost ? HUB_ALLOW_NET : `${HUB_ALLOW_NET},${host}`;
+    const why = viaEndpoint
+      ? ` (HF_ENDPOINT is ${endpoint}; unset it to use the public Hub)`
+      : hubHost
+      ? ""
+      : " (the Hub redirected there, or HF_ENDPOINT points there)";
+    return `Deno's permissions do not allow connecting to ${host} for ${call}: the command's --allow-net does not ` +
+      `include it. Run with --allow-net=${flag}${why}; for a \`deno task\`, run its command from deno.json with ` +
+      "that flag.";
+  }
+  const cause = e?.cause instanceof Error ? e.cause.message : e?.cause !== undefined ? String(e.cause) : "";
+  const raw = `${e?.message ?? String(error)}${cause ? `: ${cause}` : ""}`;
+  // Deno words the cause "error sending request for url (URL): client error (Connect): <reason>": keep the reason.
+  const reason = (cause || raw).replace(/^error sending request for url \([^)]*\):\s*/, "")
+    .replace(/^client error \([^)]*\):\s*/, "").trim();
+  const offline = request.offlineHint === false
+    ? ""
+    : "; to use only what is already in the cache, set HF_HUB_OFFLINE=1";
+  const checkEndpoint = viaEndpoint
+    ? `check HF_ENDPOINT (${endpoint})`
+    : "check the network connection and any proxy (HTTPS_PROXY)";
+  let what: string, todo: string;
+  if (e?.name === "AbortError") {
+    what = "the request was aborted";
+    todo = "";
+  } else if (/dns error|failed to lookup|name or service not known|nodename nor servname|no such host/i.test(raw)) {
+    what = `cannot resolve the host name ${hostname} (${reason})`;
+    todo = `No network, or no DNS: ${checkEndpoint}${offline}.`;
+  } else if (/connection refused|ECONNREFUSED/i.test(raw)) {
+    what = `connection refused by ${host} (${reason})`;
+    todo = viaEndpoint
+      ? `Nothing accepts connections there: check HF_ENDPOINT (${endpoint})${offline}.`
+      : `Nothing accepts connections there: ${checkEndpoint}${offline}.`;
+  } else if (/timed out|timeout/i.test(raw)) {
+    what = `the connection to ${host} timed out (${reason})`;
+    todo = `${checkEndpoint[0].toUpperCase()}${checkEndpoint.slice(1)}${offline}.`;
+  } else if (/certificate|tls|ssl|handshake/i.test(raw)) {
+    what = `the TLS connection to ${host} failed (${reason})`;
+    todo = "Behind a proxy that re-signs TLS, run with DENO_TLS_CA_STORE=system (or --cert <ca.pem>); check the " +
+      "machine's clock.";
+  } else if (/reset|closed|broken pipe|unexpected eof|incomplete/i.test(raw)) {
+    what = `the connection to ${host} was dropped (${reason})`;
+    todo = `Run again (downloads resume); if it persists, ${checkEndpoint}.`;
+  } else {
+    what = `no answer from ${host || request.url} (${raw})`;
+    todo = `${checkEndpoint[0].toUpperCase()}${checkEndpoint.slice(1)}${offline}.`;
+  }
+  const retried = request.retried ? ", after retrying with backoff" : "";
+  return `${call} failed: ${what}${retried}.${todo ? ` ${todo}` : ""}`;
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
 import { hubDownload, type HubReadOptions } from "./download.ts";
-import { hubEndpoint, HubError, hubJson, hubToken } from "./http.ts";
+import { hubEndpoint, HubError, hubJson, hubToken, isHubUnreachable } from "./http.ts";
 
 /** The files a masked-LM checkpoint is made of, fetched when the repo has them. */
 export const MODEL_FILES: readonly string[] = [
@@ -75,32 +75,42 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
     const folder = commit === undefined ? undefined : `${storage}/snapshots/${commit}`;
     if (folder === undefined || !existsSync(`${folder}/config.json`)) {
       throw new HubError(
-        `${why}: model ${repoId} at revision ${revision} is not in the cache (${storage})`,
+        `${why}\nModel ${repoId} at revision ${revision} is not in the cache (${storage}).`,
         0,
         "Network",
       );
     }
     if (!existsSync(`${folder}/model.safetensors`) && !existsSync(`${folder}/model.safetensors.index.json`)) {
-      throw new HubError(`${why}: the cached snapshot ${folder} has no model.safetensors`, 0, "Network");
+      throw new HubError(`${why}\nThe cached snapshot ${folder} has no model.safetensors.`, 0, "Network");
     }
     return folder;
   };
-  if (options.offline ?? hubOffline()) return fromCache("offline mode (HF_HUB_OFFLINE or offline: true)");
+  if (options.offline ?? hubOffline()) return fromCache("offline mode (HF_HUB_OFFLINE or offline: true).");
 
   const endpoint = hubEndpoint(options.endpoint);
   const token = hubToken(options.token);
   const url = `${endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
+  const action = `looking up the files of model ${repoId} (revision ${revision})`;
   let info: ModelInfo;
   try {
-    info = await hubJson(url, { token, retry: options.retry }) as ModelInfo;
+    // One try first: when the Hub cannot be reached, a cached snapshot is used at once (as huggingface_hub does).
+    info = await hubJson(url, { token, retry: { ...options.retry, attempts: 1 }, action }) as ModelInfo;
   } catch (e) {
-    if (e instanceof HubError && (e.kind === "Network" || e.status === 429 || e.status >= 500)) {
-      return fromCache(`the Hub could not be reached (${e.message.split("\n")[0]})`);
+    if (!isHubUnreachable(e)) throw e;
+    try {
+      return fromCache("the Hub could not be reached");
+    } catch {
+      // not cached: try again, with retries
     }
-    throw e;
+    try {
+      info = await hubJson(url, { token, retry: options.retry, action }) as ModelInfo;
+    } catch (again) {
+      if (!isHubUnreachable(again)) throw again;
+      return fromCache((again as Error).message.split("\n").filter((l) => l !== "").join(" "));
+    }
   }
   if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
-    throw new Error(`${url}: expected repo info with "sha" and "siblings"`);
+    throw new Error(`${action}: ${url} answered without "sha" and "siblings" (is HF_ENDPOINT a Hugging Face Hub?)`);
   }
   const present = new Set(info.siblings.map((s) => s.rfilename));
   const wanted = MODEL_FILES.filter((f) => present.has(f));

@@ -8,7 +8,7 @@
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { importHfHub } from "../deps.ts";
-import { hubEndpoint, hubToken, redactToken } from "./http.ts";
+import { displayUrl, hubEndpoint, HubError, hubToken, networkErrorMessage, redactToken } from "./http.ts";
 import { isRepoId } from "./resolve.ts";
 
 /** Options of {@link pushToHub}. */
@@ -70,15 +70,81 @@ async function listFolder(folder: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Turn a library error into one that names the repo, gives a hint, and cannot contain the token. */
-function pushError(e: unknown, repoId: string, token: string): Error {
-  const status = (e as { statusCode?: number }).statusCode;
-  const hint = status === 401
-    ? " (the token was refused: check --hub-token / HF_TOKEN)"
-    : status === 403
-    ? " (the token has no write access to this namespace)"
-    : "";
-  return new Error(`push to ${repoId} failed${hint}: ${redactToken((e as Error).message ?? String(e), token)}`);
+/** Which step of a push a request to `url` belongs to, in words. */
+function pushStep(url: string): string {
+  const path = URL.canParse(url) ? new URL(url).pathname : url;
+  if (path.includes("/api/whoami")) return "looking up the token's user (whoami)";
+  if (path.endsWith("/api/repos/create")) return "creating the repo";
+  if (path.includes("/preupload/")) return "asking which files go through LFS (preupload)";
+  if (path.endsWith("/info/lfs/objects/batch")) return "asking for LFS upload URLs (LFS batch)";
+  if (path.includes("/commit/")) return "creating the commit";
+  return "uploading a large file through LFS";
+}
+
+/**
+ * A `fetch` for `@huggingface/hub` that records each request's method by URL and turns a network failure (including
+ * Deno refusing the host) into a {@link HubError} naming the request, the host and what to do.
+ */
+function pushFetch(methods: Map<string, string>): typeof fetch {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    methods.set(displayUrl(url), method);
+    try {
+      return await fetch(input, init);
+    } catch (e) {
+      if ((e as Error).name === "AbortError") throw e;
+      throw new HubError(
+        networkErrorMessage(e, { url, method, offlineHint: false }),
+        0,
+        "Network",
+        new Headers(),
+        displayUrl(url),
+      );
+    }
+  };
+}
+
+/** What to do about a push answered with `status` (one sentence). */
+function pushHint(status: number, repoId: string, onHub: boolean): string {
+  if (!onHub && (status === 401 || status === 403)) {
+    return "The storage host refused the upload (an expired upload URL, or a proxy in between): push again.";
+  }
+  if (status === 401) {
+    return "The token was refused: check --hub-token / HF_TOKEN (tokens are at https://huggingface.co/settings/tokens).";
+  }
+  if (status === 403) {
+    return `The token has no write access to ${repoId.split("/")[0]}: use a write token of that user or organization.`;
+  }
+  if (status === 404) return "Check the repo id, and HF_ENDPOINT if it is set.";
+  if (status === 413) return "A file is larger than the Hub accepts in one upload.";
+  if (status === 429) return "The Hub is rate-limiting: wait a few minutes and push again.";
+  if (status >= 500) {
+    return "The Hub is failing: push again later (a commit is all or nothing: nothing was half-pushed).";
+  }
+  return "";
+}
+
+/** Turn a library error into one that names the repo, the step, the request and what to do, without the token. */
+function pushError(e: unknown, repoId: string, token: string, methods: Map<string, string>, hubUrl: string): Error {
+  const err = e as Error & { statusCode?: number; url?: string; requestId?: string };
+  if (e instanceof HubError) {
+    const step = e.url === undefined ? "" : ` while ${pushStep(e.url)}`;
+    return new HubError(redactToken(`push to ${repoId} failed${step}: ${e.message}`, token), e.status, e.kind);
+  }
+  const status = err.statusCode;
+  if (typeof status === "number" && typeof err.url === "string" && err.url !== "") {
+    const url = displayUrl(err.url);
+    const call = `${methods.get(url) ?? "request"} ${url}`;
+    // @huggingface/hub ends its messages with ". URL: <url>. Request ID: <id>": the call is named before instead.
+    const said = (err.message ?? "").replace(/\.?\s*URL: \S+?(\. Request ID: \S+)?$/, "");
+    const hint = pushHint(status, repoId, URL.canParse(err.url) && new URL(err.url).origin === new URL(hubUrl).origin);
+    const text = `push to ${repoId} failed while ${pushStep(err.url)}: ${call} answered HTTP ${status}` +
+      `${said ? `: ${said.replace(/\.$/, "")}` : ""}${err.requestId ? ` (request id ${err.requestId})` : ""}.` +
+      (hint ? ` ${hint}` : "");
+    return new HubError(redactToken(text, token), status, status === 401 || status === 403 ? "Unauthorized" : "HTTP");
+  }
+  return new Error(`push to ${repoId} failed: ${redactToken(err?.message ?? String(e), token)}`);
 }
 
 /**
@@ -105,14 +171,16 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
   if (!stat?.isDirectory) throw new Error(`${folder}: not a folder (expected a checkpoint folder to push)`);
   const hub = await importHfHub();
   const hubUrl = hubEndpoint(options.endpoint);
+  const methods = new Map<string, string>();
+  const fetch = pushFetch(methods);
   const type = options.repoType ?? "model";
   let repoId = options.repoId;
   if (!repoId.includes("/")) {
     try {
-      const me = await hub.whoAmI({ accessToken: token, hubUrl });
+      const me = await hub.whoAmI({ accessToken: token, hubUrl, fetch });
       repoId = `${me.name}/${repoId}`;
     } catch (e) {
-      throw pushError(e, repoId, token);
+      throw pushError(e, repoId, token, methods, hubUrl);
     }
   }
   if (!isRepoId(repoId)) throw new Error(`"${options.repoId}" is not a Hub repo id (expected "namespace/name")`);
@@ -121,10 +189,10 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
 
   if (options.createRepo ?? true) {
     try {
-      const created = await hub.createRepo({ repo, accessToken: token, hubUrl, private: options.private });
+      const created = await hub.createRepo({ repo, accessToken: token, hubUrl, private: options.private, fetch });
       repoUrl = created.repoUrl ?? repoUrl;
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 409) throw pushError(e, repoId, token);
+      if ((e as { statusCode?: number }).statusCode !== 409) throw pushError(e, repoId, token, methods, hubUrl);
     }
   }
 
@@ -147,6 +215,7 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
       branch: options.revision ?? "main",
       commitTitle: options.commitMessage ?? "Upload folder using the Deno MLM toolkit",
       useXet: false,
+      fetch,
     });
     return {
       repoId,
@@ -156,6 +225,6 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
       files: files.map((f) => f.path).sort(),
     };
   } catch (e) {
-    throw pushError(e, repoId, token);
+    throw pushError(e, repoId, token, methods, hubUrl);
   }
 }

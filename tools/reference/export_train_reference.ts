@@ -2,6 +2,10 @@
  * Write the inputs of `train_reference.py` and our side of the comparison: the 50-step run of `reference_run.ts`.
  *
  *     deno run --allow-read --allow-write --allow-env --allow-sys tools/reference/export_train_reference.ts OUT_DIR [wasm|cpu|webgpu]
+ *     python3 tools/reference/train_reference.py OUT_DIR     # PyTorch's run: compared with ours and with the fixture
+ *
+ * `train_reference.py` writes PyTorch's side to OUT_DIR/torch.safetensors and compares it with the committed
+ * `fixtures/reference/train_50_steps.safetensors`; only `--regenerate` overwrites that fixture.
  *
  * OUT_DIR/initial/     HF folder (config.json, model.safetensors, tokenizer files): the starting weights.
  * OUT_DIR/batches.safetensors  `step.<i>.input_ids|attention_mask|labels` (I32, [batch, seq]) for i = 0..49;
@@ -18,7 +22,7 @@ import { type SafeTensor, writeSafetensors } from "../../lib/model/safetensors.t
 import { batchDigest, REFERENCE_ARGS, REFERENCE_MODEL_DIR, referenceBatches, runReference } from "./reference_run.ts";
 
 const out = Deno.args[0];
-if (!out) throw new Error("usage: export_train_reference.ts OUT_DIR [wasm|cpu|webgpu]");
+if (!out) throw new Error("usage: export_train_reference.ts OUT_DIR [wasm|cpu|webgpu] (e.g. /tmp/ref50)");
 await selectBackend((Deno.args[1] ?? "wasm") as "wasm");
 await Deno.mkdir(out, { recursive: true });
 await savePretrained(await loadMaskedLM(REFERENCE_MODEL_DIR), `${out}/initial`, { tokenizerDir: REFERENCE_MODEL_DIR });

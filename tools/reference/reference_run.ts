@@ -3,7 +3,8 @@
  * movie reviews (64-token chunks), 16 rows a step through the MLM collator (seed 1234), AdamW lr 1e-3, weight decay
  * 0.01, linear schedule with 5 warm-up steps of 50, clipping at 1.0, eval mode (no dropout randomness to reproduce).
  * Used by `export_train_reference.ts` (writes the inputs for PyTorch) and by `tests/train/reference_steps_test.ts`
- * (checks our run against the PyTorch result committed in `fixtures/reference/train_50_steps.safetensors`).
+ * (checks our run against the PyTorch result committed in `fixtures/reference/train_50_steps.safetensors`, which
+ * `train_reference.py OUT_DIR` compares with and only `train_reference.py OUT_DIR --regenerate` rewrites).
  *
  * @module
  */
