@@ -328,9 +328,9 @@ function figures(split: string, ours: Run, hf: Run, hfEncodeOnlySeconds: number)
     hf_s: round(hf.wall_s, 2),
     ours_tokens_per_s: Math.round(ours.tokens / ours.wall_s),
     hf_tokens_per_s: Math.round(hf.tokens / hf.wall_s),
-    ratio: round(hf.wall_s / ours.wall_s, 2),
+    ratio: significant(hf.wall_s / ours.wall_s),
     hf_encode_only_tokens_per_s: Math.round(hf.tokens / hfEncodeOnlySeconds),
-    ratio_vs_encode_only: round(hfEncodeOnlySeconds / ours.wall_s, 2),
+    ratio_vs_encode_only: significant(hfEncodeOnlySeconds / ours.wall_s),
     ours_cores_busy: round(ours.cpu_s / ours.wall_s, 2),
     hf_cores_busy: round(hf.cpu_s / hf.wall_s, 2),
   };
@@ -338,6 +338,11 @@ function figures(split: string, ours: Run, hf: Run, hfEncodeOnlySeconds: number)
 
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
+}
+
+/** Three significant digits (a ratio of tiny timings stays above 0). */
+function significant(x: number): number {
+  return Number(x.toPrecision(3));
 }
 
 /**
