@@ -1,7 +1,7 @@
 /**
- * `deno task prepare --data PATH --tokenizer DIR --out DIR`: tokenize and chunk a corpus once into
- * `OUT/<fingerprint>/` (int32 arrays + meta.json) for training; the same inputs reuse that folder.
- * Prints progress on a terminal (stderr) and one JSON line on stdout.
+ * `deno task prepare --data PATH --tokenizer DIR --out DIR`: tokenize and chunk a corpus once into `OUT/<id>/`
+ * (int32 arrays + meta.json; `<id>` is the first 16 hex digits of the fingerprint) for training; the same inputs
+ * reuse that folder. Prints progress on a terminal (stderr) and one JSON line on stdout.
  *
  * @module
  */
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     data: { type: "string", help: "corpus file or folder (jsonl[.gz], csv, tsv, parquet, txt, aclImdb)" },
     tokenizer: { type: "string", help: "folder with tokenizer.json" },
-    out: { type: "string", help: "cache root; the prepared folder is OUT/<fingerprint>" },
+    out: { type: "string", help: "cache root; the prepared folder is OUT/<first 16 hex digits of the fingerprint>" },
     "chunk-size": { type: "string", default: "128", help: "tokens per chunk" },
     "group-batch": { type: "string", default: "1000", help: "examples concatenated per group, or 'global'" },
     "text-column": { type: "string", default: "text", help: "field holding the text" },

@@ -1,7 +1,8 @@
 /**
  * A tokenized, chunked corpus on disk, made once and reused: the `datasets` `map(...)` cache of the HF course.
  *
- * Layout: `OUT/<fingerprint>/` holds
+ * Layout: `OUT/<id>/` holds, where `<id>` is the first 16 hex digits of the fingerprint ({@linkcode preparedId}, the
+ * length of a `datasets` cache fingerprint; `meta.json` keeps the whole one, checked before a folder is reused),
  * - `input_ids.i32` — every chunk's token ids, int32 little-endian, `chunks × chunk_size` values;
  * - `word_ids.i32` — the matching word ids, int32 little-endian, -1 where HF has `null` (special tokens);
  * - `meta.json` — `{format, fingerprint, examples, tokens, chunks, chunk_size, group_batch, params, source, files}`.
@@ -9,7 +10,7 @@
  * The fingerprint is the sha256 of the corpus bytes (every file, by relative path, for a folder), the
  * `tokenizer.json` bytes and the parameters, so the same inputs find the same folder and are not prepared again.
  * Attention masks are all ones and labels equal input ids in a chunk, so neither is stored. The folder is written
- * under a temporary name and renamed when complete; a failure leaves nothing behind.
+ * under a temporary name and renamed when complete (`writeDirAtomic`); a failure leaves nothing behind.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { Chunk } from "./types.ts";
 import { groupTextsStream } from "./group_texts.ts";
 import { readTexts } from "./records.ts";
 import { tokenizeStream } from "../tokenize/parallel.ts";
+import { exists, writeDirAtomic } from "../fs.ts";
 
 /**
  * `meta.json` `format` of this layout.
@@ -34,7 +36,7 @@ export const PREPARED_FORMAT = "mlm-adapt/prepared-v1";
 export interface PrepareOptions {
   /** Folder with `tokenizer.json`. */
   tokenizer: string;
-  /** Cache root: the prepared folder is `out/<fingerprint>`. */
+  /** Cache root: the prepared folder is `out/<id>` (see {@linkcode preparedId}). */
   out: string;
   /** Tokens per chunk; default 128. */
   chunkSize?: number;
@@ -88,9 +90,9 @@ export interface PreparedMeta {
 
 /** What {@linkcode prepareDataset} returns (the final JSON line of `deno task prepare`). */
 export interface PrepareResult {
-  /** The prepared folder. */
+  /** The prepared folder, `OUT/<id>` (see {@linkcode preparedId}). */
   path: string;
-  /** The fingerprint (also the folder's name). */
+  /** The whole fingerprint (its first 16 hex digits name the folder). */
   fingerprint: string;
   /** True when an earlier run's folder was reused. */
   cached: boolean;
@@ -240,7 +242,8 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * Tokenize and chunk the corpus at `dataPath` into `options.out/<fingerprint>/`, or reuse that folder when an
+ * Tokenize and chunk the corpus at `dataPath` into `options.out/<id>/` (see {@linkcode preparedId}), or reuse that
+ * folder when an
  * earlier run made it. Fails clearly on an empty corpus or one too short for a single chunk, leaving no folder.
  *
  * @example
@@ -267,27 +270,38 @@ export async function prepareDataset(dataPath: string, options: PrepareOptions):
   }
   const fingerprint = await fingerprintOf(dataPath, options);
   const out = options.out.replace(/\/+$/, "") || "/";
-  const path = `${out}/${fingerprint.slice(0, 16)}`;
+  const path = `${out}/${preparedId(fingerprint)}`;
   const existing = await readMeta(path);
   if (existing !== undefined && existing.fingerprint === fingerprint) {
     await loadPrepared(path); // checks the arrays are whole
     return resultOf(path, existing, true);
   }
-  const outExisted = await Deno.stat(out).then(() => true, () => false);
-  await Deno.mkdir(out, { recursive: true });
-  const tmp = await Deno.makeTempDir({ dir: out, prefix: `.tmp-${fingerprint.slice(0, 16)}-` });
+  const outExisted = await exists(out);
   try {
-    const meta = await writePrepared(tmp, dataPath, options, fingerprint, params);
-    await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(meta, null, 1) + "\n");
-    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o755); // makeTempDir made it private
-    await Deno.remove(path, { recursive: true }).catch(() => {}); // a stale folder with another fingerprint
-    await Deno.rename(tmp, path);
-    return resultOf(path, meta, false);
+    let meta: PreparedMeta | undefined;
+    await writeDirAtomic(path, async (tmp) => { // replaces a stale folder with another fingerprint
+      meta = await writePrepared(tmp, dataPath, options, fingerprint, params);
+      await Deno.writeTextFile(`${tmp}/meta.json`, JSON.stringify(meta, null, 1) + "\n");
+    });
+    return resultOf(path, meta!, false);
   } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
     if (!outExisted) await Deno.remove(out).catch(() => {}); // only if still empty
     throw e;
   }
+}
+
+/**
+ * The name of a prepared folder: the first 16 hex digits of its fingerprint (64 bits, as long as a `datasets` cache
+ * fingerprint). The whole fingerprint is in `meta.json` and must match before a folder is reused.
+ *
+ * @example
+ * ```ts
+ * import { preparedId } from "./prepared.ts";
+ * if (preparedId("dabaeefdc9bdaa42000e588f6aec1b12") !== "dabaeefdc9bdaa42") throw new Error("16 hex digits");
+ * ```
+ */
+export function preparedId(fingerprint: string): string {
+  return fingerprint.slice(0, 16);
 }
 
 function resultOf(path: string, meta: PreparedMeta, cached: boolean): PrepareResult {
@@ -436,7 +450,7 @@ export class PreparedDataset {
 }
 
 /**
- * Load a prepared folder (one `OUT/<fingerprint>/` made by {@linkcode prepareDataset}); `.meta` holds `meta.json`.
+ * Load a prepared folder (one `OUT/<id>/` made by {@linkcode prepareDataset}); `.meta` holds `meta.json`.
  *
  * @example
  * ```ts
