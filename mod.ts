@@ -10,7 +10,7 @@
  * and `demo` run.
  *
  * This root holds what a user of the pipeline needs. The advanced parts are subpath exports, each importable by URL
- * too (the `mod.ts` files `deno.json`'s `exports` names): `./data`, `./tokenize`, `./collate`, `./model` (every model
+ * too (the `mod.ts` files `deno.json`'s `exports` names): `./data`, `./tokenize`, `./prepare`, `./collate`, `./model` (every model
  * part, sequence classifiers included), `./train` (the loop's parts), `./hub` (cache layout, HTTP, uploads),
  * `./pipelines`, `./classify` (downstream classification), `./report`, `./webgpu` (the WebGPU kernels) and `./bench`
  * (benchmarks).
@@ -29,7 +29,7 @@
  * @module
  */
 
-// Data: read records, select and split with a seeded Rng, group token streams into chunks, cache prepared chunks.
+// Data: read records, select and split with a seeded Rng, group token streams into chunks; cache prepared chunks.
 export {
   type Chunk,
   type DataRecord,
@@ -59,7 +59,7 @@ export {
   PreparedDataset,
   type PrepareOptions,
   type PrepareResult,
-} from "./lib/data/prepared.ts";
+} from "./lib/prepare/mod.ts";
 
 // Tokenization with word ids, in this thread or across workers.
 export {

@@ -7,7 +7,7 @@
  */
 import { intFlag, optionalIntFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { readTexts } from "../lib/data/records.ts";
-import { prepareDataset, type PrepareProgress } from "../lib/data/prepared.ts";
+import { prepareDataset, type PrepareProgress } from "../lib/prepare/mod.ts";
 
 const USAGE =
   "deno task prepare --data PATH --tokenizer DIR --out DIR [--chunk-size 128] [--group-batch 1000|global] " +

@@ -1,7 +1,7 @@
 /**
  * Corpus readers and seeded selection: stream records from JSON Lines, CSV/TSV, parquet, plain text and aclImdb
  * trees ({@link readRecords} picks the reader from the path), then shuffle, select and split in-memory arrays with
- * the project's seeded {@link Rng}; tokenized chunks cached on disk ({@link prepareDataset}, {@link loadPrepared}).
+ * the project's seeded {@link Rng}.
  *
  * @example
  * ```ts
@@ -27,4 +27,3 @@ export * from "./records.ts";
 export * from "./split.ts";
 export * from "./group_texts.ts";
 export * from "./open_file.ts";
-export * from "./prepared.ts";
