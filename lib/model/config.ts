@@ -5,11 +5,28 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../fs.ts";
 
-/** The `model_type` values this project can build. */
+/**
+ * The `model_type` values this project can build.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_MODEL_TYPES } from "./config.ts";
+ * if (!SUPPORTED_MODEL_TYPES.includes("distilbert")) throw new Error("distilbert");
+ * ```
+ */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert"];
 
-/** Activation functions by HF name (`ACT2FN`) that the models implement. */
+/**
+ * Activation functions by HF name (`ACT2FN`) that the models implement.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_ACTIVATIONS } from "./config.ts";
+ * if (!SUPPORTED_ACTIVATIONS.includes("gelu")) throw new Error("BERT's activation");
+ * ```
+ */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = ["gelu", "relu", "gelu_new", "gelu_pytorch_tanh", "silu"];
 
 /** HF `DistilBertConfig` fields. */
@@ -266,10 +283,7 @@ export function configToJson(config: ModelConfig): string {
  * ```
  */
 export async function writeConfig(config: ModelConfig, dir: string): Promise<void> {
-  const path = `${dir}/config.json`;
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, configToJson(config));
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(`${dir}/config.json`, configToJson(config));
 }
 
 /**
