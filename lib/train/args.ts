@@ -106,40 +106,21 @@ export function stepsPerEpoch(n: number, options: { batchSize: number; accumulat
   return Math.ceil(Math.ceil(n / options.batchSize) / options.accumulation);
 }
 
-/**
- * Fill the defaults of `args` (`defaults` for what differs by task), check every value, and derive the step counts
- * for `trainSamples` training rows. Errors name the flag: `--warmup-steps: expected an integer >= 0, got -1`.
- *
- * @example
- * ```ts
- * import { MLM_DEFAULTS, resolveTrainArgs } from "./args.ts";
- * const a = resolveTrainArgs({ outputDir: "runs/x", numTrainEpochs: 2 }, { trainSamples: 1000, defaults: MLM_DEFAULTS });
- * if (a.stepsPerEpoch !== 16 || a.totalSteps !== 32 || a.loggingSteps !== 16) throw new Error(JSON.stringify(a));
- * const err = (() => { try { resolveTrainArgs({ outputDir: "x", learningRate: 0 }, { trainSamples: 1, defaults: MLM_DEFAULTS }); } catch (e) { return e as Error; } })();
- * if (err?.message !== "--learning-rate: expected a number > 0, got 0") throw new Error(err?.message);
- * ```
- */
-export function resolveTrainArgs(
-  args: TrainArgs,
-  options: { trainSamples: number; defaults: ArgDefaults },
-): ResolvedArgs {
-  const { trainSamples, defaults } = options;
-  const batchSize = args.perDeviceTrainBatchSize ?? defaults.perDeviceTrainBatchSize;
-  const accumulation = args.gradientAccumulationSteps ?? 1;
-  const perEpoch = stepsPerEpoch(trainSamples, { batchSize, accumulation });
-  const a = {
+/** {@link TrainArgs} with every default filled, before the training set is known. */
+function fill(args: TrainArgs, defaults: ArgDefaults, perEpoch: number) {
+  return {
     outputDir: args.outputDir,
     learningRate: args.learningRate ?? 2e-5,
     weightDecay: args.weightDecay ?? 0.01,
     adamBeta1: args.adamBeta1 ?? 0.9,
     adamBeta2: args.adamBeta2 ?? 0.999,
     adamEpsilon: args.adamEpsilon ?? 1e-8,
-    perDeviceTrainBatchSize: batchSize,
+    perDeviceTrainBatchSize: args.perDeviceTrainBatchSize ?? defaults.perDeviceTrainBatchSize,
     numTrainEpochs: args.numTrainEpochs ?? defaults.numTrainEpochs,
     maxSteps: args.maxSteps ?? -1,
     warmupSteps: args.warmupSteps ?? 0,
     maxGradNorm: args.maxGradNorm ?? 1.0,
-    gradientAccumulationSteps: accumulation,
+    gradientAccumulationSteps: args.gradientAccumulationSteps ?? 1,
     loggingSteps: args.loggingSteps ?? defaults.loggingSteps(perEpoch),
     seed: args.seed ?? 42,
     saveStrategy: args.saveStrategy ?? "epoch",
@@ -147,7 +128,25 @@ export function resolveTrainArgs(
     saveTotalLimit: args.saveTotalLimit,
     resumeFromCheckpoint: args.resumeFromCheckpoint,
   };
+}
+
+/**
+ * Check every value of `args` (with `defaults` filled) before any data is loaded; {@link resolveTrainArgs} runs the
+ * same checks. Errors name the flag: `--warmup-steps: expected an integer >= 0, got -1`.
+ *
+ * @example
+ * ```ts
+ * import { checkTrainArgs, MLM_DEFAULTS } from "./args.ts";
+ * checkTrainArgs({ outputDir: "runs/x" }, MLM_DEFAULTS);
+ * const err = (() => { try { checkTrainArgs({ outputDir: "x", learningRate: 0 }, MLM_DEFAULTS); } catch (e) { return e as Error; } })();
+ * if (err?.message !== "--learning-rate: expected a number > 0, got 0") throw new Error(err?.message);
+ * ```
+ */
+export function checkTrainArgs(args: TrainArgs, defaults: ArgDefaults): void {
+  const a = fill(args, defaults, 1);
   if (typeof a.outputDir !== "string" || a.outputDir === "") throw new Error("--output-dir: expected a folder");
+  integer("per-device-train-batch-size", a.perDeviceTrainBatchSize, 1);
+  integer("gradient-accumulation-steps", a.gradientAccumulationSteps, 1);
   number("learning-rate", a.learningRate, 0, true);
   number("weight-decay", a.weightDecay, 0, false);
   number("adam-epsilon", a.adamEpsilon, 0, false);
@@ -165,6 +164,29 @@ export function resolveTrainArgs(
   if (!["epoch", "steps", "no"].includes(a.saveStrategy)) {
     throw new Error(`--save-strategy: expected epoch, steps or no, got ${JSON.stringify(a.saveStrategy)}`);
   }
+}
+
+/**
+ * Fill the defaults of `args` (`defaults` for what differs by task), check every value ({@link checkTrainArgs}),
+ * and derive the step counts for `trainSamples` training rows.
+ *
+ * @example
+ * ```ts
+ * import { MLM_DEFAULTS, resolveTrainArgs } from "./args.ts";
+ * const a = resolveTrainArgs({ outputDir: "runs/x", numTrainEpochs: 2 }, { trainSamples: 1000, defaults: MLM_DEFAULTS });
+ * if (a.stepsPerEpoch !== 16 || a.totalSteps !== 32 || a.loggingSteps !== 16) throw new Error(JSON.stringify(a));
+ * ```
+ */
+export function resolveTrainArgs(
+  args: TrainArgs,
+  options: { trainSamples: number; defaults: ArgDefaults },
+): ResolvedArgs {
+  const { trainSamples, defaults } = options;
+  checkTrainArgs(args, defaults);
+  const batchSize = args.perDeviceTrainBatchSize ?? defaults.perDeviceTrainBatchSize;
+  const perEpoch = stepsPerEpoch(trainSamples, { batchSize, accumulation: args.gradientAccumulationSteps ?? 1 });
+  const a = fill(args, defaults, perEpoch);
+  integer("logging-steps", a.loggingSteps, 1);
   const totalSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(a.numTrainEpochs * perEpoch);
   return {
     ...a,
