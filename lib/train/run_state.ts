@@ -26,7 +26,8 @@ function resumeKey(a: ResolvedArgs): Record<string, number> {
 }
 
 /**
- * Where a run stands. Steps advance with {@link RunState.addStep}; epochs with {@link RunState.nextEpoch}.
+ * Where a run stands. Steps advance with {@link RunState.advance} when taken, their losses are added with
+ * {@link RunState.addLoss} when read; epochs advance with {@link RunState.nextEpoch}.
  *
  * @example
  * ```ts
@@ -34,8 +35,9 @@ function resumeKey(a: ResolvedArgs): Record<string, number> {
  * import { RunState } from "./run_state.ts";
  * const args = resolveTrainArgs({ outputDir: "x", numTrainEpochs: 1 }, { trainSamples: 128, defaults: MLM_DEFAULTS });
  * const s = new RunState(args);
- * s.addStep({ loss: 2, tokens: 100 });
- * if (s.globalStep !== 1 || s.epochFloat !== 0.5 || s.trainerState().num_input_tokens_seen !== 100) throw new Error();
+ * s.advance(100);
+ * s.addLoss(0, 2);
+ * if (s.globalStep !== 1 || s.epochFloat !== 0.5 || s.epochLosses[0].loss_sum !== 2) throw new Error();
  * ```
  */
 export class RunState {
@@ -108,21 +110,26 @@ export class RunState {
     return this.stepInEpoch >= this.args.stepsPerEpoch || this.globalStep >= this.args.totalSteps;
   }
 
-  /** The loss sum of the current epoch (created at its first use). */
-  get currentEpochLoss(): EpochLoss {
-    let e = this.epochLosses.find((x) => x.epoch === this.epoch);
-    if (!e) this.epochLosses.push(e = { epoch: this.epoch, loss_sum: 0, steps: 0 });
+  /** The loss sum of `epoch` (default: the current one), created at its first use. */
+  epochLoss(epoch: number = this.epoch): EpochLoss {
+    let e = this.epochLosses.find((x) => x.epoch === epoch);
+    if (!e) this.epochLosses.push(e = { epoch, loss_sum: 0, steps: 0 });
     return e;
   }
 
-  /** Record one optimizer step: its loss and the real tokens it trained on. */
-  addStep(step: { loss: number; tokens: number }): void {
-    const e = this.currentEpochLoss;
-    e.loss_sum += step.loss;
-    e.steps += 1;
+  /** Count one optimizer step taken (enqueued) and the real tokens it trains on; its loss comes later. */
+  advance(tokens: number): void {
+    this.epochLoss(); // the epoch's entry exists from its first step on, as in older checkpoints
     this.globalStep += 1;
     this.stepInEpoch += 1;
-    this.tokensSeen += step.tokens;
+    this.tokensSeen += tokens;
+  }
+
+  /** Add the loss of a step of `epoch` (read back after the step was taken). */
+  addLoss(epoch: number, loss: number): void {
+    const e = this.epochLoss(epoch);
+    e.loss_sum += loss;
+    e.steps += 1;
   }
 
   /** Move to the next epoch once the current one is complete (a no-op otherwise). */

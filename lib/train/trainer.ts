@@ -18,7 +18,14 @@ import { permutation, Rng } from "../data/rng.ts";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { AdamW } from "./adamw.ts";
 import { type ArgDefaults, MLM_DEFAULTS, type ResolvedArgs, resolveTrainArgs, type TrainArgs } from "./args.ts";
-import { type LabelledBatch, type TrainableModel, trainableParams, trainStep, type TrainStepResult } from "./step.ts";
+import {
+  enqueueTrainStep,
+  type LabelledBatch,
+  readTrainStep,
+  type TrainableModel,
+  trainableParams,
+  type TrainStepResult,
+} from "./step.ts";
 import { linearScheduleWithWarmup, type Schedule } from "./schedule.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
 import { listCheckpoints, loadCheckpoint, restoreWeights, saveCheckpoint } from "./checkpoint.ts";
@@ -196,6 +203,21 @@ function stepBatches<E, B extends LabelledBatch>(
   return { batches, tokens };
 }
 
+/** A step taken (enqueued) whose numbers are not read yet, with what its log line needs. */
+interface TakenStep {
+  /** Its numbers, being read (the read is issued when the step is enqueued, and awaited one step later). */
+  result: Promise<TrainStepResult>;
+  /** Its number (1-based, as logged). */
+  step: number;
+  /** Its epoch (0-based) and the fractional epoch after it. */
+  epoch: number;
+  epochFloat: number;
+  /** Real tokens it trained on. */
+  tokens: number;
+  /** When it was enqueued (`performance.now()`). */
+  startedAt: number;
+}
+
 /** The run's outputs: `metrics.jsonl`, `trainer_state.json`, checkpoints, evaluations and step logs. */
 class RunRecorder<R> {
   readonly evals: R[] = [];
@@ -220,33 +242,38 @@ class RunRecorder<R> {
     await appendJsonl(this.metricsPath, entry);
   }
 
-  /** Count a step into the logging interval; write the step line every `logging_steps`. */
-  async stepDone(r: TrainStepResult, tokens: number): Promise<void> {
+  /**
+   * Read a taken step's numbers (the loss, gradient norm and applied flag) and log them: its loss into the run state,
+   * the progress bar, and the step line every `logging_steps`. Throws {@link NonFiniteLossError} when it was not
+   * applied.
+   */
+  async read(taken: TakenStep): Promise<void> {
+    const r = await taken.result;
+    if (!r.applied) throw this.nonFinite(r, taken.step);
     const s = this.state, iv = this.#interval;
-    if (iv.steps === 0) iv.start = performance.now();
+    s.addLoss(taken.epoch, r.loss);
+    if (iv.steps === 0) iv.start = taken.startedAt;
     iv.lossSum += r.loss;
     iv.steps += 1;
-    iv.tokens += tokens;
+    iv.tokens += taken.tokens;
     iv.withoutLabels += r.batchesWithoutLabels;
-    const lr = this.schedule(s.globalStep);
-    this.progress.update({ step: s.globalStep, loss: r.loss, lr: this.schedule(s.globalStep - 1), tokens });
-    if (s.globalStep % s.args.loggingSteps === 0) {
+    this.progress.update({ step: taken.step, loss: r.loss, lr: this.schedule(taken.step - 1), tokens: taken.tokens });
+    if (taken.step % s.args.loggingSteps === 0) {
       await this.record({
-        epoch: s.epochFloat,
+        epoch: taken.epochFloat,
         grad_norm: r.gradNorm,
-        learning_rate: lr,
+        learning_rate: this.schedule(taken.step),
         loss: round4(iv.lossSum / iv.steps),
-        step: s.globalStep,
+        step: taken.step,
         tokens_per_second: Math.round(iv.tokens / Math.max(1e-9, (performance.now() - iv.start) / 1000)),
         batches_without_labels: iv.withoutLabels,
       });
       this.#interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
     }
-    this.loop.onStep?.(s.globalStep);
   }
 
   async evaluate(): Promise<void> {
-    const s = this.state, epoch = s.epochFloat, current = s.currentEpochLoss;
+    const s = this.state, epoch = s.epochFloat, current = s.epochLoss();
     const ev = await this.loop.evaluate({
       epoch,
       step: s.globalStep,
@@ -290,11 +317,10 @@ class RunRecorder<R> {
     return dir;
   }
 
-  nonFinite(r: TrainStepResult): NonFiniteLossError {
+  nonFinite(r: TrainStepResult, step: number): NonFiniteLossError {
     this.progress.done();
-    const s = this.state;
     return new NonFiniteLossError(
-      `training loss is ${r.loss} (gradient norm ${r.gradNorm}) at step ${s.globalStep + 1} (epoch ${s.epoch + 1}); ` +
+      `training loss is ${r.loss} (gradient norm ${r.gradNorm}) at step ${step}; ` +
         "stopped without applying it. " +
         (this.lastCheckpoint
           ? `The last good checkpoint is ${this.lastCheckpoint}.`
@@ -379,24 +405,32 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     if (state.epochDone && !state.epochEvaluated && state.globalStep > 0) await run.evaluate();
     state.nextEpoch();
 
-    // The loop: one step, its logs, the epoch's evaluation, checkpoints, Ctrl-C.
+    // The loop. Each step is enqueued before the previous one is read (its loss and gradient norm arrive one step
+    // late, while the device runs this one); before an evaluation, a checkpoint or a stop the step is read at once.
     const t0 = performance.now(), startStep = state.globalStep, startTokens = state.tokensSeen;
-    let interrupted: string | undefined;
+    let interrupted: string | undefined, taken: TakenStep | undefined;
     while (!state.finished && !interrupted) {
       const order = permutation(loop.train.length, new Rng(a.seed).fork("epoch", state.epoch));
       while (!state.epochDone && !interrupted) {
-        const step = state.globalStep;
+        const step = state.globalStep, epoch = state.epoch, startedAt = performance.now();
         const { batches, tokens } = stepBatches(loop, state, order);
-        const r = await trainStep(model, batches, {
+        const pending = enqueueTrainStep(model, batches, {
           optimizer,
           lr: schedule(step),
           maxGradNorm: a.maxGradNorm,
           training: true,
           rngFor: (k) => new Rng(a.seed).fork("dropout", step, k),
         });
-        if (!r.applied) throw run.nonFinite(r);
-        state.addStep({ loss: r.loss, tokens });
-        await run.stepDone(r, tokens);
+        state.advance(tokens);
+        loop.onStep?.(state.globalStep);
+        const previous = taken;
+        const result = readTrainStep(pending);
+        result.catch(() => {}); // awaited below or in the next step; a failure surfaces there
+        taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt };
+        if (previous) await run.read(previous);
+        if (!state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
+        await run.read(taken);
+        taken = undefined;
         if (state.epochDone) await run.evaluate();
         if (run.saveDue) await run.checkpoint();
         if (loop.signal?.aborted) interrupted = await run.interrupt();
