@@ -11,7 +11,7 @@
  */
 import { UPLOT_CSS, UPLOT_JS } from "../deps.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { epochRows, isClassifierRun, readRunLog, type ReadRunLogOptions, type RunLog } from "./run_log.ts";
+import { isClassifierRun, readRunLog, type ReadRunLogOptions, runEpochs, type RunLog } from "./run_log.ts";
 
 /** Options of {@link renderReport}. */
 export interface RenderReportOptions extends ReadRunLogOptions {
@@ -113,8 +113,8 @@ export function reportHtml(log: RunLog, options: ReportHtmlOptions = {}): string
     ["steps logged", log.steps.length],
     ["evaluations", log.evals.length],
   ]);
-  const rows = epochRows(log);
-  const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))].filter((k) =>
+  const rows = runEpochs(log);
+  const extraKeys = [...new Set(log.evals.flatMap((e) => Object.keys(e.extra)))].filter((k) =>
     !/(_runtime|_per_second)$/.test(k)
   );
   const headers = [
@@ -127,11 +127,11 @@ export function reportHtml(log: RunLog, options: ReportHtmlOptions = {}): string
 <thead><tr>${headers.map((c) => `<th>${c}</th>`).join("")}</tr></thead>
 <tbody>
 ${
-    rows.map((r) => {
+    rows.map((r, i) => {
       const cells = classifier
-        ? [r.epoch, r.train_loss, r.eval_loss, r.accuracy, r.f1]
-        : [r.epoch, r.train_loss, r.eval_loss, r.perplexity];
-      cells.push(...extraKeys.map((k) => r.extra[k] ?? null));
+        ? [r.epoch, r.trainLoss, r.evalLoss, r.accuracy, r.f1]
+        : [r.epoch, r.trainLoss, r.evalLoss, r.perplexity];
+      cells.push(...extraKeys.map((k) => log.evals[i].extra[k] ?? null));
       return `<tr>${cells.map((c) => `<td>${escapeHtml(formatValue(c))}</td>`).join("")}</tr>`;
     }).join("\n")
   }
@@ -222,7 +222,7 @@ export function reportCharts(log: RunLog): ChartSpec[] {
       points: pts.length <= 30,
     };
   };
-  const rows = epochRows(log);
+  const rows = runEpochs(log);
   const classifier = isClassifierRun(log);
   const evalChart: ChartSpec = classifier
     ? {
