@@ -203,7 +203,7 @@ ${chartHtml}
  * ```ts
  * import { reportCharts } from "./render.ts";
  * const charts = reportCharts({ dir: ".", sources: [], evals: [], timings: {}, state: {}, unrecognised: 0,
- *   steps: [{ step: 1, epoch: 1, loss: 2, learning_rate: 1e-5, tokens_per_second: null, grad_norm: null }],
+ *   steps: [{ step: 1, epoch: 1, loss: 2, learningRate: 1e-5, tokensPerSecond: null, gradNorm: null }],
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } });
  * if (charts[0].id !== "chart-loss" || charts[0].x[0] !== 1) throw new Error("unexpected");
  * ```
@@ -254,8 +254,8 @@ export function reportCharts(log: RunLog): ChartSpec[] {
   return [
     stepChart("chart-loss", "Training loss", "loss", (s) => s.loss),
     evalChart,
-    stepChart("chart-lr", "Learning rate", "learning rate", (s) => s.learning_rate),
-    stepChart("chart-tps", "Throughput", "tokens/s", (s) => s.tokens_per_second),
+    stepChart("chart-lr", "Learning rate", "learning rate", (s) => s.learningRate),
+    stepChart("chart-tps", "Throughput", "tokens/s", (s) => s.tokensPerSecond),
   ];
 }
 

@@ -22,30 +22,16 @@ export interface TrainPoint {
   epoch: number | null;
   /** Training loss (mean over the logging interval). */
   loss: number | null;
-  /** Learning rate used by this step. */
-  learning_rate: number | null;
-  /** Training throughput. */
-  tokens_per_second: number | null;
-  /** Global gradient norm before clipping. */
-  grad_norm: number | null;
+  /** Learning rate after this step (`learning_rate`). */
+  learningRate: number | null;
+  /** Training throughput (`tokens_per_second`). */
+  tokensPerSecond: number | null;
+  /** Global gradient norm before clipping (`grad_norm`). */
+  gradNorm: number | null;
 }
 
-/** One evaluation (normally one per epoch). Missing values are `null`. */
-export interface EvalPoint {
-  /** Epoch at evaluation (HF: 1.0 after the first epoch). */
-  epoch: number | null;
-  /** Optimizer step at evaluation. */
-  step: number | null;
-  /** Mean eval loss. */
-  eval_loss: number | null;
-  /** Perplexity as logged (masked LM). */
-  perplexity: number | null;
-  /** Accuracy (classifier). */
-  accuracy: number | null;
-  /** F1 (classifier). */
-  f1: number | null;
-  /** Train loss of this epoch when the trainer logged it with the evaluation. */
-  train_loss: number | null;
+/** One evaluation (normally one per epoch): the trainer's {@link EpochRow} and the eval line's other fields. */
+export interface EvalPoint extends EpochRow {
   /** Other numeric fields of the eval line (e.g. `eval_runtime`, a token-weighted loss), by their logged names. */
   extra: Record<string, number>;
 }
@@ -196,7 +182,7 @@ export async function readRunLog(runDir: string, options: ReadRunLogOptions = {}
  * import { addRecord, type RunLog } from "./run_log.ts";
  * const log: RunLog = { dir: ".", sources: [], steps: [], evals: [], timings: {}, state: {}, unrecognised: 0,
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
- * addRecord(log, { epoch: 1, eval_loss: Math.log(8) }, "m.jsonl:1");
+ * addRecord(log, { epoch: 1, eval_loss: Math.log(8), step: 4 }, "m.jsonl:1");
  * if (log.evals[0].epoch !== 1) throw new Error("unexpected");
  * ```
  */
@@ -214,13 +200,13 @@ export function addRecord(log: RunLog, record: Record<string, unknown>, where: s
       if (!EVAL_KNOWN.has(k) && typeof v === "number" && Number.isFinite(v)) extra[k] = v;
     }
     log.evals.push({
-      epoch: num(record, "epoch", where),
-      step: num(record, "step", where),
-      eval_loss: num(record, "eval_loss", where),
+      epoch: required(record, "epoch", where),
+      step: required(record, "step", where),
+      trainLoss: num(record, "train_loss", where),
+      evalLoss: required(record, "eval_loss", where),
       perplexity: num(record, "perplexity", where),
       accuracy: num(record, "eval_accuracy", where),
       f1: num(record, "eval_f1", where),
-      train_loss: num(record, "train_loss", where),
       extra,
     });
   } else if (kind === "train") {
@@ -230,9 +216,9 @@ export function addRecord(log: RunLog, record: Record<string, unknown>, where: s
       step,
       epoch: num(record, "epoch", where),
       loss: num(record, "loss", where),
-      learning_rate: num(record, "learning_rate", where),
-      tokens_per_second: num(record, "tokens_per_second", where),
-      grad_norm: num(record, "grad_norm", where),
+      learningRate: num(record, "learning_rate", where),
+      tokensPerSecond: num(record, "tokens_per_second", where),
+      gradNorm: num(record, "grad_norm", where),
     });
   } else log.unrecognised++;
 }
@@ -281,6 +267,13 @@ function num(record: Record<string, unknown>, name: string, where: string): numb
   throw new Error(`${where}: field "${name}": expected a number, got ${JSON.stringify(v)}`);
 }
 
+/** A numeric field the project always writes on this kind of line. */
+function required(record: Record<string, unknown>, name: string, where: string): number {
+  const v = num(record, name, where);
+  if (v === null) throw new Error(`${where}: field "${name}": expected a number, found none`);
+  return v;
+}
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
@@ -297,7 +290,7 @@ async function isFile(path: string): Promise<boolean> {
  * ```ts
  * import { isClassifierRun, type RunLog } from "./run_log.ts";
  * const log: RunLog = { dir: ".", sources: [], steps: [], timings: {}, state: {}, unrecognised: 0,
- *   evals: [{ epoch: 1, step: 5, eval_loss: 0.4, perplexity: null, accuracy: 0.8, f1: null, train_loss: null, extra: {} }],
+ *   evals: [{ epoch: 1, step: 5, evalLoss: 0.4, perplexity: null, accuracy: 0.8, f1: null, trainLoss: null, extra: {} }],
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
  * if (!isClassifierRun(log)) throw new Error("unexpected");
  * ```
@@ -320,13 +313,5 @@ export function isClassifierRun(log: RunLog): boolean {
  * ```
  */
 export function runEpochs(log: RunLog): EpochRow[] {
-  return log.evals.map((e, i) => ({
-    epoch: e.epoch ?? i + 1,
-    step: e.step ?? NaN,
-    trainLoss: e.train_loss,
-    evalLoss: e.eval_loss ?? NaN,
-    perplexity: e.perplexity,
-    accuracy: e.accuracy,
-    f1: e.f1,
-  }));
+  return log.evals.map(({ extra: _, ...row }) => row);
 }

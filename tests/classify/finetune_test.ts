@@ -47,7 +47,7 @@ Deno.test("classify-finetune: a toy separable task trains above chance; logs, re
     assertEquals([log.header.other.train_samples, log.header.other.model_dir], [96, r.modelDir]);
     assertEquals(log.evals.length, 8);
     assertEquals(log.evals[7].accuracy, last.accuracy);
-    assert(log.steps.length >= 4 && log.steps.every((s) => s.learning_rate !== null && s.tokens_per_second !== null));
+    assert(log.steps.length >= 4 && log.steps.every((s) => s.learningRate !== null && s.tokensPerSecond !== null));
     assert(typeof log.timings.train_runtime === "number", "summary line");
     const html = await Deno.readTextFile(r.report);
     assertStringIncludes(html, "accuracy");

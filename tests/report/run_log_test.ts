@@ -18,8 +18,8 @@ Deno.test("readRunLog: a masked-LM run's header, steps, evals, timings and per-e
   assertEquals([log.header.other.model_dir, log.header.other.train_samples], ["demo-model", 64]);
   const stepLines = lines.filter((l) => "loss" in l && !("type" in l));
   assertEquals(log.steps.length, stepLines.length);
-  assertEquals(log.steps.map((s) => s.learning_rate), stepLines.map((l) => l.learning_rate));
-  assertEquals(log.steps.map((s) => s.tokens_per_second), stepLines.map((l) => l.tokens_per_second));
+  assertEquals(log.steps.map((s) => s.learningRate), stepLines.map((l) => l.learning_rate));
+  assertEquals(log.steps.map((s) => s.tokensPerSecond), stepLines.map((l) => l.tokens_per_second));
   assertEquals(log.evals.length, 3);
   assertEquals(log.timings.train_runtime, lines.at(-1)!.train_runtime);
   assertEquals(log.state.global_step, 48);
