@@ -178,20 +178,37 @@ interface TakenStep {
   startedAt: number;
 }
 
+/** What a {@link RunRecorder} works with. */
+interface RecorderParts<R> {
+  state: RunState;
+  loop: TrainingLoop<unknown, LabelledBatch, R>;
+  optimizer: AdamW;
+  schedule: Schedule;
+  progress: ProgressBar;
+  log: (line: string) => void;
+}
+
 /** The run's outputs: `metrics.jsonl`, `trainer_state.json`, checkpoints, evaluations and step logs. */
 class RunRecorder<R> {
   readonly evals: R[] = [];
   lastCheckpoint: string | undefined;
   #interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
 
-  constructor(
-    readonly state: RunState,
-    readonly loop: TrainingLoop<unknown, LabelledBatch, R>,
-    readonly optimizer: AdamW,
-    readonly schedule: Schedule,
-    readonly progress: ProgressBar,
-    readonly log: (line: string) => void,
-  ) {}
+  readonly state: RunState;
+  readonly loop: TrainingLoop<unknown, LabelledBatch, R>;
+  readonly optimizer: AdamW;
+  readonly schedule: Schedule;
+  readonly progress: ProgressBar;
+  readonly log: (line: string) => void;
+
+  constructor(parts: RecorderParts<R>) {
+    this.state = parts.state;
+    this.loop = parts.loop;
+    this.optimizer = parts.optimizer;
+    this.schedule = parts.schedule;
+    this.progress = parts.progress;
+    this.log = parts.log;
+  }
 
   get metricsPath(): string {
     return `${this.state.args.outputDir}/metrics.jsonl`;
@@ -347,14 +364,7 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     await Deno.mkdir(a.outputDir, { recursive: true });
     const state = await startState(a, model.params, optimizer, log);
     const progress = new ProgressBar({ total: a.totalSteps, force: loop.progress });
-    const run = new RunRecorder(
-      state,
-      loop as TrainingLoop<unknown, LabelledBatch, R>,
-      optimizer,
-      schedule,
-      progress,
-      log,
-    );
+    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, progress, log });
     run.lastCheckpoint = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
     if (loop.runHeader) await appendJsonl(run.metricsPath, headerLine(loop.runHeader));
     // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
