@@ -18,6 +18,7 @@
  */
 import { tf } from "../deps.ts";
 import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
+import { FlatAdamW } from "../model/kernels/webgpu_flat_adamw.ts";
 import { clipCoefficient, globalGradNorm } from "./clip.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
@@ -107,9 +108,11 @@ export class AdamW {
   readonly weightDecay: number;
   /** Names of parameters that get no decay. */
   readonly noDecayNames: Set<string>;
-  /** Whether the fused kernel is used on webgpu. */
+  /** Whether the fused kernels are used on webgpu. */
   readonly fused: boolean;
   #step = 0;
+  /** The flat device state and kernels (fused, built on webgpu); else `#m`, `#v` and tf ops. */
+  #flat: FlatAdamW | undefined;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
   /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
@@ -125,6 +128,10 @@ export class AdamW {
     this.fused = options.fused ?? true;
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
+    if (this.fused && tf.getBackend() === "webgpu") {
+      this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name));
+      return;
+    }
     for (const [name, p] of params) {
       this.#m.set(name, tf.variable(tf.zerosLike(p), false));
       this.#v.set(name, tf.variable(tf.zerosLike(p), false));
@@ -143,6 +150,11 @@ export class AdamW {
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
     this.#checkNames(grads, "step");
     const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("step");
+      this.#flat.update(grads, scalars(this.#decayedName()), undefined);
+      return;
+    }
     const fused = this.fused && tf.getBackend() === "webgpu";
     tf.tidy(() => {
       for (const [name, g] of grads) {
@@ -184,6 +196,10 @@ export class AdamW {
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
     if (grads.size === 0) throw new Error("AdamW.update: no gradients");
     const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("update");
+      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
+    }
     const fused = this.fused && tf.getBackend() === "webgpu";
     return tf.tidy(() => {
       const gradNorm = globalGradNorm(grads);
@@ -200,6 +216,22 @@ export class AdamW {
       }
       return { gradNorm, applied: tf.cast(ok, "float32") as tf.Scalar };
     });
+  }
+
+  /** A parameter of the decayed group (its scalars are the flat kernel's), or any when none is decayed. */
+  #decayedName(): string {
+    for (const name of this.params.keys()) if (!this.noDecayNames.has(name)) return name;
+    return this.params.keys().next().value ?? "";
+  }
+
+  #flatBackend(method: string): void {
+    const backend = tf.getBackend();
+    if (backend !== "webgpu") {
+      throw new Error(
+        `AdamW.${method}: this optimizer keeps its state on the webgpu backend (built there with fused kernels), ` +
+          `the active backend is ${backend}`,
+      );
+    }
   }
 
   #checkNames(grads: Map<string, tf.Tensor>, method: string): void {
@@ -246,6 +278,10 @@ export class AdamW {
 
   /** Copies of the state (caller disposes the tensors). */
   state(): AdamWState {
+    if (this.#flat) {
+      this.#flatBackend("state");
+      return { step: this.#step, ...this.#flat.moments() };
+    }
     const copy = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, tf.clone(t) as tf.Tensor]));
     return { step: this.#step, m: copy(this.#m), v: copy(this.#v) };
   }
@@ -255,8 +291,8 @@ export class AdamW {
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new Error(`AdamW.loadState: step must be an integer >= 0, got ${state.step}`);
     }
-    for (const [kind, src, dst] of [["m", state.m, this.#m], ["v", state.v, this.#v]] as const) {
-      for (const [name, target] of dst) {
+    for (const [kind, src] of [["m", state.m], ["v", state.v]] as const) {
+      for (const [name, target] of this.params) {
         const t = src.get(name);
         if (!t) throw new Error(`AdamW.loadState: no "${kind}.${name}" in the saved state`);
         if (t.shape.join() !== target.shape.join()) {
@@ -265,6 +301,12 @@ export class AdamW {
           );
         }
       }
+    }
+    if (this.#flat) {
+      this.#flatBackend("loadState");
+      this.#flat.loadMoments(state.m, state.v);
+      this.#step = state.step;
+      return;
     }
     for (const [name, target] of this.#m) target.assign(state.m.get(name)!);
     for (const [name, target] of this.#v) target.assign(state.v.get(name)!);
@@ -279,5 +321,7 @@ export class AdamW {
     this.#m.clear();
     this.#v.clear();
     this.#ok.dispose();
+    this.#flat?.dispose();
+    this.#flat = undefined;
   }
 }
