@@ -9,10 +9,13 @@
  * {@link AdamW.update} is the training step's: global-norm clipping (`clip_grad_norm_`) and the update in one call
  * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
  *
- * On the webgpu backend each parameter's update is one fused shader dispatched three times
- * (`lib/model/kernels/webgpu_adamw.ts`: the same f32 arithmetic in the same order) instead of ~14 tf ops; on cpu and
- * wasm (or with `fused: false`) it is the tf ops. The scalars are computed here, in float64 as torch does in Python,
- * for both paths.
+ * An optimizer built on the webgpu backend (with `fused`, the default) keeps parameters, gradients and moments in a
+ * few flat device buffers (`lib/model/kernels/webgpu_flat_adamw.ts`): a step is one `adamw_update` dispatch per chunk
+ * (the same f32 arithmetic in the same order as the tf ops, bit for bit), an update two more for the global norm
+ * (`webgpu_grad_norm.ts`), instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is
+ * copy commands. Its state is then on that backend only. On cpu and wasm (or with `fused: false`) it is the tf ops,
+ * and {@link AdamW.update} gives bit for bit the weights of `clipGradNorm` + {@link AdamW.step}. The scalars are
+ * computed here, in float64 as torch does in Python, for every path.
  *
  * @module
  */
@@ -35,6 +38,11 @@ export interface AdamWOptions {
   noDecay?: (name: string) => boolean;
   /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
   fused?: boolean;
+  /**
+   * Fused on webgpu: elements per flat chunk (a multiple of 4; default as many as one storage-buffer binding holds).
+   * Smaller chunks cost one more dispatch each; tests use them to cut parameters across chunks.
+   */
+  chunkCapacity?: number;
 }
 
 /** Options of {@link AdamW.update}. */
@@ -129,7 +137,8 @@ export class AdamW {
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
     if (this.fused && tf.getBackend() === "webgpu") {
-      this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name));
+      const chunkCapacity = options.chunkCapacity;
+      this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name), { chunkCapacity });
       return;
     }
     for (const [name, p] of params) {
@@ -173,7 +182,8 @@ export class AdamW {
    * moment becomes `where(applied, new, old)`: a NaN never reaches them, not even multiplied by 0. Once a step is
    * skipped the optimizer stays poisoned (every later update is skipped too) until {@link AdamW.loadState}. The step
    * counter advances either way (the CPU does not know; a poisoned run stops at its last good checkpoint). With
-   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step}. `grads` and `loss` are
+   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step} on the tf-op path; on the
+   * flat webgpu path the norm is summed in another order (`webgpu_grad_norm.ts`), within 1e-6 relative. `grads` and `loss` are
    * not disposed; the result's scalars are the caller's to dispose.
    *
    * @example
