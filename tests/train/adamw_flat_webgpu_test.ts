@@ -112,8 +112,12 @@ Deno.test({
         const one = await run({}, false, skip);
         const small = await run({ chunkCapacity: 8 }, false, skip);
         const what = `step, skip ${skip}`;
-        assertEquals(compare(one.out, ops.out).differing, 0, `${what}: one chunk vs tf ops`);
-        assertEquals(compare(small.out, ops.out).differing, 0, `${what}: chunks of 8 vs tf ops`);
+        // per element the same shader whatever the chunks; against the tf ops within 1e-6 (0 differ on llvmpipe; a
+        // GPU's compiler may contract a multiply and an add into one fma)
+        assertEquals(compare(small.out, one.out).differing, 0, `${what}: chunks of 8 vs one chunk`);
+        const vsOps = compare(one.out, ops.out);
+        console.log(`${what}: vs tf ops ${vsOps.rel.toExponential(2)} (${vsOps.differing} differ)`);
+        assert(vsOps.rel <= 1e-6, `${what}: one chunk vs tf ops ${vsOps.rel}`);
         assertEquals(one.dispatches, LRS.map(() => 1), `${what}: adamw_update once`);
         assertEquals(small.dispatches, LRS.map(() => 8), `${what}: once per chunk of 8 (64 / 8)`);
       }
