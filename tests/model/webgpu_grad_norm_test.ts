@@ -13,7 +13,7 @@ import {
   VALUES_PER_PARTIAL,
 } from "../../lib/model/kernels/webgpu_grad_norm.ts";
 import { clipCoefficient, globalGradNorm } from "../../lib/train/clip.ts";
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 const gpu = webgpuTestOptions("grad norm webgpu tests");
@@ -23,12 +23,16 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.61 + seed) * 10 ** ((i % 7) - 4));
 }
 
-/** The scalars `[norm, coef, apply, 0]` after summing `chunks` (each a flat gradient chunk) with `maxNorm`. */
+/**
+ * The scalars `[norm, coef, apply, 0]` after summing `chunks` (each a flat gradient chunk) with `maxNorm`: one
+ * `grad_sum_squares` dispatch per chunk, or (`together`) one for all.
+ */
 async function normOf(
   chunks: Float32Array[],
   maxNorm: number,
   loss = 1,
   scalIn: number[] = [0, 1, 1, 0],
+  together = false,
 ): Promise<Float32Array> {
   const b = webgpuInternals("test");
   const count = chunks.reduce((a, c) => a + partialsFor(c.length), 0);
@@ -36,10 +40,14 @@ async function normOf(
   const scal = tf.tensor1d(scalIn);
   const lossT = tf.scalar(loss);
   const grads = chunks.map((c) => tf.tensor1d(c));
-  let base = 0;
-  for (const g of grads) {
-    encodeGradSumSquares(b, g, partials, base);
-    base += partialsFor(g.size);
+  if (together) {
+    encodeGradSumSquares(b, grads, partials, 0);
+  } else {
+    let base = 0;
+    for (const g of grads) {
+      encodeGradSumSquares(b, [g], partials, base);
+      base += partialsFor(g.size);
+    }
   }
   encodeGradNormFinalize(b, partials, count, lossT, maxNorm, scal);
   const out = (await scal.data()) as Float32Array;
@@ -79,6 +87,11 @@ Deno.test({
       assert(Math.abs(s[SCAL.coef] - tc) <= 1e-6 * tc, `coef vs tf ops`);
       // the same bits twice
       assertEquals(Array.from(await normOf(chunks, 1)), Array.from(s));
+      // seven chunks in one dispatch: the partials land where seven dispatches put them
+      const seven = Array.from({ length: 7 }, (_, c) => values(c < 6 ? 2 * VALUES_PER_PARTIAL + 8 : 40, 10 + c));
+      const apart = await normOf(seven, 1), together = await normOf(seven, 1, 1, [0, 1, 1, 0], true);
+      assertEquals(Array.from(together), Array.from(apart), "one dispatch for seven chunks");
+      assertThrows(() => encodeGradSumSquares(webgpuInternals("test"), [], tf.zeros([2]), 0), "1 to 7 chunks");
       tf.dispose([tfNorm, tfCoef, ...grads.values()]);
     } finally {
       await selectBackend("cpu", { log: () => {} });

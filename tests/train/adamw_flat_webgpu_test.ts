@@ -125,6 +125,7 @@ Deno.test({
         const ops = await run({ fused: false }, true, skip);
         const one = await run({}, true, skip);
         const small = await run({ chunkCapacity: 12 }, true, skip);
+        const eight = await run({ chunkCapacity: 8 }, true, skip);
         const what = `update, skip ${skip}`;
         const vsOne = compare(one.out, ops.out), vsSmall = compare(small.out, ops.out);
         console.log(
@@ -133,7 +134,9 @@ Deno.test({
         );
         assert(vsOne.rel <= 1e-6 && vsSmall.rel <= 1e-6, `${what}: within 1e-6 of the tf ops`);
         assertEquals(one.dispatches, LRS.map(() => 3), `${what}: sum of squares, finalize, update`);
-        assertEquals(small.dispatches, LRS.map(() => 2 * 6 + 1), `${what}: 64 / 12 → 6 chunks`);
+        assertEquals(small.dispatches, LRS.map(() => 1 + 1 + 6), `${what}: 64 / 12 → 6 chunks, one sum`);
+        assertEquals(eight.dispatches, LRS.map(() => 2 + 1 + 8), `${what}: 64 / 8 → 8 chunks, two sums (7 + 1)`);
+        assert(compare(eight.out, ops.out).rel <= 1e-6, `${what}: chunks of 8 within 1e-6 of the tf ops`);
         // the same bits twice
         assertEquals(compare((await run({ chunkCapacity: 12 }, true, skip)).out, small.out).differing, 0, what);
       }

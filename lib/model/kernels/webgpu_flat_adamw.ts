@@ -1,14 +1,16 @@
 /**
  * AdamW's state on tfjs-backend-webgpu in a few flat buffers, and one step as a handful of dispatches: the multi-tensor
- * kernels `grad_sum_squares` + `grad_norm_finalize` (`webgpu_grad_norm.ts`) and `adamw_update`
- * (`webgpu_adamw_flat.ts`), one dispatch per chunk each (a chunk is as large as a storage-buffer binding allows: one
- * for distilbert-base on a GPU that binds ≥ 0.8 GB) plus one, with every other move a copy command:
+ * kernels `grad_sum_squares` (one dispatch per seven chunks) + `grad_norm_finalize` (one) (`webgpu_grad_norm.ts`) and
+ * `adamw_update` (`webgpu_adamw_flat.ts`, one per chunk), with every other move a copy command. A chunk holds as many
+ * parameters as one storage-buffer binding of `[P | M | V]` allows: all of distilbert-base's on a GPU that binds
+ * ≥ 0.8 GB (3 dispatches an update), six chunks where 128 MiB is the limit (llvmpipe: 8 dispatches).
  *
  * 1. parameters into the flat `P` (only those whose tensor changed since this optimizer last wrote it: the first
  *    step, or after a checkpoint was loaded into the model);
  * 2. gradients into the flat `G` (a missing gradient's run is cleared, and its parameter and moments are put back
  *    after the update: torch skips a parameter whose `grad is None`);
- * 3. (clipping) `grad_sum_squares` per chunk, `grad_norm_finalize` once: norm, coefficient, sticky apply flag;
+ * 3. (clipping) `grad_sum_squares` per seven chunks, `grad_norm_finalize` once: norm, coefficient, sticky apply
+ *    flag;
  * 4. `adamw_update` per chunk, in place on `[P | M | V]`;
  * 5. each parameter copied out of `P` into a fresh tensor that its variable is assigned (tfjs tensors are never
  *    written in place: a clone or a saved state taken before still holds the old values).
@@ -30,7 +32,7 @@ import {
   type WebGPUBackendInternals,
   webgpuInternals,
 } from "./webgpu_flat_buffers.ts";
-import { encodeGradNormFinalize, encodeGradSumSquares, partialsFor, SCAL } from "./webgpu_grad_norm.ts";
+import { CHUNKS_PER_SUM, encodeGradNormFinalize, encodeGradSumSquares, partialsFor, SCAL } from "./webgpu_grad_norm.ts";
 
 /** Options of {@link FlatAdamW}. */
 export interface FlatAdamWOptions {
@@ -166,7 +168,10 @@ export class FlatAdamW {
       }
     }
     if (clip) {
-      this.#grad.forEach((g, i) => encodeGradSumSquares(b, g, this.#partials, this.#partialBase[i]));
+      for (let i = 0; i < this.#grad.length; i += CHUNKS_PER_SUM) {
+        const grads = this.#grad.slice(i, i + CHUNKS_PER_SUM);
+        encodeGradSumSquares(b, grads, this.#partials, this.#partialBase[i]);
+      }
       encodeGradNormFinalize(b, this.#partials, this.#partialCount, clip.loss, clip.maxNorm, this.#scal);
     }
     // a missing gradient: its runs of P, M and V saved around the update (the update itself is per chunk)

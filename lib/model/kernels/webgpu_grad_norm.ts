@@ -2,10 +2,12 @@
  * The global gradient norm of `clip_grad_norm_` on tfjs-backend-webgpu in two kernels over flat gradient chunks
  * (`webgpu_flat_buffers.ts`), deterministic (fixed reduction order, no atomics):
  *
- * - `grad_sum_squares` — one dispatch per chunk: workgroup `w` (256 threads) reads `vec4`s `w·1024 + k·256 + t`
+ * - `grad_sum_squares` — one dispatch per up to seven chunks (with the partials, eight storage buffers: WebGPU's
+ *   default limit per shader stage): workgroup `w` of chunk `c` (256 threads) reads `vec4`s `w·1024 + k·256 + t`
  *   (k = 0..3), each thread sums the squares of its 16 values in order, a tree in workgroup memory sums the 256
- *   threads, and thread 0 writes the pair `(sum, non-finite)` to `Partials[base + w]`; `non-finite` is 1 when any value
- *   is NaN or ±Inf, read from the bits (the shader compiler may assume finite floats; the bits it cannot).
+ *   threads, and thread 0 writes the pair `(sum, non-finite)` to `Partials[base + c·groupsPerChunk + w]`;
+ *   `non-finite` is 1 when any value is NaN or ±Inf, read from the bits (the shader compiler may assume finite floats;
+ *   the bits it cannot).
  * - `grad_norm_finalize` — one dispatch, one workgroup: sums every pair (thread `t` takes pairs `t, t + 256, …` in
  *   order, then the same tree), and writes the optimizer's scalars `Scal`: `[0]` the norm `sqrt(Σ g²)`, `[1]` the clip
  *   coefficient `min(maxNorm / (norm + 1e-6), 1)` (torch's; 1 when `maxNorm` is 0), `[2]` the sticky "apply" flag:
@@ -25,6 +27,9 @@ const THREADS = 256;
 const VEC4_PER_THREAD = 4;
 /** Float values one workgroup of `grad_sum_squares` reduces. */
 export const VALUES_PER_PARTIAL = THREADS * VEC4_PER_THREAD * 4;
+
+/** Gradient chunks one `grad_sum_squares` dispatch reads (+ the partials: 8 storage buffers). */
+export const CHUNKS_PER_SUM = 7;
 
 /** Indices of the optimizer scalars in `Scal` (4 floats). */
 export const SCAL = { norm: 0, coef: 1, apply: 2 } as const;
@@ -54,28 +59,45 @@ fn treeSum(t : u32, sum : f32, bad : u32) {
 }`;
 
 /**
- * WGSL of `grad_sum_squares` (tfjs supplies `result` = the partials, `Grad` as `vec4`s, `uniforms`, and calls
- * `main(index)`, whose index it ignores).
+ * WGSL of `grad_sum_squares` over `chunks` gradient chunks (tfjs supplies `result` = the partials, `Grad0`, `Grad1`,
+ * … as `vec4`s, `uniforms`, and calls `main(index)`, whose index it ignores).
  *
  * @example
  * ```ts
  * import { gradSumSquaresSource } from "./webgpu_grad_norm.ts";
- * if (!gradSumSquaresSource().includes("treeSum")) throw new Error("a tree over the workgroup");
+ * if (!gradSumSquaresSource(2).includes("return Grad1[i];")) throw new Error("reads the second chunk");
  * ```
  */
-export function gradSumSquaresSource(): string {
+export function gradSumSquaresSource(chunks: number): string {
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > CHUNKS_PER_SUM) {
+    throw new Error(`gradSumSquaresSource: chunks must be 1 to ${CHUNKS_PER_SUM}, got ${chunks}`);
+  }
+  const cases = Array.from({ length: chunks - 1 }, (_, c) => `    case ${c} { return Grad${c}[i]; }`).join("\n");
   return `${NON_FINITE_FN}
 ${TREE_FN}
 
+fn load(c : i32, i : i32) -> vec4<f32> {
+  switch c {
+${cases}
+    default { return Grad${chunks - 1}[i]; }
+  }
+}
+
 fn main(index : i32) {
   let t = localIndex;
-  let w = i32(workgroupId.y * numWorkgroups.x + workgroupId.x);
+  let wAll = i32(workgroupId.y * numWorkgroups.x + workgroupId.x);
+  let c = wAll / uniforms.groupsPerChunk;
+  let w = wAll - c * uniforms.groupsPerChunk;
+  var n4 = uniforms.n4Full;
+  if (c == ${chunks - 1}) {
+    n4 = uniforms.n4Last;
+  }
   var sum = 0.0;
   var bad = 0u;
   for (var k = 0; k < ${VEC4_PER_THREAD}; k = k + 1) {
     let i = w * ${THREADS * VEC4_PER_THREAD} + k * ${THREADS} + i32(t);
-    if (i < uniforms.n4) {
-      let g = Grad[i];
+    if (c < ${chunks} && i < n4) {
+      let g = load(c, i);
       sum = sum + g.x * g.x;
       sum = sum + g.y * g.y;
       sum = sum + g.z * g.z;
@@ -86,9 +108,9 @@ fn main(index : i32) {
     }
   }
   treeSum(t, sum, bad);
-  if (t == 0u && w < uniforms.groups) {
-    result[2 * (uniforms.base + w)] = partSum[0];
-    result[2 * (uniforms.base + w) + 1] = f32(partBad[0]);
+  if (t == 0u && wAll < uniforms.groups) {
+    result[2 * (uniforms.base + wAll)] = partSum[0];
+    result[2 * (uniforms.base + wAll) + 1] = f32(partBad[0]);
   }
 }`;
 }
@@ -148,8 +170,9 @@ export function partialsFor(length: number): number {
 }
 
 /**
- * Encode `grad_sum_squares` over one gradient chunk (`length`, a multiple of 4, values), writing its pairs to
- * `partials` from pair `base` on.
+ * Encode `grad_sum_squares` over up to {@link CHUNKS_PER_SUM} gradient chunks (each a multiple of 4 values long; all
+ * but the last of one length, the last no longer), writing chunk `c`'s pairs to `partials` from pair
+ * `base + c·partialsFor(grads[0] length)` on.
  *
  * @example
  * ```ts
@@ -158,7 +181,7 @@ export function partialsFor(length: number): number {
  * import { encodeGradSumSquares } from "./webgpu_grad_norm.ts";
  * if (tf.getBackend() === "webgpu") {
  *   const [g, partials] = [tf.tensor([3, 4, 0, 0]), tf.zeros([2])];
- *   encodeGradSumSquares(webgpuInternals("example"), g, partials, 0);
+ *   encodeGradSumSquares(webgpuInternals("example"), [g], partials, 0);
  *   if (partials.dataSync()[0] !== 25) throw new Error("3² + 4²");
  *   tf.dispose([g, partials]);
  * }
@@ -166,25 +189,38 @@ export function partialsFor(length: number): number {
  */
 export function encodeGradSumSquares(
   backend: WebGPUBackendInternals,
-  grad: tf.TensorInfo,
+  grads: tf.TensorInfo[],
   partials: tf.TensorInfo,
   base: number,
 ): void {
-  const n = grad.shape[0];
-  const groups = partialsFor(n);
+  const k = grads.length;
+  if (k < 1 || k > CHUNKS_PER_SUM) throw new Error(`encodeGradSumSquares: 1 to ${CHUNKS_PER_SUM} chunks, got ${k}`);
+  const full = grads[0].shape[0], last = grads[k - 1].shape[0];
+  grads.forEach((g, c) => {
+    const n = g.shape[0];
+    if (n % 4 !== 0 || (c < k - 1 && n !== full) || n > full) {
+      throw new Error(
+        `encodeGradSumSquares: chunk ${c} has ${n} values; expected a multiple of 4, ${full} but the last`,
+      );
+    }
+  });
+  const groupsPerChunk = partialsFor(full);
+  const groups = (k - 1) * groupsPerChunk + partialsFor(last);
   const program = {
-    variableNames: ["Grad"],
+    variableNames: grads.map((_, c) => `Grad${c}`),
     outputShape: partials.shape,
-    shaderKey: "mlmGradSumSquares",
+    shaderKey: `mlmGradSumSquares${k}`,
     dispatchLayout: { x: [0] },
     dispatch: [groups, 1, 1],
     workgroupSize: [THREADS, 1, 1],
-    variableComponents: [4],
-    uniforms: "n4 : i32, groups : i32, base : i32,",
-    getUserCode: gradSumSquaresSource,
+    variableComponents: grads.map(() => 4),
+    uniforms: "groupsPerChunk : i32, n4Full : i32, n4Last : i32, groups : i32, base : i32,",
+    getUserCode: () => gradSumSquaresSource(k),
   };
-  backend.runWebGPUProgram(program, [grad], "float32", [
-    { type: "int32", data: [n / 4] },
+  backend.runWebGPUProgram(program, grads, "float32", [
+    { type: "int32", data: [groupsPerChunk] },
+    { type: "int32", data: [full / 4] },
+    { type: "int32", data: [last / 4] },
     { type: "int32", data: [groups] },
     { type: "int32", data: [base] },
   ], partials);
