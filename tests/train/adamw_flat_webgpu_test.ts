@@ -147,7 +147,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "flat AdamW: tensors taken before an update keep their values; state stays on webgpu, named",
+  name: "flat AdamW: tensors taken before an update keep their values, none leak; state stays on webgpu, named",
   ...gpu,
   fn: async () => {
     await useWebgpu();
@@ -160,6 +160,11 @@ Deno.test({
       opt.step(grads, 1e-2);
       assertEquals(Array.from(await before.data()), wantBefore, "a clone is not written through");
       assert((await params.get("c.weight")!.data())[0] !== wantBefore[0], "the parameter moved");
+      const loss = tf.scalar(1);
+      const before2 = tf.memory().numTensors;
+      const r = opt.update(grads, { lr: 1e-2, maxGradNorm: 1, loss });
+      assertEquals(tf.memory().numTensors, before2 + 2, "an update leaves gradNorm and applied, nothing else");
+      tf.dispose([r.gradNorm, r.applied, loss]);
       const saved = opt.state();
       const m0 = Array.from(await saved.m.get("c.weight")!.data());
       opt.step(grads, 1e-2);

@@ -185,13 +185,15 @@ export class FlatAdamW {
           encodeCopy(b, stateBuf[piece.chunk], from, buf, run * n + piece.tensorOffset, piece.length);
         }
       }
-      return { name, t, buf, n };
+      return { name, t, n };
     });
     this.layout.chunks.forEach((c, i) => {
       const chunk = { state: this.#state[i], grad: this.#grad[i], decayEnd: this.layout.decayEnd - c.start };
       encodeAdamWFlat(b, chunk, scalars, clip ? this.#scal : undefined);
     });
-    for (const { name, t, buf, n } of saved) {
+    for (const { name, t, n } of saved) {
+      // fetched again: a dispatch above may have submitted the encoder, which clears the "in use" marks
+      const buf = tensorBuffer(b, t, `saved "${name}"`);
       for (const piece of this.layout.pieces(name)) {
         for (let run = 0; run < 3; run++) {
           const to = run * chunkLength[piece.chunk] + piece.chunkOffset;

@@ -176,7 +176,8 @@ export function webgpuInternals(caller: string): WebGPUBackendInternals {
 
 /**
  * The `GPUBuffer` of a float32 tensor of the webgpu backend (uploaded first when it holds CPU values), marked as
- * used by the open command encoder.
+ * used by the open command encoder. The mark lasts until that encoder is submitted, which any dispatch may do: fetch
+ * the buffer again for a copy encoded after a dispatch when the tensor may be disposed before the next submit.
  *
  * @example
  * ```ts
