@@ -1,8 +1,8 @@
 /**
  * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches with
  * the trainer's own step ({@link enqueueTrainStep}: loss with dropout → `tf.variableGrads` → `AdamW.update`, global-norm
- * clip included), timed per step and run as the trainer runs it: each step is enqueued, its read issued at once and
- * awaited one step later (the last step's read is part of the timed wall time).
+ * clip included), timed per step and run as the trainer runs it: each step is enqueued, then the previous step's
+ * read is awaited and this step's issued (the last step's read is part of the timed wall time).
  *
  * With `splitPhases` the same steps are run again with a sync after each phase: forward (the loss alone), forward +
  * backward ({@link stepGradients}), optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
@@ -171,6 +171,11 @@ export interface TrainBenchResult {
   encode_ms: number;
   /** `encode_ms` per dispatch in microseconds, when WebGPU. */
   encode_us_per_dispatch?: number;
+  /**
+   * The part of `encode_ms` spent inside `GPUQueue.submit`, when WebGPU: near 0 on a real GPU; on a software adapter
+   * (llvmpipe/lavapipe) submitting runs the work on the CPU, so this is most of the step there.
+   */
+  submit_ms?: number;
   /** Precision (`fp32`). */
   precision: "fp32";
   /** Timed steps. */
@@ -278,6 +283,38 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Host time spent inside the WebGPU queue's `submit` calls, from {@link timeQueueSubmits}. */
+interface SubmitTimer {
+  /** Milliseconds so far. */
+  readonly ms: number;
+  /** Stop timing and restore the queue's method. */
+  stop(): void;
+}
+
+/** Time the active webgpu backend's `queue.submit` calls (an own-property wrapper, removed by `stop`). */
+function timeQueueSubmits(): SubmitTimer {
+  const queue = (tf.backend() as unknown as { queue: { submit: (buffers: unknown[]) => void } }).queue;
+  const had = Object.hasOwn(queue, "submit"), previous = queue.submit;
+  let ms = 0;
+  queue.submit = function (this: unknown, buffers: unknown[]): void {
+    const t = performance.now();
+    try {
+      previous.call(this, buffers);
+    } finally {
+      ms += performance.now() - t;
+    }
+  };
+  return {
+    get ms(): number {
+      return ms;
+    },
+    stop(): void {
+      if (had) queue.submit = previous;
+      else delete (queue as { submit?: unknown }).submit;
+    },
+  };
+}
+
 /** Wait for everything queued so far: read one element of `p`. */
 async function syncOn(p: tf.Tensor): Promise<void> {
   const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
@@ -345,6 +382,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   /** Dispatch counting over the timed steps (WebGPU only): the running counter and the per-phase sums. */
   let counter: DispatchCounter | undefined;
   let readbacks: ReadbackCounter | undefined;
+  let submits: SubmitTimer | undefined;
   const sums = { forward: 0, backward: 0, optimizer: 0 };
   const mark = (): number => counter?.count ?? 0;
   let phaseStart = 0;
@@ -372,22 +410,27 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   };
 
   /**
-   * Step `i` as the trainer runs it: enqueue it (its host encode time measured up to the last submit), issue its
-   * read, then await the previous step's read. Returns the previous step's result and this step's pending read.
+   * Step `i` as the trainer runs it: enqueue it (its host encode time measured up to the last submit), await the
+   * previous step's read, then issue this step's. Returns the previous step's result and this step's pending read.
    */
-  let encodeMs = 0;
+  let encodeMs = 0, submitMs = 0;
   async function step(
     i: number,
     previous?: Promise<TrainStepResult>,
   ): Promise<{ done?: TrainStepResult; read: Promise<TrainStepResult> }> {
     const s = performance.now();
     phaseStart = mark();
+    const submitBefore = submits?.ms ?? 0;
     const pending = enqueueTrainStep(model, [batches[i % batches.length]], stepOptions(i));
     submit();
     encodeMs += performance.now() - s;
-    const read = readTrainStep(pending);
-    sums.optimizer += mark() - phaseStart; // AdamW.update and the read's one dispatch
-    return { done: previous ? await previous : undefined, read };
+    submitMs += (submits?.ms ?? 0) - submitBefore;
+    sums.optimizer += mark() - phaseStart; // AdamW.update
+    const done = previous ? await previous : undefined;
+    const start = mark();
+    const read = readTrainStep(pending); // after the wait, so it cannot complete inside this step
+    sums.optimizer += mark() - start; // the read's one dispatch
+    return { done, read };
   }
 
   try {
@@ -405,10 +448,11 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     const times: number[] = [];
     const losses: number[] = [];
     sums.forward = sums.backward = sums.optimizer = 0;
-    encodeMs = 0;
+    encodeMs = submitMs = 0;
     if (webgpu) {
       counter = countWebgpuDispatches();
       readbacks = countWebgpuReadbacks();
+      submits = timeQueueSubmits();
     }
     inFlight = undefined;
     const start = performance.now();
@@ -440,6 +484,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         total: per(forward + backward + opt),
       };
       readbacksPerStep = per(readbacks.count);
+      submits?.stop();
       gpuReadsPerStep = per(readbacks.reads);
       counter = readbacks = undefined;
     }
@@ -494,6 +539,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       ...(readbacksPerStep !== undefined ? { readbacks_per_step: readbacksPerStep } : {}),
       ...(gpuReadsPerStep !== undefined ? { gpu_reads_per_step: gpuReadsPerStep } : {}),
       encode_ms: round(encode),
+      ...(webgpu ? { submit_ms: round(submitMs / steps) } : {}),
       ...(dispatches ? { encode_us_per_dispatch: round((encode * 1000) / dispatches.total) } : {}),
       precision: "fp32",
       steps,
@@ -512,6 +558,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       date: new Date().toISOString(),
     };
   } finally {
+    submits?.stop();
     readbacks?.stop();
     counter?.stop();
     optimizer.dispose();
@@ -562,7 +609,8 @@ export function formatTrainBench(r: TrainBenchResult): string {
   }
   lines.push(
     `  host encode ${r.encode_ms} ms/step` +
-      (r.encode_us_per_dispatch !== undefined ? ` (${r.encode_us_per_dispatch} µs per dispatch)` : ""),
+      (r.encode_us_per_dispatch !== undefined ? ` (${r.encode_us_per_dispatch} µs per dispatch)` : "") +
+      (r.submit_ms !== undefined ? `, of which ${r.submit_ms} ms inside queue.submit` : ""),
   );
   if (r.tensors_leaked !== 0) lines.push(`  WARNING: ${r.tensors_leaked} tensors leaked over the timed steps`);
   return lines.join("\n");

@@ -21,6 +21,7 @@ import { type ArgDefaults, MLM_DEFAULTS, type ResolvedArgs, resolveTrainArgs, ty
 import {
   enqueueTrainStep,
   type LabelledBatch,
+  type PendingStep,
   readTrainStep,
   type TrainableModel,
   trainableParams,
@@ -373,6 +374,10 @@ export async function runTraining<E, B extends LabelledBatch, R>(
 
     // The loop. Each step is enqueued before the previous one is read (its loss and gradient norm arrive one step
     // late, while the device runs this one); before an evaluation, a checkpoint or a stop the step is read at once.
+    const fail = (e: unknown, pending: PendingStep): never => {
+      tf.dispose([pending.loss, pending.gradNorm, pending.applied]);
+      throw e;
+    };
     const t0 = performance.now(), startStep = state.globalStep, startTokens = state.tokensSeen;
     let interrupted: string | undefined, taken: TakenStep | undefined;
     while (!state.finished && !interrupted) {
@@ -389,11 +394,10 @@ export async function runTraining<E, B extends LabelledBatch, R>(
         });
         state.advance(tokens);
         loop.onStep?.(state.globalStep);
-        const previous = taken;
-        const result = readTrainStep(pending);
-        result.catch(() => {}); // awaited below or in the next step; a failure surfaces there
+        if (taken) await run.read(taken).catch((e) => fail(e, pending));
+        const result = readTrainStep(pending); // issued now, awaited in the next step (or below)
+        result.catch(() => {}); // a failure surfaces where it is awaited
         taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt };
-        if (previous) await run.read(previous);
         if (!state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
         await run.read(taken);
         taken = undefined;

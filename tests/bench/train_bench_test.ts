@@ -112,6 +112,7 @@ Deno.test({
       assert(d.forward > 0 && d.backward > 0 && d.optimizer > 0 && o.optimizer > d.optimizer, JSON.stringify([d, o]));
       assertEquals(d.total, d.forward + d.backward + d.optimizer);
       assert(fused.encode_ms > 0 && fused.encode_us_per_dispatch! > 0, JSON.stringify(fused));
+      assert(fused.submit_ms! >= 0 && fused.submit_ms! <= fused.encode_ms, "submit time is part of the encode time");
       assertEquals([fused.loss_first, fused.loss_last], [ops.loss_first, ops.loss_last]);
       assertStringIncludes(formatTrainBench(fused), `GPU dispatches/step: forward ${d.forward}`);
       assertStringIncludes(formatTrainBench(fused), "blocking read-backs/step 0");
