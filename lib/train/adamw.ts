@@ -6,15 +6,23 @@
  * LayerNorm weights get no decay (HF `get_decay_parameter_names`). The state (`m`, `v`, step) is saved and restored
  * bit for bit.
  *
- * On the webgpu backend each parameter's update is one fused shader dispatched three times
- * (`lib/model/kernels/webgpu_adamw.ts`: the same f32 arithmetic in the same order) instead of ~14 tf ops; on cpu and
- * wasm (or with `fused: false`) it is the tf ops. The scalars are computed here, in float64 as torch does in Python,
- * for both paths.
+ * {@link AdamW.update} is the training step's: global-norm clipping (`clip_grad_norm_`) and the update in one call
+ * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
+ *
+ * An optimizer built on the webgpu backend (with `fused`, the default) keeps parameters, gradients and moments in a
+ * few flat device buffers (`lib/model/kernels/webgpu_flat_adamw.ts`): a step is one `adamw_update` dispatch per chunk
+ * (the same f32 arithmetic in the same order as the tf ops, bit for bit), an update two more for the global norm
+ * (`webgpu_grad_norm.ts`), instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is
+ * copy commands. Its state is then on that backend only. On cpu and wasm (or with `fused: false`) it is the tf ops,
+ * and {@link AdamW.update} gives bit for bit the weights of `clipGradNorm` + {@link AdamW.step}. The scalars are
+ * computed here, in float64 as torch does in Python, for every path.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
+import { FlatAdamW } from "../model/kernels/webgpu_flat_adamw.ts";
+import { clipCoefficient, globalGradNorm } from "./clip.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
 export interface AdamWOptions {
@@ -30,6 +38,30 @@ export interface AdamWOptions {
   noDecay?: (name: string) => boolean;
   /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
   fused?: boolean;
+  /**
+   * Fused on webgpu: elements per flat chunk (a multiple of 4; default as many as one storage-buffer binding holds).
+   * Smaller chunks cost one more dispatch each; tests use them to cut parameters across chunks.
+   */
+  chunkCapacity?: number;
+}
+
+/** Options of {@link AdamW.update}. */
+export interface AdamWUpdateOptions {
+  /** Learning rate of this step. */
+  lr: number;
+  /** Global-norm clip (0: none). */
+  maxGradNorm: number;
+  /** The step's loss (device scalar): when it or any gradient is non-finite, nothing is updated. */
+  loss: tf.Scalar;
+}
+
+/** What {@link AdamW.update} leaves on the device (caller reads them later and disposes them). */
+export interface AdamWUpdateResult {
+  /** Global gradient norm before clipping (NaN-able); a scalar. */
+  gradNorm: tf.Scalar;
+  /** 1 when the update was applied, 0 when skipped because the loss or a gradient was non-finite. Once a step is
+   * skipped, the optimizer stays "poisoned" and skips every later update too (the run is stopping). */
+  applied: tf.Scalar;
 }
 
 /** Optimizer state as plain tensors: `m.<name>`, `v.<name>` and the step count. */
@@ -84,11 +116,15 @@ export class AdamW {
   readonly weightDecay: number;
   /** Names of parameters that get no decay. */
   readonly noDecayNames: Set<string>;
-  /** Whether the fused kernel is used on webgpu. */
+  /** Whether the fused kernels are used on webgpu. */
   readonly fused: boolean;
   #step = 0;
+  /** The flat device state and kernels (fused, built on webgpu); else `#m`, `#v` and tf ops. */
+  #flat: FlatAdamW | undefined;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
+  /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
+  #ok: tf.Variable<tf.Rank.R0> = tf.variable(tf.scalar(true, "bool"), false);
 
   /** An optimizer for `params`; moments start at zero. */
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
@@ -100,6 +136,11 @@ export class AdamW {
     this.fused = options.fused ?? true;
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
+    if (this.fused && tf.getBackend() === "webgpu") {
+      const chunkCapacity = options.chunkCapacity;
+      this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name), { chunkCapacity });
+      return;
+    }
     for (const [name, p] of params) {
       this.#m.set(name, tf.variable(tf.zerosLike(p), false));
       this.#v.set(name, tf.variable(tf.zerosLike(p), false));
@@ -116,53 +157,141 @@ export class AdamW {
    * for `grad is None`). The gradients are not disposed.
    */
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
-    for (const name of grads.keys()) {
-      if (!this.params.has(name)) throw new Error(`AdamW.step: gradient for unknown parameter "${name}"`);
+    this.#checkNames(grads, "step");
+    const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("step");
+      this.#flat.update(grads, scalars(this.#decayedName()), undefined);
+      return;
     }
+    const fused = this.fused && tf.getBackend() === "webgpu";
+    tf.tidy(() => {
+      for (const [name, g] of grads) {
+        const next = this.#updated(name, g, scalars(name), fused);
+        this.#m.get(name)!.assign(next.m);
+        this.#v.get(name)!.assign(next.v);
+        this.params.get(name)!.assign(next.p);
+      }
+    });
+  }
+
+  /**
+   * Clip by global norm and apply AdamW, deciding on the device whether to apply; reads nothing back. The global
+   * norm is `clip_grad_norm_`'s (computed whether or not `maxGradNorm` clips: it is the gradients' finite check),
+   * gradients are scaled by `min(1, maxGradNorm / (norm + 1e-6))` when `maxGradNorm > 0`, and every parameter and
+   * moment becomes `where(applied, new, old)`: a NaN never reaches them, not even multiplied by 0. Once a step is
+   * skipped the optimizer stays poisoned (every later update is skipped too) until {@link AdamW.loadState}. The step
+   * counter advances either way (the CPU does not know; a poisoned run stops at its last good checkpoint). With
+   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step} on the tf-op path; on the
+   * flat webgpu path the norm is summed in another order (`webgpu_grad_norm.ts`), within 1e-6 relative. `grads` and `loss` are
+   * not disposed; the result's scalars are the caller's to dispose.
+   *
+   * @example
+   * ```ts
+   * import { tf } from "../deps.ts";
+   * import { AdamW } from "./adamw.ts";
+   * const w = tf.variable(tf.tensor([1, 2]));
+   * const opt = new AdamW(new Map([["w", w]]), { weightDecay: 0 });
+   * const grads = new Map([["w", tf.tensor([3, 4])]]);
+   * const r = opt.update(grads, { lr: 0.1, maxGradNorm: 1, loss: tf.scalar(NaN) });
+   * if (r.applied.dataSync()[0] !== 0 || w.dataSync()[0] !== 1) throw new Error("a NaN loss changes nothing");
+   * if (Math.abs(r.gradNorm.dataSync()[0] - 5) > 1e-6) throw new Error("the norm before clipping");
+   * tf.dispose([r.gradNorm, r.applied, ...grads.values()]);
+   * ```
+   */
+  update(grads: Map<string, tf.Tensor>, options: AdamWUpdateOptions): AdamWUpdateResult {
+    const { lr, maxGradNorm, loss } = options;
+    this.#checkNames(grads, "update");
+    if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
+    if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
+    if (grads.size === 0) throw new Error("AdamW.update: no gradients");
+    const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("update");
+      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
+    }
+    const fused = this.fused && tf.getBackend() === "webgpu";
+    return tf.tidy(() => {
+      const gradNorm = globalGradNorm(grads);
+      const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
+      const ok = tf.logicalAnd(this.#ok, finite) as tf.Scalar;
+      this.#ok.assign(ok);
+      const coef = maxGradNorm > 0 ? clipCoefficient(gradNorm, maxGradNorm) : undefined;
+      for (const [name, g] of grads) {
+        const p = this.params.get(name)!, m = this.#m.get(name)!, v = this.#v.get(name)!;
+        const next = this.#updated(name, coef ? tf.mul(g, coef) : g, scalars(name), fused);
+        m.assign(tf.where(ok, next.m, m));
+        v.assign(tf.where(ok, next.v, v));
+        p.assign(tf.where(ok, next.p, p));
+      }
+      return { gradNorm, applied: tf.cast(ok, "float32") as tf.Scalar };
+    });
+  }
+
+  /** A parameter of the decayed group (its scalars are the flat kernel's), or any when none is decayed. */
+  #decayedName(): string {
+    for (const name of this.params.keys()) if (!this.noDecayNames.has(name)) return name;
+    return this.params.keys().next().value ?? "";
+  }
+
+  #flatBackend(method: string): void {
+    const backend = tf.getBackend();
+    if (backend !== "webgpu") {
+      throw new Error(
+        `AdamW.${method}: this optimizer keeps its state on the webgpu backend (built there with fused kernels), ` +
+          `the active backend is ${backend}`,
+      );
+    }
+  }
+
+  #checkNames(grads: Map<string, tf.Tensor>, method: string): void {
+    for (const name of grads.keys()) {
+      if (!this.params.has(name)) throw new Error(`AdamW.${method}: gradient for unknown parameter "${name}"`);
+    }
+  }
+
+  /** Advance the step counter; the per-parameter scalars of this step at `lr`. */
+  #nextScalars(lr: number): (name: string) => AdamWScalars {
     this.#step += 1;
     const [beta1, beta2] = this.betas;
     const t = this.#step;
     // Scalars in float64 as torch computes them in Python, applied as float32 (scalar tensors or f32 uniforms).
     const biasCorrection1 = 1 - beta1 ** t;
     const biasCorrection2 = 1 - beta2 ** t;
-    const scalars = (wd: number): AdamWScalars => ({
-      decay: 1 - lr * wd,
-      oneMinusBeta1: 1 - beta1,
-      beta2,
-      oneMinusBeta2: 1 - beta2,
-      bc2Sqrt: Math.sqrt(biasCorrection2),
-      eps: this.eps,
-      stepSize: lr / biasCorrection1,
-    });
-    const fused = this.fused && tf.getBackend() === "webgpu";
-    tf.tidy(() => {
-      for (const [name, g] of grads) {
-        const p = this.params.get(name)!;
-        const m = this.#m.get(name)!;
-        const v = this.#v.get(name)!;
-        const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
-        const s = scalars(wd);
-        if (fused) {
-          const out = fusedAdamWUpdate({ p, g, m, v }, s);
-          m.assign(out.m);
-          v.assign(out.v);
-          p.assign(out.p);
-          continue;
-        }
-        const decayed = wd === 0 ? p : tf.mul(p, s.decay);
-        const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
-        const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), s.bc2Sqrt), s.eps);
-        const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), s.stepSize));
-        m.assign(mNew);
-        v.assign(vNew);
-        p.assign(pNew);
-      }
-    });
+    return (name) => {
+      const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
+      return {
+        decay: 1 - lr * wd,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        bc2Sqrt: Math.sqrt(biasCorrection2),
+        eps: this.eps,
+        stepSize: lr / biasCorrection1,
+      };
+    };
+  }
+
+  /** New `p`, `m`, `v` of parameter `name` from gradient `g` (inside the caller's tidy). */
+  #updated(name: string, g: tf.Tensor, s: AdamWScalars, fused: boolean): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
+    const p = this.params.get(name)!;
+    const m = this.#m.get(name)!;
+    const v = this.#v.get(name)!;
+    if (fused) return fusedAdamWUpdate({ p, g, m, v }, s);
+    const decayed = s.decay === 1 ? p : tf.mul(p, s.decay);
+    const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
+    const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
+    const denom = tf.add(tf.div(tf.sqrt(vNew), s.bc2Sqrt), s.eps);
+    const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), s.stepSize));
+    return { p: pNew, m: mNew, v: vNew };
   }
 
   /** Copies of the state (caller disposes the tensors). */
   state(): AdamWState {
+    if (this.#flat) {
+      this.#flatBackend("state");
+      return { step: this.#step, ...this.#flat.moments() };
+    }
     const copy = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, tf.clone(t) as tf.Tensor]));
     return { step: this.#step, m: copy(this.#m), v: copy(this.#v) };
   }
@@ -172,8 +301,8 @@ export class AdamW {
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new Error(`AdamW.loadState: step must be an integer >= 0, got ${state.step}`);
     }
-    for (const [kind, src, dst] of [["m", state.m, this.#m], ["v", state.v, this.#v]] as const) {
-      for (const [name, target] of dst) {
+    for (const [kind, src] of [["m", state.m], ["v", state.v]] as const) {
+      for (const [name, target] of this.params) {
         const t = src.get(name);
         if (!t) throw new Error(`AdamW.loadState: no "${kind}.${name}" in the saved state`);
         if (t.shape.join() !== target.shape.join()) {
@@ -183,9 +312,16 @@ export class AdamW {
         }
       }
     }
+    if (this.#flat) {
+      this.#flatBackend("loadState");
+      this.#flat.loadMoments(state.m, state.v);
+      this.#step = state.step;
+      return;
+    }
     for (const [name, target] of this.#m) target.assign(state.m.get(name)!);
     for (const [name, target] of this.#v) target.assign(state.v.get(name)!);
     this.#step = state.step;
+    tf.tidy(() => this.#ok.assign(tf.scalar(true, "bool")));
   }
 
   /** Free the moment buffers (not the parameters). */
@@ -194,5 +330,8 @@ export class AdamW {
     for (const t of this.#v.values()) t.dispose();
     this.#m.clear();
     this.#v.clear();
+    this.#ok.dispose();
+    this.#flat?.dispose();
+    this.#flat = undefined;
   }
 }
