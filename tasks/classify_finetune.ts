@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     console.log(`report: ${result.report}`);
     console.log(JSON.stringify({
       global_step: result.globalStep,
-      eval_loss: last?.eval_loss,
+      eval_loss: last?.evalLoss,
       accuracy: last?.accuracy,
       f1: last?.f1,
       tokens_per_second: Math.round(result.tokensPerSecond),

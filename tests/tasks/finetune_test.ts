@@ -44,7 +44,7 @@ Deno.test("finetune: resuming from checkpoint-2 of a run ends byte-identical to 
     const summary = lines.at(-1);
     assertEquals([summary.type, summary.step], ["summary", 5]);
     assert(summary.train_runtime > 0 && summary.train_loss > 0, JSON.stringify(summary));
-    const meanLoss = full.epochs.reduce((acc, e) => acc + e.train_loss, 0) / full.epochs.length;
+    const meanLoss = full.epochs.reduce((acc, e) => acc + e.trainLoss!, 0) / full.epochs.length;
     assert(Math.abs(summary.train_loss - meanLoss) < 1e-9, "train_loss is the mean step loss of the run");
     assertEquals(full.report, `${root}/a/report.html`);
     assert((await Deno.readTextFile(full.report)).includes("finetune"), "the report names the task");
