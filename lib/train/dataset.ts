@@ -5,7 +5,7 @@
  *
  * The corpus is a local file or folder, or a Hub dataset id (`imdb`, `stanfordnlp/imdb`): the split's Parquet files
  * from the Hub's Parquet conversion are fetched into the Hub cache by `lib/hub` ({@link hubDatasetFiles}; offline
- * with `HF_HUB_OFFLINE=1`) and read in file order. Tokenized chunks are cached on disk by `lib/data/prepared.ts`
+ * with `HF_HUB_OFFLINE=1`) and read in file order. Tokenized chunks are cached on disk by `lib/prepare/prepared.ts`
  * (keyed by a fingerprint of corpus bytes + tokenizer + parameters), so a second run skips tokenization.
  *
  * @module
@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import type { Chunk } from "../data/types.ts";
 import { writeDirAtomic } from "../fs.ts";
 import { trainTestSplit } from "../data/split.ts";
-import { loadPrepared, prepareDataset } from "../data/prepared.ts";
+import { loadPrepared, prepareDataset } from "../prepare/prepared.ts";
 import { hubDatasetFiles } from "../hub/dataset.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 
