@@ -2,128 +2,141 @@
  * Domain-adapt masked language models (DistilBERT, BERT) on WebGPU from Deno — the Hugging Face course chapter
  * "Fine-tuning a masked language model", in TypeScript.
  *
- * The pipeline, one module per arrow: records (streamed) → {@link Tokenizer} encode with `word_ids` →
- * {@link groupTexts} into fixed chunks → {@link trainTestSplit} → collator ({@link createMlmCollator} or
- * {@link createWholeWordMaskCollator}) → model → loss → AdamW → checkpoint; evaluation: {@link maskOnce} →
- * {@link batchFixed} → mean loss → perplexity.
+ * The pipeline, one module per arrow: records (streamed, {@link readRecords}) → {@link Tokenizer} encode with
+ * `word_ids` → {@link groupTexts} into fixed chunks → {@link trainTestSplit} → collator ({@link createMlmCollator} or
+ * {@link createWholeWordMaskCollator}) → model ({@link loadMaskedLM}) → loss → {@link AdamW} → checkpoint
+ * ({@link savePretrained}); evaluation: {@link maskOnce} → {@link batchFixed} → {@link evaluateMlm} (mean loss,
+ * perplexity). {@link finetune}, {@link evaluateModel} and {@link runDemo} are what `deno task finetune`, `evaluate`
+ * and `demo` run.
+ *
+ * This root holds what a user of the pipeline needs. The advanced parts are subpath exports, each importable by URL
+ * too (the `mod.ts` files `deno.json`'s `exports` names): `./data`, `./tokenize`, `./prepare`, `./collate`, `./model` (every model
+ * part, sequence classifiers included), `./train` (the loop's parts), `./hub` (cache layout, HTTP, uploads),
+ * `./pipelines`, `./classify` (downstream classification), `./report`, `./webgpu` (the WebGPU kernels) and `./bench`
+ * (benchmarks).
  *
  * This module imports nothing through an import map, so it works imported by URL.
  *
  * @example
  * ```ts
- * import { createMlmCollator, groupTexts, Rng } from "./mod.ts";
- * const rng = new Rng(42);
+ * import { createMlmCollator, groupTexts } from "./mod.ts";
  * const encodings = [{ input_ids: [101, 7, 8, 9, 102], attention_mask: [1, 1, 1, 1, 1], word_ids: [null, 0, 1, 2, null] }];
  * const chunks = groupTexts(encodings, { chunkSize: 4 });
- * const collate = createMlmCollator({ maskTokenId: 103, vocabSize: 200, specialIds: [0, 100, 101, 102, 103], padTokenId: 0, rng });
+ * const collate = createMlmCollator({ maskTokenId: 103, vocabSize: 200, specialIds: [0, 100, 101, 102, 103], padTokenId: 0, seed: 42 });
  * console.log(collate(chunks).shape); // [1, 4]
  * ```
  *
  * @module
  */
 
-// Data: records, splits, randomness, chunking, prepared datasets.
-export * from "./lib/data/mod.ts";
+// Data: read records, select and split with a seeded Rng, group token streams into chunks; cache prepared chunks.
 export {
-  fingerprintOf,
+  type Chunk,
+  type DataRecord,
+  type Encoding,
+  groupTexts,
+  type GroupTextsOptions,
+  groupTextsStream,
+  type MlmBatch,
+  readAclImdb,
+  readCsv,
+  readJsonl,
+  readParquet,
+  readRecords,
+  type ReadRecordsOptions,
+  readText,
+  readTexts,
+  Rng,
+  select,
+  shuffle,
+  type TrainTestSplit,
+  trainTestSplit,
+  type TrainTestSplitOptions,
+} from "./lib/data/mod.ts";
+export {
   loadPrepared,
-  PREPARED_FORMAT,
-  type PreparedArrays,
   prepareDataset,
   PreparedDataset,
-  type PreparedMeta,
   type PrepareOptions,
-  type PrepareProgress,
   type PrepareResult,
-} from "./lib/data/prepared.ts";
+} from "./lib/prepare/mod.ts";
 
-// Tokenization with word ids.
+// Tokenization with word ids, in this thread or across workers.
 export {
-  type DecodeOptions,
   type EncodeOptions,
   loadTokenizer,
   Tokenizer,
-  TOKENIZER_FILES,
-  type TokenizerParts,
-} from "./lib/tokenize/tokenizer.ts";
-export { defaultWorkers, tokenizeStream, type TokenizeStreamOptions } from "./lib/tokenize/parallel.ts";
-export { BERT_SPECIAL_TOKENS, bertWordPieceTokenizerJson } from "./lib/tokenize/wordpiece.ts";
+  tokenizeStream,
+  type TokenizeStreamOptions,
+} from "./lib/tokenize/mod.ts";
 
 // Masking collators and the fixed eval set.
-export * from "./lib/collate/mod.ts";
-
-// Training report.
-export * from "./lib/report/mod.ts";
+export {
+  batchFixed,
+  type Collator,
+  createMlmCollator,
+  createWholeWordMaskCollator,
+  loadMasked,
+  maskOnce,
+  type MlmCollatorOptions,
+  padBatch,
+  saveMasked,
+  type WholeWordMaskCollatorOptions,
+} from "./lib/collate/mod.ts";
 
 // Models, checkpoints, backends; `tf` is the tfjs instance the models use (to make and read tensors).
 export { tf } from "./lib/deps.ts";
-export * from "./lib/model/mod.ts";
+export {
+  type BackendName,
+  BertForMaskedLM,
+  DistilBertForMaskedLM,
+  initMaskedLM,
+  loadMaskedLM,
+  type LoadMaskedLMOptions,
+  type MaskedLM,
+  type ModelConfig,
+  parseConfig,
+  readConfig,
+  readSafetensors,
+  savePretrained,
+  type SavePretrainedOptions,
+  selectBackend,
+  writeConfig,
+  writeSafetensors,
+} from "./lib/model/mod.ts";
 
 // Pipelines.
-export * from "./lib/pipelines/mod.ts";
+export { fillMask, type FillMaskPrediction, formatFillMask } from "./lib/pipelines/mod.ts";
 
-// The Hugging Face Hub.
-export * from "./lib/hub/mod.ts";
+// Training and evaluation: the task entry points, then the parts of the loop a script composes.
+export {
+  AdamW,
+  clipGradNorm,
+  evaluateMlm,
+  evaluateModel,
+  finetune,
+  type FinetuneOptions,
+  type FinetuneResult,
+  formatDemo,
+  linearScheduleWithWarmup,
+  loadCheckpoint,
+  runDemo,
+  saveCheckpoint,
+  train,
+  trainStep,
+} from "./lib/train/mod.ts";
 
-// Downstream classification: does adaptation help?
-export * from "./lib/classify/mod.ts";
+// The Hugging Face Hub at the level a user calls it: resolve/download a model, stream a dataset, push a folder.
 export {
-  BertForSequenceClassification,
-  buildSequenceClassifier,
-  type ClassificationBatch,
-  classifierArchitecture,
-  type ClassifierCheckpointValues,
-  classifierCheckpointValues,
-  type ClassifierCheckpointValuesOptions,
-  classifierConfigJson,
-  type ClassifierConfigOptions,
-  classifierHeadParams,
-  DistilBertForSequenceClassification,
-  initSequenceClassifier,
-  type InitSequenceClassifierOptions,
-  labelNames,
-  loadSequenceClassifier,
-  type LoadSequenceClassifierOptions,
-  saveSequenceClassifier,
-  type SaveSequenceClassifierOptions,
-  sequenceClassificationParams,
-  type SequenceClassifier,
-  SequenceClassifierBase,
-  withClassifierConfig,
-} from "./lib/model/sequence_classification.ts";
+  hubDownload,
+  HubError,
+  modelCard,
+  pushToHub,
+  type PushToHubOptions,
+  resolveModel,
+  snapshotModel,
+  streamHubDataset,
+} from "./lib/hub/mod.ts";
 
-// Training: AdamW, schedule, clipping, the loop, evaluation, checkpoints, finetune/evaluate/demo.
-export * from "./lib/train/mod.ts";
-
-// Speed: the training-step benchmark and WebGPU kernels.
-export {
-  type AdamWKernel,
-  benchTrain,
-  type DispatchCounts,
-  formatTrainBench,
-  MODEL_SIZES,
-  randomMlmBatches,
-  type TrainBenchOptions,
-  type TrainBenchResult,
-} from "./lib/bench/train_bench.ts";
-export { installWriteBufferUpload, uninstallWriteBufferUpload } from "./lib/model/kernels/webgpu_upload.ts";
-export { registerTiledMatMul, unregisterTiledMatMul } from "./lib/model/kernels/webgpu_matmul.ts";
-export {
-  matMulWithoutAtomicsRegistered,
-  registerMatMulWithoutAtomics,
-  unregisterMatMulWithoutAtomics,
-  usesSplitK,
-} from "./lib/model/kernels/webgpu_matmul_no_atomics.ts";
-export {
-  registerWebgpuSegmentSum,
-  unregisterWebgpuSegmentSum,
-  webgpuSegmentSumRegistered,
-} from "./lib/model/kernels/webgpu_segment_sum.ts";
-export {
-  type AdamWScalars,
-  type FusedAdamWInputs,
-  type FusedAdamWOutputs,
-  fusedAdamWSource,
-  fusedAdamWUpdate,
-} from "./lib/model/kernels/webgpu_adamw.ts";
-export { countWebgpuDispatches, type DispatchCounter } from "./lib/bench/dispatch_counter.ts";
+// The training report.
+export { renderReport } from "./lib/report/mod.ts";

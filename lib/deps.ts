@@ -7,6 +7,15 @@
  *
  * @module
  */
+/**
+ * The tfjs instance every model uses: make tensors for a model's inputs and read its outputs with it.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "./deps.ts";
+ * if (tf.util.sizeFromShape([2, 3]) !== 6) throw new Error("a [2, 3] tensor holds 6 values");
+ * ```
+ */
 export * as tf from "npm:@tensorflow/tfjs@4.22.0";
 export { Tokenizer as HfTokenizer } from "npm:@huggingface/tokenizers@0.2.0";
 export { parquetMetadataAsync, parquetReadObjects } from "npm:hyparquet@1.31.5";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { intFlag, parseFlags } from "../lib/cli.ts";
+import { intFlag, parseFlags, runTask } from "../lib/cli.ts";
 import { BACKEND_NAMES, type BackendName } from "../lib/model/backend.ts";
 import {
   type AdamWKernel,
@@ -24,39 +24,47 @@ const USAGE = "deno task bench:train --model-size distilbert-base|small|tiny --b
   "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled] " +
   "[--adamw fused|tfjs] [--json] [--out FILE]";
 
-const { values } = parseFlags(Deno.args, {
-  "model-size": { type: "string", default: "distilbert-base", help: Object.keys(MODEL_SIZES).join(" | ") },
-  "batch-size": { type: "string", default: "64", help: "rows per batch" },
-  "seq-len": { type: "string", default: "128", help: "tokens per row" },
-  backend: { type: "string", default: "auto", help: BACKEND_NAMES.join(" | ") },
-  steps: { type: "string", default: "10", help: "timed steps" },
-  warmup: { type: "string", default: "2", help: "untimed steps first" },
-  "split-phases": { type: "boolean", default: false, help: "also time forward / backward / optimizer, synced" },
-  upload: { type: "string", default: "write", help: "WebGPU uploads: write (queue.writeBuffer) | mapped (tfjs's)" },
-  matmul: { type: "string", default: "tfjs", help: "WebGPU matmul: tfjs | tiled (lib/model/kernels/webgpu_matmul.ts)" },
-  adamw: { type: "string", default: "fused", help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw.ts) | tfjs" },
-  seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },
-  json: { type: "boolean", default: false, help: "print the result as one JSON line on stdout" },
-  out: { type: "string", help: "append the JSON line to this file" },
-  quiet: { type: "boolean", default: false, help: "no per-step lines on stderr" },
-}, USAGE);
+async function main(): Promise<void> {
+  const { values } = parseFlags(Deno.args, {
+    "model-size": { type: "string", default: "distilbert-base", help: Object.keys(MODEL_SIZES).join(" | ") },
+    "batch-size": { type: "string", default: "64", help: "rows per batch" },
+    "seq-len": { type: "string", default: "128", help: "tokens per row" },
+    backend: { type: "string", default: "auto", help: BACKEND_NAMES.join(" | ") },
+    steps: { type: "string", default: "10", help: "timed steps" },
+    warmup: { type: "string", default: "2", help: "untimed steps first" },
+    "split-phases": { type: "boolean", default: false, help: "also time forward / backward / optimizer, synced" },
+    upload: { type: "string", default: "write", help: "WebGPU uploads: write (queue.writeBuffer) | mapped (tfjs's)" },
+    matmul: {
+      type: "string",
+      default: "tfjs",
+      help: "WebGPU matmul: tfjs | tiled (lib/model/kernels/webgpu_matmul.ts)",
+    },
+    adamw: { type: "string", default: "fused", help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw.ts) | tfjs" },
+    seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },
+    json: { type: "boolean", default: false, help: "print the result as one JSON line on stdout" },
+    out: { type: "string", help: "append the JSON line to this file" },
+    quiet: { type: "boolean", default: false, help: "no per-step lines on stderr" },
+  }, USAGE);
 
-const result = await benchTrain({
-  modelSize: values["model-size"] as ModelSizeName,
-  batchSize: intFlag(values, "batch-size", 1),
-  seqLen: intFlag(values, "seq-len", 3),
-  backend: values.backend as BackendName,
-  steps: intFlag(values, "steps", 1),
-  warmup: intFlag(values, "warmup", 0),
-  splitPhases: values["split-phases"] as boolean,
-  upload: values.upload as UploadPath,
-  matmul: values.matmul as MatMulKernel,
-  adamw: values.adamw as AdamWKernel,
-  seed: intFlag(values, "seed", 0),
-  log: values.quiet ? () => {} : (line) => console.error(line),
-});
-const line = JSON.stringify(result);
-if (values.json) console.log(line);
-else console.log(formatTrainBench(result));
-if (values.json) console.error(formatTrainBench(result));
-if (typeof values.out === "string") await Deno.writeTextFile(values.out, line + "\n", { append: true });
+  const result = await benchTrain({
+    modelSize: values["model-size"] as ModelSizeName,
+    batchSize: intFlag(values, "batch-size", 1),
+    seqLen: intFlag(values, "seq-len", 3),
+    backend: values.backend as BackendName,
+    steps: intFlag(values, "steps", 1),
+    warmup: intFlag(values, "warmup", 0),
+    splitPhases: values["split-phases"] as boolean,
+    upload: values.upload as UploadPath,
+    matmul: values.matmul as MatMulKernel,
+    adamw: values.adamw as AdamWKernel,
+    seed: intFlag(values, "seed", 0),
+    log: values.quiet ? () => {} : (line) => console.error(line),
+  });
+  const line = JSON.stringify(result);
+  if (values.json) console.log(line);
+  else console.log(formatTrainBench(result));
+  if (values.json) console.error(formatTrainBench(result));
+  if (typeof values.out === "string") await Deno.writeTextFile(values.out, line + "\n", { append: true });
+}
+
+if (import.meta.main) await runTask("bench:train", main);

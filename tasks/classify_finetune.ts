@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { parseFlags } from "../lib/cli.ts";
-import { CLASSIFY_FLAGS, classifyOptionsFromFlags, defaultRunDir } from "../lib/classify/cli_options.ts";
+import { parseFlags, runTask } from "../lib/cli.ts";
+import { CLASSIFY_FLAGS, classifyOptionsFromFlags } from "../lib/classify/cli_options.ts";
 import { classifyFinetune } from "../lib/classify/finetune.ts";
+import { defaultRunDir } from "../lib/train/cli_options.ts";
 import { onCtrlC } from "../lib/train/interrupt.ts";
 
-const ctrlC = onCtrlC();
-try {
+async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     "model": { type: "string", default: "distilbert-base-uncased", help: "model folder or Hub id" },
     ...CLASSIFY_FLAGS,
@@ -20,27 +20,29 @@ try {
   }, "deno task classify-finetune [flags]");
   const model = values.model as string;
   const options = classifyOptionsFromFlags(values);
-  const result = await classifyFinetune({
-    ...options,
-    model,
-    outputDir: (values["output-dir"] as string | undefined) ?? defaultRunDir(model, options.dataset, "classifier"),
-    resumeFromCheckpoint: values["resume-from-checkpoint"] as string | undefined,
-    signal: ctrlC.signal,
-  });
-  console.log("\n" + result.table);
-  const last = result.epochs.at(-1);
-  console.log(`report: ${result.report}`);
-  console.log(JSON.stringify({
-    global_step: result.globalStep,
-    eval_loss: last?.eval_loss,
-    accuracy: last?.accuracy,
-    f1: last?.f1,
-    tokens_per_second: Math.round(result.tokensPerSecond),
-    interrupted: result.interrupted ?? null,
-  }));
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  Deno.exit(1);
-} finally {
-  ctrlC.dispose();
+  const ctrlC = onCtrlC();
+  try {
+    const result = await classifyFinetune({
+      ...options,
+      model,
+      outputDir: (values["output-dir"] as string | undefined) ?? defaultRunDir(model, options.dataset, "classifier"),
+      resumeFromCheckpoint: values["resume-from-checkpoint"] as string | undefined,
+      signal: ctrlC.signal,
+    });
+    console.log("\n" + result.table);
+    const last = result.epochs.at(-1);
+    console.log(`report: ${result.report}`);
+    console.log(JSON.stringify({
+      global_step: result.globalStep,
+      eval_loss: last?.eval_loss,
+      accuracy: last?.accuracy,
+      f1: last?.f1,
+      tokens_per_second: Math.round(result.tokensPerSecond),
+      interrupted: result.interrupted ?? null,
+    }));
+  } finally {
+    ctrlC.dispose();
+  }
 }
+
+if (import.meta.main) await runTask("classify-finetune", main);

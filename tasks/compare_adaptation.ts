@@ -6,19 +6,20 @@
  *
  * @module
  */
-import { parseFlags } from "../lib/cli.ts";
-import { CLASSIFY_FLAGS, classifyOptionsFromFlags, defaultRunDir } from "../lib/classify/cli_options.ts";
+import { parseFlags, requireFlags, runTask } from "../lib/cli.ts";
+import { CLASSIFY_FLAGS, classifyOptionsFromFlags } from "../lib/classify/cli_options.ts";
 import { compareAdaptation } from "../lib/classify/compare.ts";
+import { defaultRunDir } from "../lib/train/cli_options.ts";
 
-try {
+const USAGE = "deno task compare-adaptation --base A --adapted B [flags]";
+
+async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     "base": { type: "string", help: "the original checkpoint (folder or Hub id)" },
     "adapted": { type: "string", help: "the domain-adapted checkpoint (folder or Hub id)" },
     ...CLASSIFY_FLAGS,
-  }, "deno task compare-adaptation --base A --adapted B [flags]");
-  for (const flag of ["base", "adapted"]) {
-    if (values[flag] === undefined) throw new Error(`--${flag} is required (a model folder or Hub id)`);
-  }
+  }, USAGE);
+  requireFlags(values, ["base", "adapted"], USAGE);
   const options = classifyOptionsFromFlags(values);
   const result = await compareAdaptation({
     ...options,
@@ -29,7 +30,6 @@ try {
   });
   console.log(`\nbase: ${values.base}\nadapted: ${values.adapted}\n\n${result.table}`);
   console.log(`\nwrote ${result.path}; reports: ${result.base.report}, ${result.adapted.report}`);
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  Deno.exit(1);
 }
+
+if (import.meta.main) await runTask("compare-adaptation", main);

@@ -4,28 +4,23 @@
  *
  * @module
  */
-import { type FlagSpec, parseFlags } from "../lib/cli.ts";
+import { type FlagSpec, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { evaluateModel } from "../lib/train/finetune.ts";
 import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "../lib/train/cli_options.ts";
 
+const USAGE = "deno task evaluate --model DIR|ID --dataset PATH|ID [flags]";
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
-if (import.meta.main) {
+
+async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     "model": s(undefined, "model folder (config.json, model.safetensors, tokenizer) or Hub model id"),
     "dataset": s(undefined, "corpus file or folder, or Hub dataset id"),
     ...MLM_DATA_FLAGS,
-  }, "deno task evaluate --model DIR|ID --dataset PATH|ID [flags]");
-
-  try {
-    if (!values.model || !values.dataset) throw new Error("--model and --dataset are required");
-    const r = await evaluateModel({
-      model: values.model as string,
-      ...dataOptionsFromFlags(values),
-    });
-    console.log(`perplexity: ${r.perplexity.toFixed(2)} (eval_loss ${r.eval_loss.toFixed(4)})`);
-    console.log(JSON.stringify(r));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+  }, USAGE);
+  requireFlags(values, ["model", "dataset"], USAGE);
+  const r = await evaluateModel({ model: values.model as string, ...dataOptionsFromFlags(values) });
+  console.log(`perplexity: ${r.perplexity.toFixed(2)} (eval_loss ${r.eval_loss.toFixed(4)})`);
+  console.log(JSON.stringify(r));
 }
+
+if (import.meta.main) await runTask("evaluate", main);

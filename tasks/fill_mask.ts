@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseFlags } from "../lib/cli.ts";
-import { intFlag } from "../lib/cli.ts";
+import { intFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { BACKEND_NAMES, type BackendName, selectBackend } from "../lib/model/backend.ts";
 import { loadMaskedLM } from "../lib/model/pretrained.ts";
 import { fillMask, formatFillMask } from "../lib/pipelines/fill_mask.ts";
@@ -14,30 +13,30 @@ import { resolveModel } from "../lib/hub/resolve.ts";
 
 const USAGE = 'deno task fill-mask --model DIR "TEXT with [MASK]" ["MORE TEXT"...] [--top-k N] [--json] [--backend B]';
 
-if (import.meta.main) {
+async function main(): Promise<void> {
   const { values, positionals } = parseFlags(Deno.args, {
     model: { type: "string", help: "checkpoint folder (config.json, model.safetensors, tokenizer files) or Hub id" },
     "top-k": { type: "string", default: "5", help: "predictions per mask" },
     json: { type: "boolean", default: false, help: "print HF's pipeline output as JSON" },
     backend: { type: "string", default: "auto", help: `one of ${BACKEND_NAMES.join(", ")}` },
   }, USAGE);
+  requireFlags(values, ["model"], USAGE);
+  if (positionals.length === 0) throw new Error(`give at least one text containing a mask token\n\n${USAGE}`);
+  const topK = intFlag(values, "top-k", 1);
+  await selectBackend(values.backend as BackendName);
+  const dir = await resolveModel(values.model as string); // a local folder as is, else a Hub id through the HF cache
+  const tokenizer = await loadTokenizer(dir);
+  const model = await loadMaskedLM(dir);
   try {
-    if (typeof values.model !== "string") throw new Error(`--model DIR is required\n\n${USAGE}`);
-    if (positionals.length === 0) throw new Error(`give at least one text containing a mask token\n\n${USAGE}`);
-    const topK = intFlag(values, "top-k", 1);
-    await selectBackend(values.backend as BackendName);
-    const dir = await resolveModel(values.model); // a local folder as is, else a Hub id through the HF cache
-    const tokenizer = await loadTokenizer(dir);
-    const model = await loadMaskedLM(dir);
     const results = await fillMask(model, tokenizer, positionals, { topK });
-    model.dispose();
     if (values.json) {
       console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
     } else {
       console.log(positionals.map((t, i) => `${JSON.stringify(t)}\n${formatFillMask(results[i])}`).join("\n\n"));
     }
-  } catch (e) {
-    console.error(`fill-mask: ${(e as Error).message}`);
-    Deno.exit(1);
+  } finally {
+    model.dispose();
   }
 }
+
+if (import.meta.main) await runTask("fill-mask", main);

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { parseFlags } from "../lib/cli.ts";
+import { parseFlags, requireFlags, runTask } from "../lib/cli.ts";
+import { exists } from "../lib/fs.ts";
 import { modelCardFromFolder, pushToHub } from "../lib/hub/mod.ts";
 
 const USAGE =
   "deno task push --folder DIR --hub-model-id NAMESPACE/NAME [--hub-token T] [--private] [--commit-message TEXT]";
 
-if (import.meta.main) {
+async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     folder: { type: "string", help: "checkpoint folder to upload" },
     "hub-model-id": { type: "string", help: "repo to push to (namespace/name, or name for your own namespace)" },
@@ -21,35 +22,26 @@ if (import.meta.main) {
     "base-model": { type: "string", help: "base model named in a generated model card" },
     dataset: { type: "string", help: "dataset named in a generated model card" },
   }, USAGE);
-  const folder = values.folder as string | undefined;
-  const repoId = values["hub-model-id"] as string | undefined;
-  if (!folder || !repoId) {
-    console.error(`--folder and --hub-model-id are required\n\n${USAGE}`);
-    Deno.exit(2);
-  }
-  try {
-    let extraFiles: Record<string, string> | undefined;
-    const hasCard = await Deno.stat(`${folder}/README.md`).then(() => true, () => false);
-    if (!hasCard) {
-      extraFiles = {
-        "README.md": await modelCardFromFolder(folder, {
-          repoId,
-          baseModel: values["base-model"] as string | undefined,
-          dataset: values.dataset as string | undefined,
-        }),
-      };
-    }
-    const result = await pushToHub(folder, {
+  requireFlags(values, ["folder", "hub-model-id"], USAGE);
+  const folder = values.folder as string;
+  const repoId = values["hub-model-id"] as string;
+  const hasCard = await exists(`${folder}/README.md`);
+  const extraFiles = hasCard ? undefined : {
+    "README.md": await modelCardFromFolder(folder, {
       repoId,
-      token: values["hub-token"] as string | undefined,
-      private: values.private as boolean,
-      commitMessage: values["commit-message"] as string,
-      extraFiles,
-    });
-    console.log(`pushed ${result.files.length} files to ${result.repoUrl} (commit ${result.commitOid})`);
-    if (!hasCard) console.log("generated README.md (model card)");
-  } catch (e) {
-    console.error(`push: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+      baseModel: values["base-model"] as string | undefined,
+      dataset: values.dataset as string | undefined,
+    }),
+  };
+  const result = await pushToHub(folder, {
+    repoId,
+    token: values["hub-token"] as string | undefined,
+    private: values.private as boolean,
+    commitMessage: values["commit-message"] as string,
+    extraFiles,
+  });
+  console.log(`pushed ${result.files.length} files to ${result.repoUrl} (commit ${result.commitOid})`);
+  if (!hasCard) console.log("generated README.md (model card)");
 }
+
+if (import.meta.main) await runTask("push", main);

@@ -12,6 +12,7 @@ import { crc32 } from "node:zlib";
 import type { MlmBatch } from "../data/types.ts";
 import type { Collator } from "./mlm.ts";
 import type { CollatorInput } from "./pad.ts";
+import { writeFileAtomic } from "../fs.ts";
 
 /** One masked example, unpadded. */
 export interface MaskedExample {
@@ -185,16 +186,9 @@ export async function saveMasked(path: string, set: readonly MaskedExample[]): P
   }
   view.setUint32(off, crc32(bytes.subarray(0, off)), true);
 
-  const slash = path.lastIndexOf("/");
-  const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
-  const tmp = await Deno.makeTempFile({ dir, prefix: `${path.slice(slash + 1)}.tmp-` });
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+  await writeFileAtomic(path, bytes).catch((e) => {
     throw new Error(`saveMasked: cannot write ${path} (${(e as Error).message})`);
-  }
+  });
 }
 
 /**

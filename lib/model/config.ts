@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../fs.ts";
 
 /** The `model_type` values this project can build. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert"];
@@ -266,10 +267,7 @@ export function configToJson(config: ModelConfig): string {
  * ```
  */
 export async function writeConfig(config: ModelConfig, dir: string): Promise<void> {
-  const path = `${dir}/config.json`;
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, configToJson(config));
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(`${dir}/config.json`, configToJson(config));
 }
 
 /**

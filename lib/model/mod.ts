@@ -1,7 +1,8 @@
 /**
- * Masked-LM models in tfjs with Hugging Face checkpoint names: {@link loadMaskedLM} / {@link savePretrained} for HF
- * folders (`config.json` + `model.safetensors`), {@link initMaskedLM} for fresh weights, {@link selectBackend} for
- * `webgpu` / `wasm` / `cpu` / `auto`, and the {@link MaskedLM} interface (`logits`, `loss`, `params`).
+ * Models in tfjs with Hugging Face checkpoint names (the `./model` subpath export): {@link loadMaskedLM} /
+ * {@link savePretrained} for HF folders (`config.json` + `model.safetensors`), {@link initMaskedLM} for fresh weights,
+ * {@link selectBackend} for `webgpu` / `wasm` / `cpu` / `auto`, the {@link MaskedLM} interface (`logits`, `loss`,
+ * `params`), and the sequence classifiers ({@link loadSequenceClassifier}, {@link saveSequenceClassifier}).
  *
  * @example
  * ```ts
@@ -73,3 +74,27 @@ export {
   type SelectBackendOptions,
   webgpuAdapter,
 } from "./backend.ts";
+export {
+  BertForSequenceClassification,
+  buildSequenceClassifier,
+  type ClassificationBatch,
+  classifierArchitecture,
+  type ClassifierCheckpointValues,
+  classifierCheckpointValues,
+  type ClassifierCheckpointValuesOptions,
+  classifierConfigJson,
+  type ClassifierConfigOptions,
+  classifierHeadParams,
+  DistilBertForSequenceClassification,
+  initSequenceClassifier,
+  type InitSequenceClassifierOptions,
+  labelNames,
+  loadSequenceClassifier,
+  type LoadSequenceClassifierOptions,
+  saveSequenceClassifier,
+  type SaveSequenceClassifierOptions,
+  sequenceClassificationParams,
+  type SequenceClassifier,
+  SequenceClassifierBase,
+  withClassifierConfig,
+} from "./sequence_classification.ts";

@@ -3,15 +3,17 @@
  * the model's parameter table, nothing created until every tensor is right), `savePretrained` writes them back in
  * HF's layout (plus the tokenizer files) so PyTorch `from_pretrained` loads them.
  *
- * Name handling, as HF's loader does: legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the
- * `distilbert.`/`bert.` prefix gets it; the tied decoder weight (`vocab_projector.weight`,
- * `cls.predictions.decoder.weight`) is accepted and tied to the word embeddings; `cls.predictions.decoder.bias` is
- * the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
+ * Name handling, as HF's loader does (the renaming shared with the classifier loader is in `checkpoint_names.ts`):
+ * legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the `distilbert.`/`bert.` prefix gets it;
+ * the tied decoder weight (`vocab_projector.weight`, `cls.predictions.decoder.weight`) is accepted and tied to the word
+ * embeddings; `cls.predictions.decoder.bias` is the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
  * `cls.seq_relationship.*`, `*.position_ids` buffers) are skipped.
  *
  * @module
  */
 import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
+import { exists, writeDirAtomic, writeFileAtomic } from "../fs.ts";
+import { checkpointMismatch, checkpointNames, tensorProblem } from "./checkpoint_names.ts";
 import type { MaskedLM } from "./masked_lm.ts";
 import { configToJson, type ModelConfig, readConfig } from "./config.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
@@ -84,20 +86,10 @@ export function checkpointValues(
   const source = options.source ?? "checkpoint";
   const specs = paramSpecs(config);
   const base = config.model_type; // "distilbert" | "bert"
-  const isHead = (n: string) => n.startsWith("vocab_") || n.startsWith("cls.");
-  const hasBase = [...tensors.keys()].some((n) => n.startsWith(`${base}.`));
-  const renamed = new Map<string, { from: string; t: SafeTensor }>();
-  const problems: string[] = [];
-  for (const [from, t] of tensors) {
-    let name = from.replace(/\.gamma$/, ".weight").replace(/\.beta$/, ".bias");
-    if (!hasBase && !isHead(name)) name = `${base}.${name}`;
-    if (/^bert\.pooler\.|^cls\.seq_relationship\.|\.position_ids$/.test(name)) continue;
-    if (renamed.has(name)) {
-      problems.push(`tensors "${renamed.get(name)!.from}" and "${from}" both map to "${name}"`);
-      continue;
-    }
-    renamed.set(name, { from, t });
-  }
+  // Tensors BertForMaskedLM does not use in HF either: the pooler and the next-sentence head.
+  const { tensors: renamed, problems } = checkpointNames(tensors, base, {
+    skip: /^bert\.pooler\.|^cls\.seq_relationship\./,
+  });
   const wordName = `${base}.embeddings.word_embeddings.weight`;
   const decoderWeight = base === "distilbert" ? "vocab_projector.weight" : "cls.predictions.decoder.weight";
   const tied = new Map<string, string>();
@@ -111,24 +103,17 @@ export function checkpointValues(
     }
   }
   const values = new Map<string, Float32Array>();
-  for (const [name, { from, t }] of renamed) {
-    const target = tied.get(name) ?? name;
-    const spec = specs.get(target);
+  for (const [name, { from, tensor }] of renamed) {
+    const spec = specs.get(tied.get(name) ?? name);
     if (!spec) {
       problems.push(
-        `unexpected tensor "${from}" with shape [${t.shape}] (not a parameter of ${architectureName(config)})`,
+        `unexpected tensor "${from}" with shape [${tensor.shape}] (not a parameter of ${architectureName(config)})`,
       );
       continue;
     }
-    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-      problems.push(`tensor "${from}": expected shape [${spec.shape}], found [${t.shape}]`);
-      continue;
-    }
-    if (!(t.data instanceof Float32Array)) {
-      problems.push(`tensor "${from}": expected a floating-point tensor, found an integer one`);
-      continue;
-    }
-    if (!tied.has(name)) values.set(name, t.data);
+    const problem = tensorProblem(from, tensor, spec);
+    if (problem) problems.push(problem);
+    else if (!tied.has(name)) values.set(name, tensor.data as Float32Array);
   }
   for (const [name, spec] of specs) {
     if (!values.has(name) && !problems.some((p) => p.includes(`"${name}"`))) {
@@ -136,13 +121,7 @@ export function checkpointValues(
     }
   }
   if (problems.length > 0) {
-    const shown = problems.slice(0, 12).map((p) => `  - ${p}`);
-    if (problems.length > 12) shown.push(`  … and ${problems.length - 12} more`);
-    throw new Error(
-      `${source}: does not match the config (${
-        architectureName(config)
-      }, ${specs.size} parameters); nothing was loaded:\n${shown.join("\n")}`,
-    );
+    throw checkpointMismatch(source, `${architectureName(config)}, ${specs.size} parameters`, problems);
   }
   return values;
 }
@@ -182,21 +161,13 @@ export async function savePretrained(model: MaskedLM, dir: string, options: Save
       if (await exists(`${options.tokenizerDir}/${f}`)) files.push(`${options.tokenizerDir}/${f}`);
     }
   }
-  const existed = await exists(dir);
-  const target = existed ? dir : `${dir}.tmp-${crypto.randomUUID()}`;
-  await Deno.mkdir(target, { recursive: true });
-  try {
-    await writeFileAtomic(`${target}/config.json`, new TextEncoder().encode(configToJson(model.config)));
+  const write = async (target: string) => {
+    await writeFileAtomic(`${target}/config.json`, configToJson(model.config));
     await writeSafetensors(`${target}/model.safetensors`, tensors, { metadata: { format: "pt" } });
-    for (const f of files) {
-      const name = f.split("/").pop()!;
-      await writeFileAtomic(`${target}/${name}`, await Deno.readFile(f));
-    }
-    if (!existed) await Deno.rename(target, dir);
-  } catch (e) {
-    if (!existed) await Deno.remove(target, { recursive: true }).catch(() => {});
-    throw e;
-  }
+    for (const f of files) await writeFileAtomic(`${target}/${f.split("/").pop()!}`, await Deno.readFile(f));
+  };
+  if (await exists(dir)) await write(dir); // each file replaced atomically; other files there are left alone
+  else await writeDirAtomic(dir, write);
 }
 
 /** Options of {@link assertTokenizerMatches}. */
@@ -226,21 +197,5 @@ export function assertTokenizerMatches(
       `${where}: tokenizer vocabulary has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size}; ` +
         `use the tokenizer the model was trained with`,
     );
-  }
-}
-
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, path);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
   }
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../fs.ts";
 
 /** One tensor as this project holds it. */
 export interface SafeTensor {
@@ -205,14 +206,7 @@ export async function writeSafetensors(
   tensors: Map<string, SafeTensor>,
   options: EncodeSafetensorsOptions = {},
 ): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeFile(tmp, encodeSafetensors(tensors, options));
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, encodeSafetensors(tensors, options));
 }
 
 function decode(raw: Uint8Array, dtype: string): Float32Array | Int32Array {

@@ -9,6 +9,7 @@
 import type { Encoding } from "../data/types.ts";
 import { type EncodeOptions, loadTokenizer } from "./tokenizer.ts";
 import { unpackEncodings, type WorkerReply, type WorkerRequest } from "./packed.ts";
+import { exists } from "../fs.ts";
 
 /** Options of {@linkcode tokenizeStream}. */
 export interface TokenizeStreamOptions extends EncodeOptions {
@@ -115,9 +116,7 @@ export async function* tokenizeStream(
     for await (const batch of batchesOf(texts, batchSize)) yield* tokenizer.encodeBatch(batch, encodeOptions);
     return;
   }
-  try {
-    await Deno.stat(`${tokenizerDir}/tokenizer.json`);
-  } catch {
+  if (!(await exists(`${tokenizerDir}/tokenizer.json`))) {
     await loadTokenizer(tokenizerDir); // fails here, with the loader's message, before any thread starts
   }
   const pool: Worker[] = [];

@@ -3,6 +3,7 @@ import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
+import { taskArgs } from "./task_line.ts";
 
 const TEXTS = Array.from(
   { length: 23 },
@@ -11,11 +12,8 @@ const TEXTS = Array.from(
 
 /** Run a deno.json task's command line as written there (so the test proves its permissions suffice). */
 async function task(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  const [deno, ...line] = (config.tasks[name] as string).split(" ");
-  assertEquals(deno, "deno");
   const { code, stdout, stderr } = await new Deno.Command("deno", {
-    args: [...line, ...args],
+    args: [...taskArgs(name), ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdout: "piped",

@@ -2,6 +2,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startHubServer } from "../support/hub_server.ts";
 import { ROOT } from "../support/shared.ts";
+import { taskArgs } from "./task_line.ts";
 import { readJsonl } from "../../lib/data/jsonl.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
 import { evaluateModel } from "../../lib/train/finetune.ts";
@@ -32,19 +33,10 @@ async function allFiles(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
-/** `deno task finetune` as a subprocess (the task's own permissions, the network limited to the local Hub). */
+/** `deno task finetune` as a subprocess: deno.json's permissions, plus the local Hub's host. */
 async function runFinetune(args: string[], env: Record<string, string>) {
   const out = await new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-net=127.0.0.1",
-      "tasks/finetune.ts",
-      ...args,
-    ],
+    args: [...taskArgs("finetune", ["--allow-net=127.0.0.1"]), ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",

@@ -1,4 +1,4 @@
-import { fingerprintOf, loadPrepared, prepareDataset, PreparedDataset } from "../../lib/data/prepared.ts";
+import { fingerprintOf, loadPrepared, prepareDataset, PreparedDataset } from "../../lib/prepare/prepared.ts";
 import { groupTexts } from "../../lib/data/group_texts.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertEquals, assertNotEquals, assertRejects, assertThrows } from "../support/assert.ts";

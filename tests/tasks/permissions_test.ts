@@ -1,0 +1,100 @@
+// The tasks' permissions in deno.json are scoped: the network only to the Hub's hosts, the environment only to the
+// variables the code reads, no --allow-sys. docs/permissions.md explains each line.
+import { assert, assertEquals } from "../support/assert.ts";
+import { ROOT } from "../support/shared.ts";
+import { taskArgs, taskPermissions } from "./task_line.ts";
+
+const TASKS = Object.keys(JSON.parse(Deno.readTextFileSync(`${ROOT}/deno.json`)).tasks).filter((t) =>
+  !["test", "check"].includes(t)
+);
+
+/** Hosts a Hub download or upload reaches: the API, redirects to the CDN, Xet storage and (legacy) LFS storage. */
+const HUB_HOSTS = [
+  "huggingface.co",
+  "hf.co",
+  "cdn-lfs.huggingface.co",
+  "cdn-lfs-us-1.huggingface.co",
+  "cdn-lfs.hf.co",
+  "cdn-lfs-us-1.hf.co",
+  "cdn-lfs-eu-1.hf.co",
+  "cas-bridge.xethub.hf.co",
+  "cas-server.xethub.hf.co",
+  "transfer.xethub.hf.co",
+  "us.aws.cdn.hf.co",
+  "us.gcp.cdn.hf.co",
+];
+
+/** Every `Deno.env.get("NAME")` in lib/ (the variables the library reads). */
+async function envReads(dir: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) { for (const [k, v] of await envReads(path)) found.set(k, v); }
+    else if (e.name.endsWith(".ts")) {
+      for (const m of (await Deno.readTextFile(path)).matchAll(/Deno\.env\.get\("([A-Z_]+)"\)/g)) {
+        found.set(m[1], path.slice(ROOT.length + 1));
+      }
+    }
+  }
+  return found;
+}
+
+Deno.test("deno.json: no task takes --allow-sys, an unscoped --allow-net or an unscoped --allow-env", () => {
+  assert(TASKS.length >= 12, `${TASKS}`);
+  for (const name of TASKS) {
+    const p = taskPermissions(name);
+    assert(!p.has("sys"), `${name}: --allow-sys (no task needs it)`);
+    assert(p.get("net") !== true, `${name}: unscoped --allow-net`);
+    assert(p.get("env") !== true, `${name}: unscoped --allow-env`);
+    assert(
+      (p.get("env") as string[] | undefined)?.includes("DEBUG"),
+      `${name}: --allow-env lists DEBUG (stack traces)`,
+    );
+  }
+});
+
+Deno.test("deno.json: the tasks that reach the Hub may read every variable lib/hub reads, and reach only the Hub", async () => {
+  const hubEnv = [...(await envReads(`${ROOT}/lib/hub`)).keys()];
+  assert(hubEnv.includes("HF_ENDPOINT") && hubEnv.includes("HF_TOKEN"), `${hubEnv}`);
+  const networked = TASKS.filter((t) => taskPermissions(t).has("net"));
+  assertEquals(networked.sort(), [
+    "classify-finetune",
+    "compare-adaptation",
+    "evaluate",
+    "fill-mask",
+    "finetune",
+    "push",
+  ]);
+  const probe = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    probe,
+    `const out = {};
+    for (const host of Deno.args) out[host] = (await Deno.permissions.query({ name: "net", host })).state;
+    console.log(JSON.stringify(out));`,
+  );
+  try {
+    for (const name of networked) {
+      const env = taskPermissions(name).get("env") as string[];
+      for (const v of hubEnv) assert(env.includes(v), `${name}: --allow-env lacks ${v}`);
+      const flags = taskArgs(name).filter((w) => w.startsWith("--"));
+      const hosts = [...HUB_HOSTS, "example.com", "huggingface.co.example.com", "127.0.0.1"];
+      const out = await new Deno.Command("deno", { args: ["run", ...flags.slice(1), probe, ...hosts] }).output();
+      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+      const states = JSON.parse(new TextDecoder().decode(out.stdout));
+      for (const host of HUB_HOSTS) assertEquals(states[host], "granted", `${name}: ${host}`);
+      for (const host of ["example.com", "huggingface.co.example.com", "127.0.0.1"]) {
+        assertEquals(states[host], "prompt", `${name}: ${host} must not be granted`);
+      }
+    }
+  } finally {
+    await Deno.remove(probe);
+  }
+});
+
+Deno.test("deno.json: tasks without network or Hub access read no Hub variables", () => {
+  for (const name of ["demo", "prepare", "report", "bench:train", "bench:data"]) {
+    const p = taskPermissions(name);
+    assert(!p.has("net"), `${name}: no network`);
+    assertEquals(p.get("env"), ["DEBUG"], name);
+  }
+});
