@@ -1,15 +1,18 @@
 /**
  * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches with
- * the project's own step (loss with dropout → `tf.variableGrads` → global-norm clip → {@link AdamW}), timed per step.
+ * the trainer's own step ({@link enqueueTrainStep}: loss with dropout → `tf.variableGrads` → `AdamW.update`, global-norm
+ * clip included), timed per step and run as the trainer runs it: each step is enqueued, its read issued at once and
+ * awaited one step later (the last step's read is part of the timed wall time).
  *
- * The headline figure syncs once per step, as the trainer does (it reads the loss after the optimizer's update; on
- * WebGPU a read waits for everything queued before it). With `splitPhases` the same steps are run again with a sync
- * after each phase: forward (the loss alone), forward + backward (`variableGrads`), optimizer (clip, sync, AdamW);
- * the backward is the second minus the first. Tokens per step are `batch × seq` (every position is a real token), the
- * count PyTorch's reference (`tools/reference/bench_train_torch.py`) uses for the same shapes.
+ * With `splitPhases` the same steps are run again with a sync after each phase: forward (the loss alone), forward +
+ * backward ({@link stepGradients}), optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
+ * per step are `batch × seq` (every position is a real token), the count PyTorch's reference
+ * (`tools/reference/bench_train_torch.py`) uses for the same shapes.
  *
- * On WebGPU the timed steps also count GPU dispatches per step ({@link countWebgpuDispatches}): forward (inside the
- * loss), backward (the rest of `variableGrads`), optimizer (clip + AdamW) and AdamW alone.
+ * On WebGPU the timed steps also report: GPU dispatches per step ({@link countWebgpuDispatches}: forward, backward,
+ * optimizer), blocking read-backs per step ({@link countWebgpuReadbacks}: 0 when nothing inside a step waits for the
+ * GPU), and the host's encode time: from the start of a step until its last command buffer is submitted, without
+ * waiting for the GPU (`encode_ms`, and per dispatch `encode_us_per_dispatch`).
  *
  * @module
  */
@@ -25,8 +28,20 @@ import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/k
 import { registerTiledMatMul, unregisterTiledMatMul } from "../model/kernels/webgpu_matmul.ts";
 import { importTfWebgpu } from "../deps.ts";
 import { AdamW } from "../train/adamw.ts";
-import { countWebgpuDispatches, type DispatchCounter } from "./dispatch_counter.ts";
-import { clipGradNorm } from "../train/clip.ts";
+import {
+  enqueueTrainStep,
+  readTrainStep,
+  stepGradients,
+  trainableParams,
+  type TrainStepOptions,
+  type TrainStepResult,
+} from "../train/step.ts";
+import {
+  countWebgpuDispatches,
+  countWebgpuReadbacks,
+  type DispatchCounter,
+  type ReadbackCounter,
+} from "./dispatch_counter.ts";
 
 /** The DistilBERT shape fields a benchmark size sets (everything else is DistilBERT's default). */
 export interface ModelShape {
@@ -104,10 +119,8 @@ export interface PhaseTimes {
   forward_ms: number;
   /** `variableGrads` minus the forward. */
   backward_ms: number;
-  /** Global-norm clip + AdamW (with a sync between them). */
+  /** `AdamW.update`: global-norm clip + AdamW. */
   optimizer_ms: number;
-  /** AdamW alone (part of `optimizer_ms`). */
-  adamw_ms: number;
 }
 
 /** GPU dispatches per timed step (means over the timed steps), on WebGPU. */
@@ -116,10 +129,8 @@ export interface DispatchCounts {
   forward: number;
   /** The rest of `variableGrads`. */
   backward: number;
-  /** Global-norm clip + AdamW. */
+  /** `AdamW.update` and the step's read: global-norm clip + AdamW. */
   optimizer: number;
-  /** AdamW alone (part of `optimizer`). */
-  adamw: number;
   /** Forward + backward + optimizer. */
   total: number;
 }
@@ -152,6 +163,14 @@ export interface TrainBenchResult {
   adamw?: AdamWKernel;
   /** GPU dispatches per step, when WebGPU. */
   dispatches?: DispatchCounts;
+  /** Blocking GPU→CPU read-backs per timed step, when WebGPU (0: no step waits for the GPU). */
+  readbacks_per_step?: number;
+  /** GPU→CPU reads issued per timed step, blocking or not, when WebGPU (the step's loss, read a step late). */
+  gpu_reads_per_step?: number;
+  /** Mean host time from the start of a step until its last command buffer is submitted (no GPU wait). */
+  encode_ms: number;
+  /** `encode_ms` per dispatch in microseconds, when WebGPU. */
+  encode_us_per_dispatch?: number;
   /** Precision (`fp32`). */
   precision: "fp32";
   /** Timed steps. */
@@ -259,7 +278,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Wait for everything queued so far: read one element of `p` (which the optimizer just wrote). */
+/** Wait for everything queued so far: read one element of `p`. */
 async function syncOn(p: tf.Tensor): Promise<void> {
   const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
   await t.data();
@@ -287,10 +306,11 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const shape = MODEL_SIZES[options.modelSize];
 
   const choice = await selectBackend(options.backend, { log });
+  const webgpu = choice.backend === "webgpu";
   let upload: UploadPath | undefined;
   let matmul: MatMulKernel | undefined;
   let adamw: AdamWKernel | undefined;
-  if (choice.backend === "webgpu") {
+  if (webgpu) {
     adamw = options.adamw ?? "fused";
     upload = options.upload ?? "write";
     const mod = await importTfWebgpu();
@@ -304,11 +324,9 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const t0 = performance.now();
   const config = parseConfig({ model_type: "distilbert", ...shape });
   const model: MaskedLM = initMaskedLM(config, { seed });
-  const params = new Map([...model.params].filter(([, v]) => v.trainable));
+  const params = trainableParams(model);
   const optimizer = new AdamW(params, { lr, weightDecay: 0.01, fused: adamw !== "tfjs" });
-  const varList = [...params.values()];
-  const nameOf = new Map([...params].map(([name, v]) => [v.name, name]));
-  const lastParam = varList[varList.length - 1];
+  const lastParam = [...params.values()].at(-1)!;
   const batches = randomMlmBatches(options.distinctBatches ?? 4, {
     batchSize,
     seqLen,
@@ -326,95 +344,109 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 
   /** Dispatch counting over the timed steps (WebGPU only): the running counter and the per-phase sums. */
   let counter: DispatchCounter | undefined;
-  const sums = { forward: 0, backward: 0, optimizer: 0, adamw: 0 };
+  let readbacks: ReadbackCounter | undefined;
+  const sums = { forward: 0, backward: 0, optimizer: 0 };
   const mark = (): number => counter?.count ?? 0;
+  let phaseStart = 0;
+  const stepOptions = (i: number): TrainStepOptions => ({
+    optimizer,
+    lr,
+    maxGradNorm,
+    training: true,
+    rngFor: () => dropout.fork(i),
+    onPhase: (phase) => {
+      sums[phase] += mark() - phaseStart;
+      phaseStart = mark();
+    },
+  });
+  /** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
+  const submit = (): void => {
+    const b = tf.backend() as unknown as {
+      commandEncoder?: unknown;
+      endComputePassEncoder?: () => void;
+      submitQueue?: () => void;
+    };
+    if (!webgpu || !b.commandEncoder || !b.endComputePassEncoder || !b.submitQueue) return;
+    b.endComputePassEncoder();
+    b.submitQueue();
+  };
 
-  /** Gradients by HF name from `variableGrads` (the loss tensor is returned, not read). */
-  function forwardBackward(batch: MlmBatch, rng: Rng): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-    const start = mark();
-    let forwardEnd = start;
-    const { value, grads } = tf.variableGrads(() => {
-      const loss = model.loss(batch, { training: true, rng });
-      forwardEnd = mark();
-      return loss;
-    }, varList);
-    sums.forward += forwardEnd - start;
-    sums.backward += mark() - forwardEnd;
-    const named = new Map<string, tf.Tensor>();
-    for (const [vname, g] of Object.entries(grads)) named.set(nameOf.get(vname)!, g);
-    return { loss: value, grads: named };
-  }
-
-  /** The global-norm clip (a no-op without `maxGradNorm`); disposes `grads` when it replaces them. */
-  function clip(grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
-    if (!(maxGradNorm > 0)) return grads;
-    const start = mark();
-    const clipped = clipGradNorm(grads, { maxNorm: maxGradNorm });
-    tf.dispose([...grads.values(), clipped.totalNorm]);
-    sums.optimizer += mark() - start;
-    return clipped.grads;
-  }
-
-  /** AdamW at `lr`; disposes the gradients. */
-  function applyAdamW(grads: Map<string, tf.Tensor>): void {
-    const start = mark();
-    optimizer.step(grads, lr);
-    sums.adamw += mark() - start;
-    sums.optimizer += mark() - start;
-    tf.dispose([...grads.values()]);
-  }
-
-  function update(grads: Map<string, tf.Tensor>): void {
-    applyAdamW(clip(grads));
-  }
-
-  /** One step as the trainer runs it; one sync (the loss read, after the update). */
-  async function step(i: number): Promise<number> {
-    const { loss, grads } = forwardBackward(batches[i % batches.length], dropout.fork(i));
-    update(grads);
-    const value = (await loss.data())[0];
-    loss.dispose();
-    return value;
+  /**
+   * Step `i` as the trainer runs it: enqueue it (its host encode time measured up to the last submit), issue its
+   * read, then await the previous step's read. Returns the previous step's result and this step's pending read.
+   */
+  let encodeMs = 0;
+  async function step(
+    i: number,
+    previous?: Promise<TrainStepResult>,
+  ): Promise<{ done?: TrainStepResult; read: Promise<TrainStepResult> }> {
+    const s = performance.now();
+    phaseStart = mark();
+    const pending = enqueueTrainStep(model, [batches[i % batches.length]], stepOptions(i));
+    submit();
+    encodeMs += performance.now() - s;
+    const read = readTrainStep(pending);
+    sums.optimizer += mark() - phaseStart; // AdamW.update and the read's one dispatch
+    return { done: previous ? await previous : undefined, read };
   }
 
   try {
     const w0 = performance.now();
+    let inFlight: Promise<TrainStepResult> | undefined;
     for (let i = 0; i < warmup; i++) {
-      const loss = await step(i);
-      log(`warm-up ${i + 1}/${warmup}: loss ${loss.toFixed(4)}, ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+      const { done, read } = await step(i, inFlight);
+      inFlight = read;
+      if (done) log(`warm-up ${i}/${warmup}: loss ${done.loss.toFixed(4)}`);
     }
+    if (inFlight) await inFlight;
     const warmupS = (performance.now() - w0) / 1000;
     const tensorsBefore = tf.memory().numTensors;
 
     const times: number[] = [];
     const losses: number[] = [];
-    if (choice.backend === "webgpu") counter = countWebgpuDispatches();
+    sums.forward = sums.backward = sums.optimizer = 0;
+    encodeMs = 0;
+    if (webgpu) {
+      counter = countWebgpuDispatches();
+      readbacks = countWebgpuReadbacks();
+    }
+    inFlight = undefined;
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
       const s = performance.now();
-      losses.push(await step(warmup + i));
+      const { done, read } = await step(warmup + i, inFlight);
+      inFlight = read;
+      readbacks?.endStep();
       times.push(performance.now() - s);
-      log(`step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms, loss ${losses[i].toFixed(4)}`);
+      if (done) losses.push(done.loss);
+      log(
+        `step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms` +
+          (done ? `, loss of the step before ${done.loss.toFixed(4)}` : ""),
+      );
     }
+    losses.push((await inFlight!).loss);
     const msPerStep = (performance.now() - start) / steps;
     let dispatches: DispatchCounts | undefined;
-    if (counter) {
+    let readbacksPerStep: number | undefined, gpuReadsPerStep: number | undefined;
+    if (counter && readbacks) {
       counter.stop();
-      counter = undefined;
+      readbacks.stop();
       const per = (x: number) => round(x / steps);
-      const { forward, backward, optimizer: opt, adamw: adam } = sums;
+      const { forward, backward, optimizer: opt } = sums;
       dispatches = {
         forward: per(forward),
         backward: per(backward),
         optimizer: per(opt),
-        adamw: per(adam),
         total: per(forward + backward + opt),
       };
+      readbacksPerStep = per(readbacks.count);
+      gpuReadsPerStep = per(readbacks.reads);
+      counter = readbacks = undefined;
     }
 
     let phases: PhaseTimes | undefined;
     if (options.splitPhases) {
-      const f: number[] = [], fb: number[] = [], o: number[] = [], adam: number[] = [];
+      const f: number[] = [], fb: number[] = [], o: number[] = [];
       for (let i = 0; i < steps; i++) {
         const k = warmup + steps + i;
         const batch = batches[k % batches.length];
@@ -423,20 +455,17 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         await fwd.data();
         fwd.dispose();
         const b = performance.now();
-        const { loss, grads } = forwardBackward(batch, dropout.fork(k));
-        await loss.data();
-        loss.dispose();
+        const { loss, grads } = stepGradients(model, [batch], stepOptions(k));
+        await syncOn([...grads.values()].at(-1)!);
         const c = performance.now();
-        const clipped = clip(grads);
-        await syncOn([...clipped.values()].at(-1)!);
-        const c2 = performance.now();
-        applyAdamW(clipped);
+        const r = optimizer.update(grads, { lr, maxGradNorm, loss });
         await syncOn(lastParam);
         const d = performance.now();
-        f.push(b - a), fb.push(c - b), o.push(d - c), adam.push(d - c2);
+        tf.dispose([loss, ...grads.values(), r.gradNorm, r.applied]);
+        f.push(b - a), fb.push(c - b), o.push(d - c);
         log(
           `split step ${i + 1}/${steps}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
-            `optimizer ${(d - c).toFixed(1)} ms (AdamW ${(d - c2).toFixed(1)} ms)`,
+            `optimizer ${(d - c).toFixed(1)} ms`,
         );
       }
       const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
@@ -444,10 +473,10 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         forward_ms: round(mean(f)),
         backward_ms: round(Math.max(0, mean(fb) - mean(f))),
         optimizer_ms: round(mean(o)),
-        adamw_ms: round(mean(adam)),
       };
     }
     const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+    const encode = encodeMs / steps;
     return {
       bench: "train",
       impl: "deno-tfjs",
@@ -462,6 +491,10 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       ...(matmul ? { matmul } : {}),
       ...(adamw ? { adamw } : {}),
       ...(dispatches ? { dispatches } : {}),
+      ...(readbacksPerStep !== undefined ? { readbacks_per_step: readbacksPerStep } : {}),
+      ...(gpuReadsPerStep !== undefined ? { gpu_reads_per_step: gpuReadsPerStep } : {}),
+      encode_ms: round(encode),
+      ...(dispatches ? { encode_us_per_dispatch: round((encode * 1000) / dispatches.total) } : {}),
       precision: "fp32",
       steps,
       warmup,
@@ -479,6 +512,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       date: new Date().toISOString(),
     };
   } finally {
+    readbacks?.stop();
     counter?.stop();
     optimizer.dispose();
     model.dispose();
@@ -516,16 +550,20 @@ export function formatTrainBench(r: TrainBenchResult): string {
     const p = r.phases;
     lines.push(
       `  phases (synced after each): forward ${p.forward_ms} ms, backward ${p.backward_ms} ms, ` +
-        `optimizer ${p.optimizer_ms} ms (AdamW ${p.adamw_ms} ms)`,
+        `optimizer ${p.optimizer_ms} ms`,
     );
   }
   if (r.dispatches) {
     const d = r.dispatches;
     lines.push(
-      `  GPU dispatches/step: forward ${d.forward}, backward ${d.backward}, optimizer ${d.optimizer} ` +
-        `(AdamW ${d.adamw}); total ${d.total}`,
+      `  GPU dispatches/step: forward ${d.forward}, backward ${d.backward}, optimizer ${d.optimizer}; ` +
+        `total ${d.total}; blocking read-backs/step ${r.readbacks_per_step}`,
     );
   }
+  lines.push(
+    `  host encode ${r.encode_ms} ms/step` +
+      (r.encode_us_per_dispatch !== undefined ? ` (${r.encode_us_per_dispatch} µs per dispatch)` : ""),
+  );
   if (r.tensors_leaked !== 0) lines.push(`  WARNING: ${r.tensors_leaked} tensors leaked over the timed steps`);
   return lines.join("\n");
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { writeTextAtomic } from "../train/metrics.ts";
+import { writeFileAtomic } from "../fs.ts";
 import { classifyFinetune, type ClassifyFinetuneOptions, type ClassifyFinetuneResult } from "./finetune.ts";
 import type { ClassifierEpochRow } from "./train.ts";
 
@@ -154,7 +154,7 @@ export async function compareAdaptation(options: CompareAdaptationOptions): Prom
     tokens_per_second: r.tokensPerSecond,
     epochs: r.epochs,
   });
-  await writeTextAtomic(
+  await writeFileAtomic(
     path,
     JSON.stringify(
       {

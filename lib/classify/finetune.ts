@@ -15,7 +15,8 @@ import { renderReport } from "../report/render.ts";
 import { prepareRunDir } from "../train/finetune.ts";
 import { loadClassificationData } from "./data.ts";
 import { encodeExamples } from "./batch.ts";
-import { type ClassifierTrainArgs, type ClassifierTrainResult, trainClassifier } from "./train.ts";
+import { checkTrainArgs } from "../train/args.ts";
+import { CLASSIFIER_DEFAULTS, type ClassifierTrainArgs, type ClassifierTrainResult, trainClassifier } from "./train.ts";
 
 /** Options of {@link classifyFinetune}: the data, the model and HF `TrainingArguments`. */
 export interface ClassifyFinetuneOptions extends ClassifierTrainArgs {
@@ -91,9 +92,7 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
   if (!Number.isInteger(maxLength) || maxLength < 2) {
     throw new Error(`--max-length: expected an integer >= 2, got ${maxLength}`);
   }
-  for (const [flag, v] of [["per-device-train-batch-size", options.perDeviceTrainBatchSize ?? 16]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
-  }
+  checkTrainArgs(options, CLASSIFIER_DEFAULTS);
   await prepareRunDir(options);
   const modelDir = await resolveModel(options.model, options.hub);
   const choice = await selectBackend(options.backend, { log });

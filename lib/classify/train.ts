@@ -10,7 +10,9 @@
  */
 import { tf } from "../deps.ts";
 import type { ClassificationBatch, SequenceClassifier } from "../model/sequence_classification.ts";
-import { type RunHooks, runTraining, stepsPerEpoch, type TrainArgs } from "../train/trainer.ts";
+import type { ArgDefaults } from "../train/args.ts";
+import { round4 } from "../train/metrics.ts";
+import { type RunHooks, runTraining, type TrainArgs } from "../train/trainer.ts";
 import { batchInOrder, type ClassificationExample, collateClassification } from "./batch.ts";
 import { accuracy, f1Score } from "./metrics.ts";
 
@@ -178,9 +180,20 @@ export function formatClassifierTable(rows: readonly ClassifierEpochRow[]): stri
   return [line(head), rule, ...body.map(line)].join("\n");
 }
 
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
+/**
+ * The classifier's argument defaults (the course's: batch 16, 2 epochs, about 20 logs per epoch).
+ *
+ * @example
+ * ```ts
+ * import { CLASSIFIER_DEFAULTS } from "./train.ts";
+ * if (CLASSIFIER_DEFAULTS.loggingSteps(100) !== 5) throw new Error("20 logs per epoch");
+ * ```
+ */
+export const CLASSIFIER_DEFAULTS: ArgDefaults = {
+  perDeviceTrainBatchSize: 16,
+  numTrainEpochs: 2,
+  loggingSteps: (perEpoch) => Math.max(1, Math.ceil(perEpoch / 20)),
+};
 
 /**
  * Fine-tune `model` in place on `inputs.train`, scoring `inputs.test` after every epoch: `lib/train`'s
@@ -201,40 +214,16 @@ export async function trainClassifier(
   args: ClassifierTrainArgs,
   inputs: ClassifierTrainInputs,
 ): Promise<ClassifierTrainResult> {
-  const bs = args.perDeviceTrainBatchSize ?? 16;
-  const accum = args.gradientAccumulationSteps ?? 1;
-  const perEpoch = stepsPerEpoch(inputs.train.length, { batchSize: bs, accumulation: accum });
-  const lr = args.learningRate ?? 2e-5;
-  const numTrainEpochs = args.numTrainEpochs ?? 2;
-  const maxStepsArg = args.maxSteps ?? -1;
-  const warmupSteps = args.warmupSteps ?? 0;
-  const maxGradNorm = args.maxGradNorm ?? 1.0;
-  const loggingSteps = args.loggingSteps ?? Math.max(1, Math.ceil(perEpoch / 20));
-  const saveStrategy = args.saveStrategy ?? "epoch";
-  const saveSteps = args.saveSteps ?? 500;
   const evalBatchSize = args.perDeviceEvalBatchSize ?? 64;
-  for (
-    const [flag, v, min] of [
-      ["--logging-steps", loggingSteps, 1],
-      ["--save-steps", saveSteps, 1],
-      ["--warmup-steps", warmupSteps, 0],
-    ] as const
-  ) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`${flag}: expected an integer >= ${min}, got ${v}`);
-  }
-  if (!(lr > 0)) throw new Error(`--learning-rate: expected a number > 0, got ${lr}`);
-  if (!(maxGradNorm >= 0)) throw new Error(`--max-grad-norm: expected a number >= 0, got ${maxGradNorm}`);
-  if (!["epoch", "steps", "no"].includes(saveStrategy)) {
-    throw new Error(`--save-strategy: expected epoch, steps or no, got ${JSON.stringify(saveStrategy)}`);
-  }
-  if (maxStepsArg <= 0 && !(numTrainEpochs > 0)) {
-    throw new Error(`--num-train-epochs: expected a number > 0, got ${numTrainEpochs}`);
+  if (!Number.isInteger(evalBatchSize) || evalBatchSize < 1) {
+    throw new Error(`--per-device-eval-batch-size: expected an integer >= 1, got ${evalBatchSize}`);
   }
   const evalBatches = batchInOrder(inputs.test, { batchSize: evalBatchSize, padTokenId: inputs.padTokenId });
   const collate = (rows: readonly ClassificationExample[]) =>
     collateClassification(rows, { padTokenId: inputs.padTokenId });
-  const r = await runTraining(model, { ...args, perDeviceTrainBatchSize: bs, numTrainEpochs, loggingSteps }, {
+  const r = await runTraining(model, args, {
     train: inputs.train,
+    defaults: CLASSIFIER_DEFAULTS,
     makeCollator: () => collate,
     evaluate: async ({ epochTrainLoss }) => {
       const ev = await evaluateClassifier(model, evalBatches);
@@ -262,7 +251,6 @@ export async function trainClassifier(
       epoch: s.epoch,
     }),
     summaryInHistory: false,
-    throughput: "interval",
     saveModel: inputs.saveModel,
     signal: inputs.signal,
     progress: inputs.progress,

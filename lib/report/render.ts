@@ -10,6 +10,7 @@
  * @module
  */
 import { UPLOT_CSS, UPLOT_JS } from "../deps.ts";
+import { writeFileAtomic } from "../fs.ts";
 import { epochRows, isClassifierRun, readRunLog, type ReadRunLogOptions, type RunLog } from "./run_log.ts";
 
 /** Options of {@link renderReport}. */
@@ -72,12 +73,9 @@ export async function renderReport(runDir: string, options: RenderReportOptions 
   const log = await readRunLog(runDir, options);
   const html = reportHtml(log, { title: options.title });
   const output = options.output ?? `${runDir}/report.html`;
-  const tmp = `${output}.tmp-${Deno.pid}`;
   try {
-    await Deno.writeTextFile(tmp, html);
-    await Deno.rename(tmp, output);
+    await writeFileAtomic(output, html);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
     throw new Error(`${output}: cannot write the report (${(e as Error).message})`);
   }
   return output;

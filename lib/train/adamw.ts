@@ -6,6 +6,9 @@
  * LayerNorm weights get no decay (HF `get_decay_parameter_names`). The state (`m`, `v`, step) is saved and restored
  * bit for bit.
  *
+ * {@link AdamW.update} is the training step's: global-norm clipping (`clip_grad_norm_`) and the update in one call
+ * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
+ *
  * On the webgpu backend each parameter's update is one fused shader dispatched three times
  * (`lib/model/kernels/webgpu_adamw.ts`: the same f32 arithmetic in the same order) instead of ~14 tf ops; on cpu and
  * wasm (or with `fused: false`) it is the tf ops. The scalars are computed here, in float64 as torch does in Python,
@@ -15,6 +18,7 @@
  */
 import { tf } from "../deps.ts";
 import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
+import { clipCoefficient, globalGradNorm } from "./clip.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
 export interface AdamWOptions {
@@ -30,6 +34,25 @@ export interface AdamWOptions {
   noDecay?: (name: string) => boolean;
   /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
   fused?: boolean;
+}
+
+/** Options of {@link AdamW.update}. */
+export interface AdamWUpdateOptions {
+  /** Learning rate of this step. */
+  lr: number;
+  /** Global-norm clip (0: none). */
+  maxGradNorm: number;
+  /** The step's loss (device scalar): when it or any gradient is non-finite, nothing is updated. */
+  loss: tf.Scalar;
+}
+
+/** What {@link AdamW.update} leaves on the device (caller reads them later and disposes them). */
+export interface AdamWUpdateResult {
+  /** Global gradient norm before clipping (NaN-able); a scalar. */
+  gradNorm: tf.Scalar;
+  /** 1 when the update was applied, 0 when skipped because the loss or a gradient was non-finite. Once a step is
+   * skipped, the optimizer stays "poisoned" and skips every later update too (the run is stopping). */
+  applied: tf.Scalar;
 }
 
 /** Optimizer state as plain tensors: `m.<name>`, `v.<name>` and the step count. */
@@ -89,6 +112,8 @@ export class AdamW {
   #step = 0;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
+  /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
+  #ok: tf.Variable<tf.Rank.R0> = tf.variable(tf.scalar(true, "bool"), false);
 
   /** An optimizer for `params`; moments start at zero. */
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
@@ -116,49 +141,107 @@ export class AdamW {
    * for `grad is None`). The gradients are not disposed.
    */
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
+    this.#checkNames(grads, "step");
+    const scalars = this.#nextScalars(lr);
+    const fused = this.fused && tf.getBackend() === "webgpu";
+    tf.tidy(() => {
+      for (const [name, g] of grads) {
+        const next = this.#updated(name, g, scalars(name), fused);
+        this.#m.get(name)!.assign(next.m);
+        this.#v.get(name)!.assign(next.v);
+        this.params.get(name)!.assign(next.p);
+      }
+    });
+  }
+
+  /**
+   * Clip by global norm and apply AdamW, deciding on the device whether to apply; reads nothing back. The global
+   * norm is `clip_grad_norm_`'s (computed whether or not `maxGradNorm` clips: it is the gradients' finite check),
+   * gradients are scaled by `min(1, maxGradNorm / (norm + 1e-6))` when `maxGradNorm > 0`, and every parameter and
+   * moment becomes `where(applied, new, old)`: a NaN never reaches them, not even multiplied by 0. Once a step is
+   * skipped the optimizer stays poisoned (every later update is skipped too) until {@link AdamW.loadState}. The step
+   * counter advances either way (the CPU does not know; a poisoned run stops at its last good checkpoint). With
+   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step}. `grads` and `loss` are
+   * not disposed; the result's scalars are the caller's to dispose.
+   *
+   * @example
+   * ```ts
+   * import { tf } from "../deps.ts";
+   * import { AdamW } from "./adamw.ts";
+   * const w = tf.variable(tf.tensor([1, 2]));
+   * const opt = new AdamW(new Map([["w", w]]), { weightDecay: 0 });
+   * const grads = new Map([["w", tf.tensor([3, 4])]]);
+   * const r = opt.update(grads, { lr: 0.1, maxGradNorm: 1, loss: tf.scalar(NaN) });
+   * if (r.applied.dataSync()[0] !== 0 || w.dataSync()[0] !== 1) throw new Error("a NaN loss changes nothing");
+   * if (Math.abs(r.gradNorm.dataSync()[0] - 5) > 1e-6) throw new Error("the norm before clipping");
+   * tf.dispose([r.gradNorm, r.applied, ...grads.values()]);
+   * ```
+   */
+  update(grads: Map<string, tf.Tensor>, options: AdamWUpdateOptions): AdamWUpdateResult {
+    const { lr, maxGradNorm, loss } = options;
+    this.#checkNames(grads, "update");
+    if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
+    if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
+    if (grads.size === 0) throw new Error("AdamW.update: no gradients");
+    const scalars = this.#nextScalars(lr);
+    const fused = this.fused && tf.getBackend() === "webgpu";
+    return tf.tidy(() => {
+      const gradNorm = globalGradNorm(grads);
+      const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
+      const ok = tf.logicalAnd(this.#ok, finite) as tf.Scalar;
+      this.#ok.assign(ok);
+      const coef = maxGradNorm > 0 ? clipCoefficient(gradNorm, maxGradNorm) : undefined;
+      for (const [name, g] of grads) {
+        const p = this.params.get(name)!, m = this.#m.get(name)!, v = this.#v.get(name)!;
+        const next = this.#updated(name, coef ? tf.mul(g, coef) : g, scalars(name), fused);
+        m.assign(tf.where(ok, next.m, m));
+        v.assign(tf.where(ok, next.v, v));
+        p.assign(tf.where(ok, next.p, p));
+      }
+      return { gradNorm, applied: tf.cast(ok, "float32") as tf.Scalar };
+    });
+  }
+
+  #checkNames(grads: Map<string, tf.Tensor>, method: string): void {
     for (const name of grads.keys()) {
-      if (!this.params.has(name)) throw new Error(`AdamW.step: gradient for unknown parameter "${name}"`);
+      if (!this.params.has(name)) throw new Error(`AdamW.${method}: gradient for unknown parameter "${name}"`);
     }
+  }
+
+  /** Advance the step counter; the per-parameter scalars of this step at `lr`. */
+  #nextScalars(lr: number): (name: string) => AdamWScalars {
     this.#step += 1;
     const [beta1, beta2] = this.betas;
     const t = this.#step;
     // Scalars in float64 as torch computes them in Python, applied as float32 (scalar tensors or f32 uniforms).
     const biasCorrection1 = 1 - beta1 ** t;
     const biasCorrection2 = 1 - beta2 ** t;
-    const scalars = (wd: number): AdamWScalars => ({
-      decay: 1 - lr * wd,
-      oneMinusBeta1: 1 - beta1,
-      beta2,
-      oneMinusBeta2: 1 - beta2,
-      bc2Sqrt: Math.sqrt(biasCorrection2),
-      eps: this.eps,
-      stepSize: lr / biasCorrection1,
-    });
-    const fused = this.fused && tf.getBackend() === "webgpu";
-    tf.tidy(() => {
-      for (const [name, g] of grads) {
-        const p = this.params.get(name)!;
-        const m = this.#m.get(name)!;
-        const v = this.#v.get(name)!;
-        const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
-        const s = scalars(wd);
-        if (fused) {
-          const out = fusedAdamWUpdate({ p, g, m, v }, s);
-          m.assign(out.m);
-          v.assign(out.v);
-          p.assign(out.p);
-          continue;
-        }
-        const decayed = wd === 0 ? p : tf.mul(p, s.decay);
-        const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
-        const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), s.bc2Sqrt), s.eps);
-        const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), s.stepSize));
-        m.assign(mNew);
-        v.assign(vNew);
-        p.assign(pNew);
-      }
-    });
+    return (name) => {
+      const wd = this.noDecayNames.has(name) ? 0 : this.weightDecay;
+      return {
+        decay: 1 - lr * wd,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        bc2Sqrt: Math.sqrt(biasCorrection2),
+        eps: this.eps,
+        stepSize: lr / biasCorrection1,
+      };
+    };
+  }
+
+  /** New `p`, `m`, `v` of parameter `name` from gradient `g` (inside the caller's tidy). */
+  #updated(name: string, g: tf.Tensor, s: AdamWScalars, fused: boolean): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
+    const p = this.params.get(name)!;
+    const m = this.#m.get(name)!;
+    const v = this.#v.get(name)!;
+    if (fused) return fusedAdamWUpdate({ p, g, m, v }, s);
+    const decayed = s.decay === 1 ? p : tf.mul(p, s.decay);
+    const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
+    const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
+    const denom = tf.add(tf.div(tf.sqrt(vNew), s.bc2Sqrt), s.eps);
+    const pNew = tf.sub(decayed, tf.mul(tf.div(mNew, denom), s.stepSize));
+    return { p: pNew, m: mNew, v: vNew };
   }
 
   /** Copies of the state (caller disposes the tensors). */
@@ -186,6 +269,7 @@ export class AdamW {
     for (const [name, target] of this.#m) target.assign(state.m.get(name)!);
     for (const [name, target] of this.#v) target.assign(state.v.get(name)!);
     this.#step = state.step;
+    tf.tidy(() => this.#ok.assign(tf.scalar(true, "bool")));
   }
 
   /** Free the moment buffers (not the parameters). */
@@ -194,5 +278,6 @@ export class AdamW {
     for (const t of this.#v.values()) t.dispose();
     this.#m.clear();
     this.#v.clear();
+    this.#ok.dispose();
   }
 }

@@ -11,7 +11,8 @@ import { tf } from "../deps.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../model/safetensors.ts";
 import type { RngState } from "../data/rng.ts";
 import type { AdamWState } from "./adamw.ts";
-import { type TrainerState, writeTextAtomic, writeTrainerState } from "./metrics.ts";
+import { writeDirAtomic, writeFileAtomic } from "../fs.ts";
+import { type TrainerState, writeTrainerState } from "./metrics.ts";
 
 /** Where training stands, enough to continue exactly (`training_state.json`). */
 export interface TrainingState {
@@ -131,21 +132,14 @@ async function optimizerTensors(state: AdamWState): Promise<Map<string, SafeTens
 export async function saveCheckpoint(outputDir: string, options: SaveCheckpointOptions): Promise<string> {
   const step = options.trainingState.global_step;
   const final = `${outputDir}/checkpoint-${step}`;
-  const tmp = `${outputDir}/.checkpoint-${step}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(tmp, { recursive: true });
-  try {
+  await writeDirAtomic(final, async (tmp) => {
     await options.saveModel(tmp);
     await writeSafetensors(`${tmp}/optimizer.safetensors`, await optimizerTensors(options.optimizer), {
       metadata: { format: "pt", optimizer: "AdamW" },
     });
     await writeTrainerState(tmp, options.trainerState);
-    await writeTextAtomic(`${tmp}/training_state.json`, JSON.stringify(options.trainingState, null, 2) + "\n");
-    await Deno.remove(final, { recursive: true }).catch(() => {});
-    await Deno.rename(tmp, final);
-  } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
-  }
+    await writeFileAtomic(`${tmp}/training_state.json`, JSON.stringify(options.trainingState, null, 2) + "\n");
+  });
   const limit = options.saveTotalLimit;
   if (limit !== undefined && limit > 0) {
     const all = await listCheckpoints(outputDir);

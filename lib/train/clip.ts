@@ -40,10 +40,40 @@ export function clipGradNorm(grads: Map<string, tf.Tensor>, options: ClipOptions
   const out = new Map<string, tf.Tensor>();
   let totalNorm: tf.Scalar | undefined;
   tf.tidy(() => {
-    const norms = [...grads.values()].map((g) => tf.norm(g));
-    totalNorm = tf.keep(tf.norm(tf.stack(norms)) as tf.Scalar);
-    const coef = tf.minimum(tf.div(maxNorm, tf.add(totalNorm, 1e-6)), 1);
+    totalNorm = tf.keep(globalGradNorm(grads));
+    const coef = clipCoefficient(totalNorm, maxNorm);
     for (const [name, g] of grads) out.set(name, tf.keep(tf.mul(g, coef)));
   });
   return { grads: out, totalNorm: totalNorm! };
+}
+
+/**
+ * The global L2 norm of all gradients together, as `clip_grad_norm_` computes it: the norm of the per-tensor norms
+ * (a scalar tensor; NaN or Infinity when a gradient is not finite). The tf ops {@link clipGradNorm} runs.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { globalGradNorm } from "./clip.ts";
+ * const norm = globalGradNorm(new Map([["a", tf.tensor([3])], ["b", tf.tensor([0, 4])]]));
+ * if (Math.abs(norm.dataSync()[0] - 5) > 1e-6) throw new Error("sqrt(3² + 4²)");
+ * ```
+ */
+export function globalGradNorm(grads: Map<string, tf.Tensor>): tf.Scalar {
+  if (grads.size === 0) throw new Error("globalGradNorm: no gradients");
+  return tf.tidy(() => tf.norm(tf.stack([...grads.values()].map((g) => tf.norm(g)))) as tf.Scalar);
+}
+
+/**
+ * `clip_grad_norm_`'s factor: `min(1, maxNorm / (totalNorm + 1e-6))`, in f32 tf ops (a scalar tensor).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { clipCoefficient } from "./clip.ts";
+ * if (clipCoefficient(tf.scalar(0.5), 1).dataSync()[0] !== 1) throw new Error("small norms are not scaled");
+ * ```
+ */
+export function clipCoefficient(totalNorm: tf.Scalar, maxNorm: number): tf.Scalar {
+  return tf.tidy(() => tf.minimum(tf.div(maxNorm, tf.add(totalNorm, 1e-6)), 1) as tf.Scalar);
 }

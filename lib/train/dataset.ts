@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { Chunk } from "../data/types.ts";
+import { writeDirAtomic } from "../fs.ts";
 import { trainTestSplit } from "../data/split.ts";
 import { loadPrepared, prepareDataset } from "../data/prepared.ts";
 import { hubDatasetFiles } from "../hub/dataset.ts";
@@ -164,28 +165,20 @@ export async function hubSplitFolder(repoId: string, options: HubSplitFolderOpti
   const found = await hubDatasetFiles(repoId, { ...options.hub, config: options.config, split });
   const targets = found.paths.map((p) => resolve(p));
   const key = createHash("sha256").update(JSON.stringify([repoId, found.config, split, targets])).digest("hex");
-  const parent = `${options.cacheDir.replace(/\/+$/, "")}/hub-datasets`;
-  const dir = `${parent}/${key.slice(0, 16)}`;
+  const dir = `${options.cacheDir.replace(/\/+$/, "")}/hub-datasets/${key.slice(0, 16)}`;
   const n = String(targets.length).padStart(5, "0");
   const names = targets.map((_, i) => `${split}-${String(i).padStart(5, "0")}-of-${n}.parquet`);
   const complete = await Promise.all(
     names.map((name) => Deno.stat(`${dir}/${name}`).then((st) => st.isFile, () => false)),
   );
   if (!complete.every(Boolean)) {
-    await Deno.mkdir(parent, { recursive: true });
-    const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".tmp-" });
-    try {
+    await writeDirAtomic(dir, async (tmp) => {
       for (let i = 0; i < targets.length; i++) {
         // A hard link to the cached blob (immutable, named by its sha256); a copy across file systems.
         const blob = await Deno.realPath(targets[i]);
         await Deno.link(blob, `${tmp}/${names[i]}`).catch(() => Deno.copyFile(blob, `${tmp}/${names[i]}`));
       }
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await Deno.rename(tmp, dir);
-    } catch (e) {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      throw e;
-    }
+    });
   }
   log(`dataset ${repoId} (${found.config}/${split}): ${found.files.length} Parquet file(s) in the Hub cache`);
   return dir;

@@ -4,6 +4,10 @@
  * repeated by its number of rows, then averaged (`evaluation_loop` with `loss.repeat(batch_size)`);
  * `perplexity = exp(eval_loss)`. The token-weighted mean (every masked token counts once) is reported beside it.
  *
+ * A batch without any masked token (possible with tiny batches of short chunks) has no loss: it is skipped in both
+ * means (in PyTorch its mean over no token is NaN and would poison `eval_loss`) and counted in
+ * `eval_batches_without_labels`. An eval set where no batch has a masked token fails clearly.
+ *
  * @module
  */
 import { tf } from "../deps.ts";
@@ -29,6 +33,8 @@ export interface EvalResult {
   eval_samples: number;
   /** Positions with a label (masked tokens). */
   eval_masked_tokens: number;
+  /** Batches skipped because they have no masked token. */
+  eval_batches_without_labels: number;
   /** Seconds spent. */
   eval_runtime: number;
 }
@@ -47,8 +53,8 @@ export function countMasked(batch: MlmBatch): number {
 }
 
 /**
- * Evaluate `model` on pre-masked `batches`. A batch with no masked token is skipped in the token-weighted mean; its
- * loss (NaN in HF) would poison `eval_loss`, so such a batch fails clearly instead.
+ * Evaluate `model` on pre-masked `batches`; batches with no masked token are skipped and counted (see the module
+ * doc).
  *
  * @example
  * ```ts
@@ -70,12 +76,14 @@ export async function evaluateMlm(
 ): Promise<EvalResult> {
   if (batches.length === 0) throw new Error("evaluateMlm: the eval set is empty");
   const t0 = performance.now();
-  let rowSum = 0, rows = 0, tokenSum = 0, tokens = 0;
+  let rowSum = 0, rows = 0, tokenSum = 0, tokens = 0, withoutLabels = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i];
     const masked = countMasked(batch);
     if (masked === 0) {
-      throw new Error(`evaluateMlm: eval batch ${i} has no masked token (labels are all -100); its loss is undefined`);
+      withoutLabels++;
+      options.onBatch?.(i + 1, batches.length);
+      continue;
     }
     const lossT = tf.tidy(() => model.loss(batch, { training: false }));
     const loss = (await lossT.data())[0];
@@ -87,6 +95,11 @@ export async function evaluateMlm(
     tokens += masked;
     options.onBatch?.(i + 1, batches.length);
   }
+  if (tokens === 0) {
+    throw new Error(
+      `evaluateMlm: none of the ${batches.length} eval batches has a masked token; the loss is undefined`,
+    );
+  }
   const eval_loss = rowSum / rows;
   const tokenWeighted = tokenSum / tokens;
   return {
@@ -96,6 +109,7 @@ export async function evaluateMlm(
     perplexity_token_weighted: Math.exp(tokenWeighted),
     eval_samples: rows,
     eval_masked_tokens: tokens,
+    eval_batches_without_labels: withoutLabels,
     eval_runtime: (performance.now() - t0) / 1000,
   };
 }

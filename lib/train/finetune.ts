@@ -30,6 +30,7 @@ import { epochRows, readRunLog } from "../report/run_log.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { loadTrainEvalChunks, looksLikeHubId } from "./dataset.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
+import { checkTrainArgs, MLM_DEFAULTS } from "./args.ts";
 import { train, type TrainArgs, type TrainResult } from "./trainer.ts";
 
 /** The data and masking options shared by finetune and evaluate (the course's defaults in the tasks). */
@@ -350,9 +351,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   if (options.fp16) {
     throw new Error(`--fp16 is not supported on backend ${options.backend}: no backend here trains in float16 yet`);
   }
-  for (const [flag, v] of [["per-device-train-batch-size", options.perDeviceTrainBatchSize ?? 64]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
-  }
+  checkTrainArgs(options, MLM_DEFAULTS);
   const strategy = options.hubStrategy ?? "end";
   if (!["end", "every_save"].includes(strategy)) {
     throw new Error(`--hub-strategy: expected end or every_save, got ${JSON.stringify(strategy)}`);

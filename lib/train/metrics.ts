@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../fs.ts";
 
 /** One entry of `log_history`: a training log (`loss`, `learning_rate`, `grad_norm`) or an evaluation (`eval_*`). */
 export type LogEntry = Record<string, number | string | null>;
@@ -70,25 +71,16 @@ export function newTrainerState(fields: Partial<TrainerState>): TrainerState {
 }
 
 /**
- * Write `text` to `path` through a temporary file and a rename.
+ * Round to 4 decimals, as HF rounds `epoch` and timings in its logs.
  *
  * @example
  * ```ts
- * import { writeTextAtomic } from "./metrics.ts";
- * const dir = await Deno.makeTempDir();
- * await writeTextAtomic(`${dir}/a.json`, "{}");
- * if (await Deno.readTextFile(`${dir}/a.json`) !== "{}") throw new Error("written");
+ * import { round4 } from "./metrics.ts";
+ * if (round4(1 / 3) !== 0.3333) throw new Error("4 places");
  * ```
  */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+export function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
 }
 
 /**
@@ -104,7 +96,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
  */
 export async function writeTrainerState(dir: string, state: TrainerState): Promise<void> {
   const sorted = Object.fromEntries(Object.entries(state).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  await writeTextAtomic(`${dir}/trainer_state.json`, JSON.stringify(sorted, null, 2) + "\n");
+  await writeFileAtomic(`${dir}/trainer_state.json`, JSON.stringify(sorted, null, 2) + "\n");
 }
 
 /**

@@ -1,12 +1,16 @@
 /**
  * Training: AdamW (torch semantics, HF parameter groups), linear schedule with warm-up, global-norm clipping, the
- * loop with deterministic evaluation and exact resume, checkpoints, metrics, and the finetune/evaluate/demo flows.
+ * arguments resolved once, one run state, one step, the loop with deterministic evaluation and exact resume,
+ * checkpoints, metrics, and the finetune/evaluate/demo flows.
  *
  * @module
  */
 export * from "./adamw.ts";
 export * from "./schedule.ts";
 export * from "./clip.ts";
+export * from "./args.ts";
+export * from "./step.ts";
+export * from "./run_state.ts";
 export * from "./evaluate.ts";
 export * from "./metrics.ts";
 export * from "./progress.ts";

@@ -1,18 +1,15 @@
 /**
- * The training loop of the course's `Trainer` run, with exact resume.
+ * The training loop of the course's `Trainer` run, with exact resume, shared by the masked LM ({@link train}) and the
+ * sequence classifier (`lib/classify/train.ts`), which brings its own rows, collator and evaluation.
  *
- * Per epoch the training chunks are permuted by `Rng(seed).fork("epoch", e)`; optimizer step `s` masks its
- * micro-batch `k` with a collator made from `Rng(seed).fork("collate", s, k)` and draws dropout from
- * `Rng(seed).fork("dropout", s, k)`. Every random draw is therefore a pure function of (seed, step), and a checkpoint
- * only has to hold the weights, AdamW's moments, the step and the data position to continue bit for bit.
+ * Per epoch the training rows are permuted by `Rng(seed).fork("epoch", e)`; optimizer step `s` collates its
+ * micro-batch `k` with `Rng(seed).fork("collate", s, k)` and draws dropout from `Rng(seed).fork("dropout", s, k)`.
+ * Every random draw is therefore a pure function of (seed, step), and a checkpoint only has to hold the weights,
+ * AdamW's moments and the {@link RunState} to continue bit for bit.
  *
- * The loop ({@link runTraining}) is shared with the sequence classifier (`lib/classify/train.ts`), which brings its own
- * rows, collator, evaluation and summary line.
- *
- * One optimizer step: forward/backward of each micro-batch (loss divided by the number of micro-batches) inside
- * `tf.tidy`, gradients summed, global-norm clipping, AdamW with the linear schedule's rate for this step. After each
- * epoch the eval set (masked once by the caller) is scored ({@link evaluateMlm}). Logs go to `metrics.jsonl` and
- * `trainer_state.json`; a progress bar is drawn on a TTY.
+ * Each step is {@link trainStep}; after each epoch (and at the last step) the eval set is scored. Logs go to
+ * `metrics.jsonl` (header, step lines, eval lines, summary) and `trainer_state.json`; checkpoints follow
+ * `save_strategy`; a progress bar is drawn on a TTY. Aborting the signal saves a checkpoint after the current step.
  *
  * @module
  */
@@ -20,75 +17,41 @@ import { tf } from "../deps.ts";
 import { permutation, Rng } from "../data/rng.ts";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { AdamW } from "./adamw.ts";
-import { clipGradNorm } from "./clip.ts";
-import { linearScheduleWithWarmup } from "./schedule.ts";
+import { type ArgDefaults, MLM_DEFAULTS, type ResolvedArgs, resolveTrainArgs, type TrainArgs } from "./args.ts";
+import {
+  enqueueTrainStep,
+  type LabelledBatch,
+  readTrainStep,
+  type TrainableModel,
+  trainableParams,
+  type TrainStepResult,
+} from "./step.ts";
+import { linearScheduleWithWarmup, type Schedule } from "./schedule.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
-import { listCheckpoints, loadCheckpoint, restoreWeights, saveCheckpoint, type TrainingState } from "./checkpoint.ts";
+import { listCheckpoints, loadCheckpoint, restoreWeights, saveCheckpoint } from "./checkpoint.ts";
+import { RunState } from "./run_state.ts";
 import {
   appendJsonl,
   type EpochRow,
   formatEpochTable,
   type LogEntry,
-  newTrainerState,
+  round4,
   summaryLine,
-  type TrainerState,
   writeTrainerState,
 } from "./metrics.ts";
 import { ProgressBar } from "./progress.ts";
 
-/**
- * The part of a model training needs: its parameters and the loss of a batch `B` (`MaskedLM` from `lib/model` has it
- * for {@link MlmBatch}, the sequence classifiers for `ClassificationBatch`).
- */
-export interface TrainableModel<B = MlmBatch> {
-  /** Trainable parameters by HF name. */
-  params: Map<string, tf.Variable>;
-  /** Mean loss of the batch (masked-token cross-entropy for MLM); `training` turns dropout on, drawing from `rng`. */
-  loss(batch: B, options: { training: boolean; rng?: Rng }): tf.Scalar;
-}
+export { stepsPerEpoch, type TrainArgs } from "./args.ts";
+export {
+  type TrainableModel,
+  trainableParams,
+  trainStep,
+  type TrainStepOptions,
+  type TrainStepResult,
+} from "./step.ts";
 
 /** A masking collator (from `lib/collate`). */
 export type BatchCollator = (examples: readonly Chunk[]) => MlmBatch;
-
-/** Training arguments, named as HF `TrainingArguments` (camelCase). */
-export interface TrainArgs {
-  /** Where checkpoints, metrics and the final model go. */
-  outputDir: string;
-  /** Peak learning rate (default 2e-5). */
-  learningRate?: number;
-  /** AdamW weight decay (default 0.01; none for biases and LayerNorm). */
-  weightDecay?: number;
-  /** AdamW beta1 (0.9). */
-  adamBeta1?: number;
-  /** AdamW beta2 (0.999). */
-  adamBeta2?: number;
-  /** AdamW epsilon (1e-8). */
-  adamEpsilon?: number;
-  /** Rows per micro-batch (default 64). */
-  perDeviceTrainBatchSize?: number;
-  /** Epochs (default 3). */
-  numTrainEpochs?: number;
-  /** When > 0, the total number of optimizer steps (overrides epochs, as HF). */
-  maxSteps?: number;
-  /** Linear warm-up steps (default 0). */
-  warmupSteps?: number;
-  /** Global gradient-norm clip (default 1.0; 0 disables). */
-  maxGradNorm?: number;
-  /** Micro-batches per optimizer step (default 1). */
-  gradientAccumulationSteps?: number;
-  /** Log every this many optimizer steps (default: steps per epoch, like the course's `len(train) // batch`). */
-  loggingSteps?: number;
-  /** Seed of every random stream (default 42). */
-  seed?: number;
-  /** `"epoch"` (default), `"steps"` or `"no"`. */
-  saveStrategy?: "epoch" | "steps" | "no";
-  /** Steps between checkpoints with `saveStrategy: "steps"` (default 500). */
-  saveSteps?: number;
-  /** Keep at most this many checkpoints. */
-  saveTotalLimit?: number;
-  /** Continue from this `checkpoint-STEP` folder. */
-  resumeFromCheckpoint?: string;
-}
 
 /** How a training run saves, stops, reports and logs (shared by {@link TrainInputs} and {@link TrainingLoop}). */
 export interface RunHooks {
@@ -109,7 +72,7 @@ export interface RunHooks {
   runHeader?: Record<string, unknown>;
 }
 
-/** What the loop trains on and how it saves. */
+/** What the masked-LM loop trains on and how it saves. */
 export interface TrainInputs extends RunHooks {
   /** Training chunks. */
   train: readonly Chunk[];
@@ -137,204 +100,6 @@ export interface TrainResult {
 
 /** Thrown when a training loss is NaN or infinite; names the step and the last good checkpoint. */
 export class NonFiniteLossError extends Error {}
-
-/** Arguments with defaults filled. */
-type Resolved = Required<Omit<TrainArgs, "resumeFromCheckpoint" | "saveTotalLimit" | "loggingSteps">> & {
-  loggingSteps: number;
-  resumeFromCheckpoint?: string;
-  saveTotalLimit?: number;
-};
-
-function resolveArgs(args: TrainArgs, stepsPerEpoch: number): Resolved {
-  const r: Resolved = {
-    outputDir: args.outputDir,
-    learningRate: args.learningRate ?? 2e-5,
-    weightDecay: args.weightDecay ?? 0.01,
-    adamBeta1: args.adamBeta1 ?? 0.9,
-    adamBeta2: args.adamBeta2 ?? 0.999,
-    adamEpsilon: args.adamEpsilon ?? 1e-8,
-    perDeviceTrainBatchSize: args.perDeviceTrainBatchSize ?? 64,
-    numTrainEpochs: args.numTrainEpochs ?? 3,
-    maxSteps: args.maxSteps ?? -1,
-    warmupSteps: args.warmupSteps ?? 0,
-    maxGradNorm: args.maxGradNorm ?? 1.0,
-    gradientAccumulationSteps: args.gradientAccumulationSteps ?? 1,
-    loggingSteps: args.loggingSteps ?? stepsPerEpoch,
-    seed: args.seed ?? 42,
-    saveStrategy: args.saveStrategy ?? "epoch",
-    saveSteps: args.saveSteps ?? 500,
-    saveTotalLimit: args.saveTotalLimit,
-    resumeFromCheckpoint: args.resumeFromCheckpoint,
-  };
-  return r;
-}
-
-/**
- * Steps per epoch: `ceil(ceil(n / batch) / accumulation)` (the last micro-batch and the last step may be short).
- *
- * @example
- * ```ts
- * import { stepsPerEpoch } from "./trainer.ts";
- * if (stepsPerEpoch(10000, { batchSize: 64, accumulation: 1 }) !== 157) throw new Error("course: 157");
- * ```
- */
-export function stepsPerEpoch(n: number, options: { batchSize: number; accumulation: number }): number {
-  const { batchSize, accumulation } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`per_device_train_batch_size must be an integer >= 1, got ${batchSize}`);
-  }
-  if (!Number.isInteger(accumulation) || accumulation < 1) {
-    throw new Error(`gradient_accumulation_steps must be an integer >= 1, got ${accumulation}`);
-  }
-  if (n < 1) throw new Error("the training set is empty");
-  return Math.ceil(Math.ceil(n / batchSize) / accumulation);
-}
-
-function checkArgs(a: Resolved): void {
-  const positive = (name: string, v: number) => {
-    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`${name} must be > 0, got ${v}`);
-  };
-  positive("learning_rate", a.learningRate);
-  if (!(a.weightDecay >= 0)) throw new Error(`weight_decay must be >= 0, got ${a.weightDecay}`);
-  if (!(a.maxGradNorm >= 0)) throw new Error(`max_grad_norm must be >= 0, got ${a.maxGradNorm}`);
-  if (!Number.isInteger(a.warmupSteps) || a.warmupSteps < 0) {
-    throw new Error(`warmup_steps must be an integer >= 0, got ${a.warmupSteps}`);
-  }
-  if (!Number.isInteger(a.loggingSteps) || a.loggingSteps < 1) {
-    throw new Error(`logging_steps must be an integer >= 1, got ${a.loggingSteps}`);
-  }
-  if (!Number.isInteger(a.saveSteps) || a.saveSteps < 1) {
-    throw new Error(`save_steps must be an integer >= 1, got ${a.saveSteps}`);
-  }
-  if (a.maxSteps <= 0) positive("num_train_epochs", a.numTrainEpochs);
-  if (!["epoch", "steps", "no"].includes(a.saveStrategy)) {
-    throw new Error(`save_strategy must be epoch, steps or no, got ${a.saveStrategy}`);
-  }
-}
-
-/** Arguments that must be the same when resuming. */
-function resumeKey(a: Resolved, n: number): Record<string, number | string | boolean> {
-  return {
-    seed: a.seed,
-    per_device_train_batch_size: a.perDeviceTrainBatchSize,
-    gradient_accumulation_steps: a.gradientAccumulationSteps,
-    train_samples: n,
-  };
-}
-
-/**
- * The parameters an optimizer updates: the trainable ones (sinusoidal position tables are not, as in PyTorch).
- *
- * @example
- * ```ts
- * import { tf } from "../deps.ts";
- * import { trainableParams } from "./trainer.ts";
- * const params = new Map([["a", tf.variable(tf.zeros([1]))], ["b", tf.variable(tf.zeros([1]), false)]]);
- * if ([...trainableParams({ params }).keys()].join() !== "a") throw new Error("trainable only");
- * ```
- */
-export function trainableParams(model: { params: Map<string, tf.Variable> }): Map<string, tf.Variable> {
-  return new Map([...model.params].filter(([, v]) => v.trainable));
-}
-
-/** Options of {@link trainStep}. */
-export interface TrainStepOptions {
-  /** The optimizer (over {@link trainableParams}). */
-  optimizer: AdamW;
-  /** Learning rate of this step. */
-  lr: number;
-  /** Global-norm clip (0: none). */
-  maxGradNorm: number;
-  /** Dropout on (training) or off (eval mode, as the goldens). */
-  training: boolean;
-  /** Dropout generator of micro-batch `k`. */
-  rngFor?: (k: number) => Rng;
-}
-
-/** What one optimizer step did. */
-export interface TrainStepResult {
-  /** Mean of the micro-batches' losses. */
-  loss: number;
-  /** Global gradient norm before clipping (NaN when not clipping). */
-  gradNorm: number;
-  /** False when the loss was not finite: nothing was changed. */
-  applied: boolean;
-}
-
-/**
- * One optimizer step over `batches` (gradient accumulation: each micro-batch's loss is divided by their number):
- * forward/backward inside tidy, summed gradients, global-norm clipping, AdamW at `lr`. A NaN/Inf loss leaves the
- * weights and optimizer untouched (`applied: false`).
- *
- * @example
- * ```ts
- * import { tf } from "../deps.ts";
- * import { AdamW } from "./adamw.ts";
- * import { trainStep } from "./trainer.ts";
- * const w = tf.variable(tf.scalar(2));
- * const model = { params: new Map([["w", w]]), loss: () => tf.square(w) as tf.Scalar };
- * const batch = { input_ids: new Int32Array(1), attention_mask: new Int32Array(1), labels: new Int32Array(1), shape: [1, 1] as [number, number] };
- * const r = await trainStep(model, [batch], { optimizer: new AdamW(model.params, { weightDecay: 0 }), lr: 0.1, maxGradNorm: 1, training: false });
- * if (r.loss !== 4 || Math.abs(w.dataSync()[0] - 1.9) > 1e-6) throw new Error("one step");
- * ```
- */
-export async function trainStep<B = MlmBatch>(
-  model: TrainableModel<B>,
-  batches: readonly B[],
-  options: TrainStepOptions,
-): Promise<TrainStepResult> {
-  const { optimizer, lr, maxGradNorm, training } = options;
-  const varList = [...optimizer.params.values()];
-  const nameOf = new Map([...optimizer.params].map(([name, v]) => [v.name, name]));
-  const micro = batches.length;
-  if (micro === 0) throw new Error("trainStep: no batches");
-  let lossT: tf.Scalar | undefined;
-  let grads = new Map<string, tf.Tensor>();
-  for (let k = 0; k < micro; k++) {
-    const rng = options.rngFor?.(k);
-    const { value, grads: g } = tf.variableGrads(
-      () => tf.div(model.loss(batches[k], { training, rng }), micro) as tf.Scalar,
-      varList,
-    );
-    for (const [vname, t] of Object.entries(g)) {
-      const pname = nameOf.get(vname);
-      if (pname === undefined) throw new Error(`trainStep: gradient for unknown variable ${vname}`);
-      const prev = grads.get(pname);
-      if (prev) {
-        grads.set(pname, tf.tidy(() => tf.add(prev, t)));
-        tf.dispose([prev, t]);
-      } else {
-        grads.set(pname, t);
-      }
-    }
-    const prevLoss = lossT;
-    lossT = prevLoss ? tf.tidy(() => tf.add(prevLoss, value)) as tf.Scalar : value;
-    if (prevLoss) tf.dispose([prevLoss, value]);
-  }
-  const loss = (await lossT!.data())[0];
-  lossT!.dispose();
-  if (!Number.isFinite(loss)) {
-    tf.dispose([...grads.values()]);
-    return { loss, gradNorm: NaN, applied: false };
-  }
-  let gradNorm = NaN;
-  if (maxGradNorm > 0) {
-    const clipped = clipGradNorm(grads, { maxNorm: maxGradNorm });
-    tf.dispose([...grads.values()]);
-    grads = clipped.grads;
-    gradNorm = (await clipped.totalNorm.data())[0];
-    clipped.totalNorm.dispose();
-  }
-  optimizer.step(grads, lr);
-  tf.dispose([...grads.values()]);
-  return { loss, gradNorm, applied: true };
-}
-
-function realTokens(batch: { attention_mask: Int32Array }): number {
-  let n = 0;
-  for (const m of batch.attention_mask) n += m;
-  return n;
-}
 
 /** What {@link runTraining}'s evaluation hook is told. */
 export interface EvaluateContext {
@@ -379,7 +144,7 @@ export interface SessionStats {
 }
 
 /** What {@link runTraining} trains on, how it evaluates, logs and saves; `E` is a training row, `B` a batch. */
-export interface TrainingLoop<E, B extends { attention_mask: Int32Array }, R> extends RunHooks {
+export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   /** Training rows. */
   train: readonly E[];
   /** A collator for one micro-batch, given the fork `Rng(seed).fork("collate", step, k)` (it may ignore it). */
@@ -390,11 +155,8 @@ export interface TrainingLoop<E, B extends { attention_mask: Int32Array }, R> ex
   summarize: (stats: SessionStats) => LogEntry;
   /** Also keep the summary line in `trainer_state.json`'s `log_history` (default true, as HF). */
   summaryInHistory?: boolean;
-  /**
-   * `tokens_per_second` of the step lines: `"session"` (default) since the first step of the session, as the
-   * progress bar; `"interval"` over the logging interval's steps only (evaluations and checkpoints not counted).
-   */
-  throughput?: "session" | "interval";
+  /** Defaults of the arguments that differ by task (default: the masked LM's). */
+  defaults?: ArgDefaults;
 }
 
 /** The result of {@link runTraining}. */
@@ -406,7 +168,7 @@ export interface LoopResult<R> {
   /** `trainer_state.json`'s `log_history` (all sessions). */
   logHistory: LogEntry[];
   /** Loss sum and step count of each epoch (all sessions). */
-  epochLosses: TrainingState["epoch_losses"];
+  epochLosses: RunState["epochLosses"];
   /** Real training tokens per second in this session. */
   tokensPerSecond: number;
   /** Seconds of training in this session. */
@@ -415,11 +177,188 @@ export interface LoopResult<R> {
   interrupted?: string;
 }
 
+function realTokens(batch: { attention_mask: Int32Array }): number {
+  let n = 0;
+  for (const m of batch.attention_mask) n += m;
+  return n;
+}
+
+/** The micro-batches of the step `state` is at, from the epoch's `order`, and their real tokens. */
+function stepBatches<E, B extends LabelledBatch>(
+  loop: TrainingLoop<E, B, unknown>,
+  state: RunState,
+  order: Int32Array | number[],
+): { batches: B[]; tokens: number } {
+  const { perDeviceTrainBatchSize: bs, gradientAccumulationSteps: accum, batchesPerEpoch, seed } = state.args;
+  const n = loop.train.length, first = state.stepInEpoch * accum;
+  const batches: B[] = [];
+  let tokens = 0;
+  for (let k = 0; k < Math.min(accum, batchesPerEpoch - first); k++) {
+    const b = first + k;
+    const examples = Array.from(order.slice(b * bs, Math.min(n, (b + 1) * bs)), (i) => loop.train[i]);
+    const batch = loop.makeCollator(new Rng(seed).fork("collate", state.globalStep, k))(examples);
+    tokens += realTokens(batch);
+    batches.push(batch);
+  }
+  return { batches, tokens };
+}
+
+/** A step taken (enqueued) whose numbers are not read yet, with what its log line needs. */
+interface TakenStep {
+  /** Its numbers, being read (the read is issued when the step is enqueued, and awaited one step later). */
+  result: Promise<TrainStepResult>;
+  /** Its number (1-based, as logged). */
+  step: number;
+  /** Its epoch (0-based) and the fractional epoch after it. */
+  epoch: number;
+  epochFloat: number;
+  /** Real tokens it trained on. */
+  tokens: number;
+  /** When it was enqueued (`performance.now()`). */
+  startedAt: number;
+}
+
+/** The run's outputs: `metrics.jsonl`, `trainer_state.json`, checkpoints, evaluations and step logs. */
+class RunRecorder<R> {
+  readonly evals: R[] = [];
+  lastCheckpoint: string | undefined;
+  #interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
+
+  constructor(
+    readonly state: RunState,
+    readonly loop: TrainingLoop<unknown, LabelledBatch, R>,
+    readonly optimizer: AdamW,
+    readonly schedule: Schedule,
+    readonly progress: ProgressBar,
+    readonly log: (line: string) => void,
+  ) {}
+
+  get metricsPath(): string {
+    return `${this.state.args.outputDir}/metrics.jsonl`;
+  }
+
+  async record(entry: LogEntry, inHistory = true): Promise<void> {
+    if (inHistory) this.state.logHistory.push(entry);
+    await appendJsonl(this.metricsPath, entry);
+  }
+
+  /**
+   * Read a taken step's numbers (the loss, gradient norm and applied flag) and log them: its loss into the run state,
+   * the progress bar, and the step line every `logging_steps`. Throws {@link NonFiniteLossError} when it was not
+   * applied.
+   */
+  async read(taken: TakenStep): Promise<void> {
+    const r = await taken.result;
+    if (!r.applied) throw this.nonFinite(r, taken.step);
+    const s = this.state, iv = this.#interval;
+    s.addLoss(taken.epoch, r.loss);
+    if (iv.steps === 0) iv.start = taken.startedAt;
+    iv.lossSum += r.loss;
+    iv.steps += 1;
+    iv.tokens += taken.tokens;
+    iv.withoutLabels += r.batchesWithoutLabels;
+    this.progress.update({ step: taken.step, loss: r.loss, lr: this.schedule(taken.step - 1), tokens: taken.tokens });
+    if (taken.step % s.args.loggingSteps === 0) {
+      await this.record({
+        epoch: taken.epochFloat,
+        grad_norm: r.gradNorm,
+        learning_rate: this.schedule(taken.step),
+        loss: round4(iv.lossSum / iv.steps),
+        step: taken.step,
+        tokens_per_second: Math.round(iv.tokens / Math.max(1e-9, (performance.now() - iv.start) / 1000)),
+        batches_without_labels: iv.withoutLabels,
+      });
+      this.#interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
+    }
+  }
+
+  async evaluate(): Promise<void> {
+    const s = this.state, epoch = s.epochFloat, current = s.epochLoss();
+    const ev = await this.loop.evaluate({
+      epoch,
+      step: s.globalStep,
+      epochTrainLoss: current.steps > 0 ? current.loss_sum / current.steps : null,
+    });
+    this.evals.push(ev.result);
+    await this.record({ epoch, ...ev.fields, step: s.globalStep });
+    s.evaluated(Number(ev.fields.eval_loss));
+    this.progress.done();
+    this.log(`epoch ${epoch}: ${ev.line}`);
+  }
+
+  async checkpoint(): Promise<string> {
+    const optState = this.optimizer.state();
+    try {
+      this.lastCheckpoint = await saveCheckpoint(this.state.args.outputDir, {
+        saveModel: this.loop.saveModel,
+        optimizer: optState,
+        trainerState: this.state.trainerState(),
+        trainingState: this.state.trainingState(this.schedule(this.state.globalStep)),
+        saveTotalLimit: this.state.args.saveTotalLimit,
+      });
+    } finally {
+      tf.dispose([...optState.m.values(), ...optState.v.values()]);
+    }
+    return this.lastCheckpoint;
+  }
+
+  /** Whether `save_strategy` asks for a checkpoint now. */
+  get saveDue(): boolean {
+    const s = this.state, a = s.args;
+    return (a.saveStrategy === "steps" && s.globalStep % a.saveSteps === 0) ||
+      (a.saveStrategy === "epoch" && s.epochDone);
+  }
+
+  async interrupt(): Promise<string> {
+    this.progress.done();
+    const at = `checkpoint-${this.state.globalStep}`;
+    const dir = this.lastCheckpoint?.endsWith(at) ? this.lastCheckpoint : await this.checkpoint();
+    this.log(`interrupted: saved ${dir}; continue with --resume-from-checkpoint ${dir}`);
+    return dir;
+  }
+
+  nonFinite(r: TrainStepResult, step: number): NonFiniteLossError {
+    this.progress.done();
+    return new NonFiniteLossError(
+      `training loss is ${r.loss} (gradient norm ${r.gradNorm}) at step ${step}; ` +
+        "stopped without applying it. " +
+        (this.lastCheckpoint
+          ? `The last good checkpoint is ${this.lastCheckpoint}.`
+          : "No checkpoint was written yet.") +
+        " Try a lower --learning-rate or --max-grad-norm.",
+    );
+  }
+}
+
+/** The run state: fresh, or from `resumeFromCheckpoint` (weights and optimizer restored too). */
+async function startState(
+  a: ResolvedArgs,
+  params: Map<string, tf.Variable>,
+  optimizer: AdamW,
+  log: (line: string) => void,
+): Promise<RunState> {
+  if (!a.resumeFromCheckpoint) return new RunState(a);
+  const ck = await loadCheckpoint(a.resumeFromCheckpoint);
+  const state = RunState.resume(a, ck);
+  const sch = ck.trainingState.scheduler;
+  if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== a.totalSteps) {
+    log(
+      `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
+        `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${a.totalSteps}); using this run's`,
+    );
+  }
+  await restoreWeights(params, ck.dir);
+  optimizer.loadState(ck.optimizer);
+  tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
+  log(`resuming from ${ck.dir} at step ${state.globalStep} (epoch ${state.epoch}, step ${state.stepInEpoch} of it)`);
+  return state;
+}
+
 /**
  * The training loop shared by the masked-LM {@link train} and the classifier's `trainClassifier`: train `model` in
  * place with exact resume; write the header, step, eval and summary lines of `metrics.jsonl`, `trainer_state.json`,
  * checkpoints and finally the model into `args.outputDir`. What differs between tasks comes in `loop`: the rows and
- * their collator, the evaluation and the summary line; the loss is the model's.
+ * their collator, the evaluation, the summary line and the argument defaults; the loss is the model's.
  *
  * @example
  * ```ts ignore
@@ -430,29 +369,18 @@ export interface LoopResult<R> {
  * });
  * ```
  */
-export async function runTraining<E, B extends { attention_mask: Int32Array }, R>(
+export async function runTraining<E, B extends LabelledBatch, R>(
   model: TrainableModel<B>,
   args: TrainArgs,
   loop: TrainingLoop<E, B, R>,
 ): Promise<LoopResult<R>> {
   const log = loop.log ?? ((line: string) => console.log(line));
-  const n = loop.train.length;
-  const perEpoch = stepsPerEpoch(n, {
-    batchSize: args.perDeviceTrainBatchSize ?? 64,
-    accumulation: args.gradientAccumulationSteps ?? 1,
-  });
-  const a = resolveArgs(args, perEpoch);
-  checkArgs(a);
-  const bs = a.perDeviceTrainBatchSize, accum = a.gradientAccumulationSteps;
-  const nBatches = Math.ceil(n / bs);
-  const maxSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(a.numTrainEpochs * perEpoch);
-  const numEpochs = Math.ceil(maxSteps / perEpoch);
+  const a = resolveTrainArgs(args, { trainSamples: loop.train.length, defaults: loop.defaults ?? MLM_DEFAULTS });
   const schedule = linearScheduleWithWarmup({
     baseLr: a.learningRate,
     warmupSteps: a.warmupSteps,
-    totalSteps: maxSteps,
+    totalSteps: a.totalSteps,
   });
-  const base = new Rng(a.seed);
   const optimizer = new AdamW(trainableParams(model), {
     lr: a.learningRate,
     betas: [a.adamBeta1, a.adamBeta2],
@@ -461,235 +389,78 @@ export async function runTraining<E, B extends { attention_mask: Int32Array }, R
   });
   try {
     await Deno.mkdir(a.outputDir, { recursive: true });
-    const metricsPath = `${a.outputDir}/metrics.jsonl`;
-
-    let state: TrainerState = newTrainerState({
-      logging_steps: a.loggingSteps,
-      max_steps: maxSteps,
-      num_train_epochs: numEpochs,
-      save_steps: a.saveSteps,
-      train_batch_size: bs,
-    });
-    let ts: TrainingState = {
-      format: "mlm-adapt-training-state/1",
-      global_step: 0,
-      epoch: 0,
-      step_in_epoch: 0,
-      steps_per_epoch: perEpoch,
-      epoch_evaluated: false,
-      seed: a.seed,
-      rng_state: base.state(),
-      scheduler: {
-        type: "linear",
-        base_lr: a.learningRate,
-        warmup_steps: a.warmupSteps,
-        total_steps: maxSteps,
-        last_lr: schedule(0),
-      },
-      args: resumeKey(a, n),
-      epoch_losses: [],
-      tokens_seen: 0,
-    };
-
-    if (a.resumeFromCheckpoint) {
-      const ck = await loadCheckpoint(a.resumeFromCheckpoint);
-      const want = resumeKey(a, n);
-      for (const [k, v] of Object.entries(want)) {
-        if (ck.trainingState.args[k] !== v) {
-          throw new Error(
-            `--resume-from-checkpoint ${ck.dir}: it was trained with ${k}=${ck.trainingState.args[k]}, this run has ` +
-              `${k}=${v}; resume with the same arguments`,
-          );
-        }
-      }
-      const sch = ck.trainingState.scheduler;
-      if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== maxSteps) {
-        log(
-          `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
-            `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${maxSteps}); using this run's`,
-        );
-      }
-      await restoreWeights(model.params, ck.dir);
-      optimizer.loadState(ck.optimizer);
-      tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
-      state = { ...ck.trainerState, max_steps: maxSteps, num_train_epochs: numEpochs, logging_steps: a.loggingSteps };
-      ts = { ...ck.trainingState, scheduler: ts.scheduler, args: ts.args };
-      log(`resuming from ${ck.dir} at step ${ts.global_step} (epoch ${ts.epoch}, step ${ts.step_in_epoch} of it)`);
-    }
-    if (loop.runHeader) await appendJsonl(metricsPath, { type: "header", ...loop.runHeader });
-
-    const evals: R[] = [];
-    const progress = new ProgressBar({ total: maxSteps, force: loop.progress });
-    let lastCheckpoint: string | undefined = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
-    let logLossSum = 0, logSteps = 0;
-    let intervalStart = 0, intervalTokens = 0; // throughput over each logging interval
-
-    const epochFloat = () => ts.epoch + ts.step_in_epoch / perEpoch;
-    const record = async (entry: LogEntry) => {
-      state.log_history.push(entry);
-      await appendJsonl(metricsPath, entry);
-    };
-    const checkpoint = async (): Promise<string> => {
-      state.global_step = ts.global_step;
-      state.epoch = round4(epochFloat());
-      state.num_input_tokens_seen = ts.tokens_seen;
-      const optState = optimizer.state();
-      try {
-        lastCheckpoint = await saveCheckpoint(a.outputDir, {
-          saveModel: loop.saveModel,
-          optimizer: optState,
-          trainerState: state,
-          trainingState: { ...ts, rng_state: base.state() },
-          saveTotalLimit: a.saveTotalLimit,
-        });
-      } finally {
-        tf.dispose([...optState.m.values(), ...optState.v.values()]);
-      }
-      return lastCheckpoint;
-    };
-    const evaluate = async () => {
-      const epoch = round4(epochFloat());
-      const current = ts.epoch_losses.find((e) => e.epoch === ts.epoch);
-      const ev = await loop.evaluate({
-        epoch,
-        step: ts.global_step,
-        epochTrainLoss: current && current.steps > 0 ? current.loss_sum / current.steps : null,
-      });
-      evals.push(ev.result);
-      await record({ epoch, ...ev.fields, step: ts.global_step });
-      const evalLoss = Number(ev.fields.eval_loss);
-      if (state.best_metric === null || evalLoss < state.best_metric) state.best_metric = evalLoss;
-      ts.epoch_evaluated = true;
-      progress.done();
-      log(`epoch ${epoch}: ${ev.line}`);
-    };
-
+    const state = await startState(a, model.params, optimizer, log);
+    const progress = new ProgressBar({ total: a.totalSteps, force: loop.progress });
+    const run = new RunRecorder(
+      state,
+      loop as TrainingLoop<unknown, LabelledBatch, R>,
+      optimizer,
+      schedule,
+      progress,
+      log,
+    );
+    run.lastCheckpoint = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
+    if (loop.runHeader) await appendJsonl(run.metricsPath, { type: "header", ...loop.runHeader });
     // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
-    if (ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps) {
-      if (!ts.epoch_evaluated && ts.global_step > 0) await evaluate();
-      if (ts.step_in_epoch >= perEpoch) {
-        ts.epoch += 1;
-        ts.step_in_epoch = 0;
-        ts.epoch_evaluated = false;
-      }
-    }
+    if (state.epochDone && !state.epochEvaluated && state.globalStep > 0) await run.evaluate();
+    state.nextEpoch();
 
-    let interrupted: string | undefined;
-    const t0 = performance.now();
-    const startStep = ts.global_step;
-    let tokensThisSession = 0;
-    outer: while (ts.global_step < maxSteps && ts.epoch < numEpochs) {
-      const order = permutation(n, base.fork("epoch", ts.epoch));
-      if (!ts.epoch_losses.some((e) => e.epoch === ts.epoch)) {
-        ts.epoch_losses.push({ epoch: ts.epoch, loss_sum: 0, steps: 0 });
-      }
-      const epochLoss = ts.epoch_losses.find((e) => e.epoch === ts.epoch)!;
-      while (ts.step_in_epoch < perEpoch && ts.global_step < maxSteps) {
-        const step = ts.global_step;
-        if (intervalTokens === 0) intervalStart = performance.now(); // evaluations and checkpoints not counted
-        const firstBatch = ts.step_in_epoch * accum;
-        const micro = Math.min(accum, nBatches - firstBatch);
-        const lr = schedule(step);
-        const batches: B[] = [];
-        let tokens = 0;
-        for (let k = 0; k < micro; k++) {
-          const b = firstBatch + k;
-          const examples = order.slice(b * bs, Math.min(n, (b + 1) * bs)).map((i) => loop.train[i]);
-          const batch = loop.makeCollator(base.fork("collate", step, k))(examples);
-          tokens += realTokens(batch);
-          batches.push(batch);
-        }
-        const result = await trainStep(model, batches, {
+    // The loop. Each step is enqueued before the previous one is read (its loss and gradient norm arrive one step
+    // late, while the device runs this one); before an evaluation, a checkpoint or a stop the step is read at once.
+    const t0 = performance.now(), startStep = state.globalStep, startTokens = state.tokensSeen;
+    let interrupted: string | undefined, taken: TakenStep | undefined;
+    while (!state.finished && !interrupted) {
+      const order = permutation(loop.train.length, new Rng(a.seed).fork("epoch", state.epoch));
+      while (!state.epochDone && !interrupted) {
+        const step = state.globalStep, epoch = state.epoch, startedAt = performance.now();
+        const { batches, tokens } = stepBatches(loop, state, order);
+        const pending = enqueueTrainStep(model, batches, {
           optimizer,
-          lr,
+          lr: schedule(step),
           maxGradNorm: a.maxGradNorm,
           training: true,
-          rngFor: (k) => base.fork("dropout", step, k),
+          rngFor: (k) => new Rng(a.seed).fork("dropout", step, k),
         });
-        const loss = result.loss;
-        if (!result.applied) {
-          progress.done();
-          throw new NonFiniteLossError(
-            `training loss is ${loss} at step ${step + 1} (epoch ${ts.epoch + 1}); stopped without applying it. ` +
-              (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : "No checkpoint was written yet.") +
-              " Try a lower --learning-rate or --max-grad-norm.",
-          );
-        }
-
-        ts.global_step += 1;
-        ts.step_in_epoch += 1;
-        ts.tokens_seen += tokens;
-        tokensThisSession += tokens;
-        intervalTokens += tokens;
-        epochLoss.loss_sum += loss;
-        epochLoss.steps += 1;
-        logLossSum += loss;
-        logSteps += 1;
-        ts.scheduler.last_lr = schedule(ts.global_step);
-        progress.update({ step: ts.global_step, loss, lr, tokens });
-        if (ts.global_step % a.loggingSteps === 0) {
-          const tokensPerSecond = loop.throughput === "interval"
-            ? intervalTokens / Math.max(1e-9, (performance.now() - intervalStart) / 1000)
-            : progress.tokensPerSecond;
-          await record({
-            epoch: round4(epochFloat()),
-            grad_norm: result.gradNorm,
-            learning_rate: ts.scheduler.last_lr,
-            loss: round4(logLossSum / logSteps),
-            step: ts.global_step,
-            tokens_per_second: Math.round(tokensPerSecond),
-          });
-          logLossSum = 0;
-          logSteps = 0;
-          intervalTokens = 0;
-        }
-        loop.onStep?.(ts.global_step);
-        const epochDone = ts.step_in_epoch >= perEpoch || ts.global_step >= maxSteps;
-        if (epochDone) await evaluate();
-        const save = (a.saveStrategy === "steps" && ts.global_step % a.saveSteps === 0) ||
-          (a.saveStrategy === "epoch" && epochDone);
-        if (save) await checkpoint();
-        if (loop.signal?.aborted) {
-          progress.done();
-          interrupted = lastCheckpoint?.endsWith(`checkpoint-${ts.global_step}`) ? lastCheckpoint : await checkpoint();
-          log(`interrupted: saved ${interrupted}; continue with --resume-from-checkpoint ${interrupted}`);
-          break outer;
-        }
+        state.advance(tokens);
+        loop.onStep?.(state.globalStep);
+        const previous = taken;
+        const result = readTrainStep(pending);
+        result.catch(() => {}); // awaited below or in the next step; a failure surfaces there
+        taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt };
+        if (previous) await run.read(previous);
+        if (!state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
+        await run.read(taken);
+        taken = undefined;
+        if (state.epochDone) await run.evaluate();
+        if (run.saveDue) await run.checkpoint();
+        if (loop.signal?.aborted) interrupted = await run.interrupt();
       }
-      if (ts.step_in_epoch >= perEpoch) {
-        ts.epoch += 1;
-        ts.step_in_epoch = 0;
-        ts.epoch_evaluated = false;
-      }
+      if (!interrupted) state.nextEpoch();
     }
     progress.done();
 
-    const seconds = (performance.now() - t0) / 1000;
-    state.global_step = ts.global_step;
-    state.epoch = round4(epochFloat());
-    state.num_input_tokens_seen = ts.tokens_seen;
-    const stepsThisSession = ts.global_step - startStep;
+    const seconds = (performance.now() - t0) / 1000, steps = state.globalStep - startStep;
+    const tokens = state.tokensSeen - startTokens;
     const summary = loop.summarize({
       trainRuntime: seconds,
-      steps: stepsThisSession,
-      samples: stepsThisSession * bs * accum,
-      tokens: tokensThisSession,
-      lossSum: ts.epoch_losses.reduce((acc, e) => acc + e.loss_sum, 0),
-      lossSteps: ts.epoch_losses.reduce((acc, e) => acc + e.steps, 0),
-      epoch: state.epoch,
-      step: ts.global_step,
-      tokensSeen: ts.tokens_seen,
+      steps,
+      samples: steps * a.perDeviceTrainBatchSize * a.gradientAccumulationSteps,
+      tokens,
+      lossSum: state.epochLosses.reduce((acc, e) => acc + e.loss_sum, 0),
+      lossSteps: state.epochLosses.reduce((acc, e) => acc + e.steps, 0),
+      epoch: state.epochFloat,
+      step: state.globalStep,
+      tokensSeen: state.tokensSeen,
     });
-    if (loop.summaryInHistory ?? true) await record(summary);
-    else await appendJsonl(metricsPath, summary);
-    await writeTrainerState(a.outputDir, state);
+    await run.record(summary, loop.summaryInHistory ?? true);
+    await writeTrainerState(a.outputDir, state.trainerState());
     if (!interrupted) await loop.saveModel(a.outputDir);
     return {
-      globalStep: ts.global_step,
-      evals,
-      logHistory: state.log_history,
-      epochLosses: ts.epoch_losses,
-      tokensPerSecond: tokensThisSession / Math.max(1e-9, seconds),
+      globalStep: state.globalStep,
+      evals: run.evals,
+      logHistory: state.logHistory,
+      epochLosses: state.epochLosses,
+      tokensPerSecond: tokens / Math.max(1e-9, seconds),
       trainRuntime: seconds,
       interrupted,
     };
@@ -713,11 +484,6 @@ export async function runTraining<E, B extends { attention_mask: Int32Array }, R
  * ```
  */
 export async function train(model: TrainableModel, args: TrainArgs, inputs: TrainInputs): Promise<TrainResult> {
-  stepsPerEpoch(inputs.train.length, {
-    batchSize: args.perDeviceTrainBatchSize ?? 64,
-    accumulation: args.gradientAccumulationSteps ?? 1,
-  });
-  checkArgs(resolveArgs(args, 1));
   if (inputs.evalBatches.length === 0) throw new Error("the eval set is empty");
   const r = await runTraining(model, args, {
     train: inputs.train,
@@ -731,6 +497,7 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
           perplexity: ev.perplexity,
           eval_loss_token_weighted: ev.eval_loss_token_weighted,
           perplexity_token_weighted: ev.perplexity_token_weighted,
+          eval_batches_without_labels: ev.eval_batches_without_labels,
           eval_runtime: round4(ev.eval_runtime),
           eval_samples_per_second: round4(ev.eval_samples / ev.eval_runtime),
           eval_steps_per_second: round4(inputs.evalBatches.length / ev.eval_runtime),
@@ -776,8 +543,4 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
     tokensPerSecond: r.tokensPerSecond,
     interrupted: r.interrupted,
   };
-}
-
-function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

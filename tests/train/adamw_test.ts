@@ -1,6 +1,7 @@
 import { tf } from "../../lib/deps.ts";
-import { assertAlmostEquals, assertEquals, assertThrows } from "../support/assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../support/assert.ts";
 import { AdamW, isNoDecayParameter } from "../../lib/train/adamw.ts";
+import { clipGradNorm, globalGradNorm } from "../../lib/train/clip.ts";
 
 /** torch.optim.AdamW's single-tensor update, in float64, for one scalar parameter. */
 function reference(p: number, grads: number[], lrs: number[], wd: number): number {
@@ -62,4 +63,122 @@ Deno.test("AdamW: HF's no-decay groups", () => {
   for (const n of ["distilbert.embeddings.word_embeddings.weight", "vocab_transform.weight"]) {
     assertEquals(isNoDecayParameter(n), false, n);
   }
+});
+
+/** Parameters `w` (decayed), `b` (no decay) and gradients of step `s`, large enough that clipping at 1 scales. */
+function updateCase(): { params: () => Map<string, tf.Variable>; grads: (s: number) => Map<string, tf.Tensor> } {
+  return {
+    params: () =>
+      new Map([
+        ["layer.weight", tf.variable(tf.tensor([[0.5, -1.5], [2, 0.25]]))],
+        ["layer.bias", tf.variable(tf.tensor([0.1, -0.3]))],
+      ]),
+    grads: (s) =>
+      new Map([
+        ["layer.weight", tf.tensor([[Math.sin(s) * 3, 0.2], [-1.1, s / 3]])],
+        ["layer.bias", tf.tensor([0.01 * s, -2])],
+      ]),
+  };
+}
+
+Deno.test("AdamW.update: bit for bit clipGradNorm + step when finite, clipping or not", async () => {
+  await tf.setBackend("cpu");
+  for (const maxGradNorm of [1, 0, 100]) {
+    const { params, grads } = updateCase();
+    const a = params(), b = params();
+    const optA = new AdamW(a, { weightDecay: 0.1 }), optB = new AdamW(b, { weightDecay: 0.1 });
+    for (let s = 0; s < 3; s++) {
+      const lr = [0, 1e-2, 5e-3][s];
+      const g = grads(s);
+      const loss = tf.scalar(2.5);
+      const r = optA.update(g, { lr, maxGradNorm, loss });
+      let wantNorm = globalGradNorm(g);
+      if (maxGradNorm > 0) {
+        const clipped = clipGradNorm(g, { maxNorm: maxGradNorm });
+        optB.step(clipped.grads, lr);
+        wantNorm.dispose();
+        wantNorm = clipped.totalNorm;
+        tf.dispose([...clipped.grads.values()]);
+      } else {
+        optB.step(g, lr);
+      }
+      assertEquals(r.gradNorm.dataSync()[0], wantNorm.dataSync()[0]);
+      assertEquals(r.applied.dataSync()[0], 1);
+      tf.dispose([r.gradNorm, r.applied, wantNorm, loss, ...g.values()]);
+    }
+    for (const [k, p] of a) assertEquals(Array.from(p.dataSync()), Array.from(b.get(k)!.dataSync()), k);
+    const sa = optA.state(), sb = optB.state();
+    for (const k of a.keys()) {
+      assertEquals(Array.from(sa.m.get(k)!.dataSync()), Array.from(sb.m.get(k)!.dataSync()), `m.${k}`);
+      assertEquals(Array.from(sa.v.get(k)!.dataSync()), Array.from(sb.v.get(k)!.dataSync()), `v.${k}`);
+    }
+    assertEquals(optA.stepCount, 3);
+    tf.dispose([...sa.m.values(), ...sa.v.values(), ...sb.m.values(), ...sb.v.values(), ...a.values(), ...b.values()]);
+    optA.dispose();
+    optB.dispose();
+  }
+});
+
+Deno.test("AdamW.update: a non-finite loss or gradient changes nothing, and every later update is skipped", async () => {
+  await tf.setBackend("cpu");
+  for (const bad of ["loss NaN", "loss Inf", "grad NaN", "grad -Inf"]) {
+    const { params, grads } = updateCase();
+    const a = params();
+    const opt = new AdamW(a, { weightDecay: 0.1 });
+    const g0 = grads(1);
+    const r0 = opt.update(g0, { lr: 1e-2, maxGradNorm: 1, loss: tf.scalar(1) });
+    assertEquals(r0.applied.dataSync()[0], 1, bad);
+    const before = opt.state();
+    const beforeP = new Map([...a].map(([k, p]) => [k, Array.from(p.dataSync())]));
+    const g1 = grads(2);
+    const loss = tf.scalar(bad === "loss NaN" ? NaN : bad === "loss Inf" ? Infinity : 3);
+    if (bad.startsWith("grad")) {
+      g1.get("layer.bias")!.dispose();
+      g1.set("layer.bias", tf.tensor([0.5, bad === "grad NaN" ? NaN : -Infinity]));
+    }
+    const r1 = opt.update(g1, { lr: 1e-2, maxGradNorm: 1, loss });
+    assertEquals(r1.applied.dataSync()[0], 0, bad);
+    if (bad.startsWith("grad")) assert(!Number.isFinite(r1.gradNorm.dataSync()[0]), `${bad}: the norm says so`);
+    // a good step after a bad one is skipped too: the run is stopping
+    const r2 = opt.update(g0, { lr: 1e-2, maxGradNorm: 1, loss: tf.scalar(1) });
+    assertEquals(r2.applied.dataSync()[0], 0, `${bad}: poisoned`);
+    const after = opt.state();
+    for (const [k, p] of a) {
+      assertEquals(Array.from(p.dataSync()), beforeP.get(k), `${bad}: p.${k}`);
+      assertEquals(Array.from(after.m.get(k)!.dataSync()), Array.from(before.m.get(k)!.dataSync()), `${bad}: m.${k}`);
+      assertEquals(Array.from(after.v.get(k)!.dataSync()), Array.from(before.v.get(k)!.dataSync()), `${bad}: v.${k}`);
+    }
+    assertEquals(opt.stepCount, 3, "the step counter is a CPU number and advances");
+    // restoring a saved state clears the flag
+    opt.loadState(before);
+    const r3 = opt.update(g0, { lr: 1e-2, maxGradNorm: 1, loss: tf.scalar(1) });
+    assertEquals(r3.applied.dataSync()[0], 1, `${bad}: loadState un-poisons`);
+    for (const r of [r0, r1, r2, r3]) tf.dispose([r.gradNorm, r.applied]);
+    tf.dispose([...before.m.values(), ...before.v.values(), ...after.m.values(), ...after.v.values()]);
+    tf.dispose([...g0.values(), ...g1.values(), loss, ...a.values()]);
+    opt.dispose();
+  }
+});
+
+Deno.test("AdamW.update: bad options named, and no tensors leaked", async () => {
+  await tf.setBackend("cpu");
+  const { params, grads } = updateCase();
+  const a = params();
+  const opt = new AdamW(a, {});
+  const g = grads(1);
+  const loss = tf.scalar(1);
+  assertThrows(() => opt.update(g, { lr: 1e-3, maxGradNorm: -1, loss }), "maxGradNorm must be >= 0");
+  assertThrows(
+    () => opt.update(g, { lr: 1e-3, maxGradNorm: 1, loss: tf.ones([1]) as tf.Scalar }),
+    "loss must be a scalar",
+  );
+  assertThrows(
+    () => opt.update(new Map([["nope", tf.zeros([1])]]), { lr: 1e-3, maxGradNorm: 1, loss }),
+    'unknown parameter "nope"',
+  );
+  const before = tf.memory().numTensors;
+  const r = opt.update(g, { lr: 1e-3, maxGradNorm: 1, loss });
+  assertEquals(tf.memory().numTensors, before + 2, "only gradNorm and applied are new");
+  tf.dispose([r.gradNorm, r.applied, ...g.values(), loss, ...a.values()]);
+  opt.dispose();
 });

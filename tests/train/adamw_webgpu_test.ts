@@ -7,6 +7,7 @@ import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
 import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
+import { clipGradNorm } from "../../lib/train/clip.ts";
 import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
 import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw.ts";
@@ -298,6 +299,51 @@ Deno.test({
       assertEquals(checked, [...g.keys()].filter((k) => k.startsWith("adamw.param.")).length);
       optimizer.dispose();
       model.dispose();
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test({
+  name: "AdamW.update on webgpu (fused and tf ops): bit for bit clipGradNorm + step when finite; NaN skipped, sticky",
+  ...gpu,
+  fn: async () => {
+    await useWebgpu();
+    try {
+      for (const fused of [true, false]) {
+        const a = makeParams(), b = makeParams();
+        const optA = new AdamW(a, { weightDecay: 0.1, fused }), optB = new AdamW(b, { weightDecay: 0.1, fused });
+        const loss = tf.scalar(1.5);
+        for (let t = 0; t < LRS.length; t++) {
+          const g = gradsAt(t); // norms from ~1e-3 to ~1e3: some steps clip at 1, some do not
+          const r = optA.update(g, { lr: LRS[t], maxGradNorm: 1, loss });
+          const clipped = clipGradNorm(g, { maxNorm: 1 });
+          optB.step(clipped.grads, LRS[t]);
+          assertEquals((await r.gradNorm.data())[0], (await clipped.totalNorm.data())[0], `norm at ${t}`);
+          assertEquals((await r.applied.data())[0], 1);
+          tf.dispose([r.gradNorm, r.applied, clipped.totalNorm, ...clipped.grads.values(), ...g.values()]);
+        }
+        for (const [k, p] of a) {
+          assertEquals(Array.from(await p.data()), Array.from(await b.get(k)!.data()), `fused ${fused}: p.${k}`);
+        }
+        const before = new Map(await Promise.all([...a].map(async ([k, p]) => [k, await p.data()] as const)));
+        const g = gradsAt(1);
+        const bad = g.get("odd.weight")!;
+        g.set("odd.weight", tf.tidy(() => tf.div(bad, tf.zerosLike(bad)))); // ±Inf and NaN (0/0)
+        const r1 = optA.update(g, { lr: 1e-2, maxGradNorm: 1, loss });
+        tf.dispose([bad, ...g.values()]);
+        const g2 = gradsAt(2);
+        const r2 = optA.update(g2, { lr: 1e-2, maxGradNorm: 1, loss });
+        assertEquals([(await r1.applied.data())[0], (await r2.applied.data())[0]], [0, 0], `fused ${fused}: skipped`);
+        for (const [k, p] of a) {
+          assertEquals(Array.from(await p.data()), Array.from(before.get(k)!), `fused ${fused}: p.${k} untouched`);
+        }
+        tf.dispose([r1.gradNorm, r1.applied, r2.gradNorm, r2.applied, ...g2.values(), loss, ...a.values()]);
+        tf.dispose([...b.values()]);
+        optA.dispose();
+        optB.dispose();
+      }
     } finally {
       await selectBackend("cpu", { log: () => {} });
     }
