@@ -19,6 +19,13 @@ import { biasGeluBackward, biasGeluForward, isFusedGelu } from "./kernels/webgpu
 import { attentionSoftmaxBackward, attentionSoftmaxForward } from "./kernels/webgpu_attention_softmax.ts";
 import { dropoutApply } from "./kernels/webgpu_dropout.ts";
 import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
+import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
+import {
+  attentionContext,
+  attentionContextBackward,
+  attentionScores,
+  attentionScoresBackward,
+} from "./kernels/webgpu_attention_matmul.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
 export interface ForwardOptions {
@@ -47,7 +54,18 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
   let y: tf.Tensor;
   if (bias && fusedKernelsActive()) {
-    y = tf.fused.matMul({ a: x2, b: weight as tf.Tensor2D, transposeB: true, bias }); // bias added by the matmul
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
+      save([x, w]);
+      return {
+        value: tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }), // the bias added by the matmul
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
+          const g = dy as tf.Tensor2D;
+          return [tf.matMul(g, w as tf.Tensor2D), tf.matMul(g, x as tf.Tensor2D, true, false), biasBackward(g)];
+        },
+      };
+    });
+    y = fused(x2, weight, bias);
   } else {
     y = tf.matMul(x2, weight as tf.Tensor2D, false, true);
     if (bias) y = tf.add(y, bias);
@@ -175,7 +193,7 @@ export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.
         value: biasGeluForward(name, x, b),
         gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, b]: tf.Tensor[]) => {
           const dx = biasGeluBackward(name, x, b, dy as tf.Tensor);
-          return [dx, tf.sum(dx.reshape([-1, b.size]), 0).reshape(b.shape)];
+          return [dx, biasBackward(dx).reshape(b.shape)];
         },
       };
     });
@@ -264,6 +282,33 @@ export function multiHeadAttention(
 ): tf.Tensor {
   const [b, s, h] = q.shape;
   const d = h / options.heads;
+  if (fusedKernelsActive()) {
+    // q·kᵀ and p·v read and write the [batch, seq, heads·d] layout: no head split or merge
+    const scores = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [q, k, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([q, k]);
+      return {
+        value: attentionScores(q, k, options.heads),
+        gradFunc: (ds: tf.Tensor | tf.Tensor[], [q, k]: tf.Tensor[]) => {
+          const { dq, dk } = attentionScoresBackward(ds as tf.Tensor, q, k, options.heads);
+          return [dq, dk];
+        },
+      };
+    });
+    const context = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [p, v, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([p, v]);
+      return {
+        value: attentionContext(p, v, options.heads),
+        gradFunc: (dc: tf.Tensor | tf.Tensor[], [p, v]: tf.Tensor[]) => {
+          const { dp, dv } = attentionContextBackward(dc as tf.Tensor, p, v, options.heads);
+          return [dp, dv];
+        },
+      };
+    });
+    const probs = dropout(attentionSoftmax(scores(q, k), bias, 1 / Math.sqrt(d)), options.dropoutRate, options);
+    return context(probs, v);
+  }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
   const probs = dropout(
     attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d)),

@@ -12,6 +12,7 @@ import {
   dropout,
   layerNorm,
   linear,
+  multiHeadAttention,
   residualLayerNorm,
 } from "../../lib/model/layers.ts";
 import { setFusedKernels } from "../../lib/model/kernels/fused.ts";
@@ -81,10 +82,26 @@ Deno.test({
         const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], undefined, "int32");
         const maskBias = attentionBias(mask);
         await check("attentionSoftmax", (sc) => attentionSoftmax(sc, maskBias, 0.125), [values([b, 3, s, s], 10, 4)]);
+        const [q, k, v] = [values([b, s, 12], 12), values([b, s, 12], 13), values([b, s, 12], 14)];
+        await check("multiHeadAttention", (q, k, v) =>
+          multiHeadAttention(q, k, v, maskBias, { heads: 3, dropoutRate: 0 }), [
+          q,
+          k,
+          v,
+        ]);
+        await check(
+          "multiHeadAttention with dropout",
+          (q, k, v) =>
+            multiHeadAttention(q, k, v, maskBias, { heads: 3, dropoutRate: 0.2, training: true, rng: new Rng(3) }),
+          [q, k, v],
+        );
+        tf.dispose([q, k, v]);
         const labels = tf.tensor1d([3, -100, 0, 32, 7, -100, 1], "int32");
-        await check("crossEntropySum", (l) => crossEntropySum(l as tf.Tensor2D, labels), [values([7, 33], 11, 3)]);
+        await check("crossEntropySum", (l) =>
+          crossEntropySum(l as tf.Tensor2D, labels), [values([7, 33], 11, 3)]);
         // dropout: a fresh generator of one seed per call, so both paths draw the same mask
-        await check("dropout", (x) => dropout(x, 0.3, { training: true, rng: new Rng(5) }), [x]);
+        await check("dropout", (x) =>
+          dropout(x, 0.3, { training: true, rng: new Rng(5) }), [x]);
         tf.dispose([mask, maskBias, labels, weight, lb]);
       } finally {
         setFusedKernels(true);
