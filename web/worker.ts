@@ -7,10 +7,9 @@
  * @module
  */
 import { importTfWasm } from "../lib/deps.ts";
-import { selectBackend, webgpuAdapter } from "../lib/model/backend.ts";
-import type { MaskedLM } from "../lib/model/masked_lm.ts";
-import type { Tokenizer } from "../lib/tokenize/tokenizer.ts";
-import { fillMask, type FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
+import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
+import type { Tokenizer } from "../lib/tokenize/mod.ts";
+import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
 import { type FileBytes, maskedLMFromFiles, pretrainedFiles, tokenizerFromFiles } from "../lib/web/files.ts";
 import { corpusTexts } from "../lib/web/corpus.ts";
 import { type AdaptEvent, adaptInMemory, type AdaptOptions, probeLogits } from "../lib/web/adapt.ts";

@@ -45,6 +45,8 @@ export class Browser {
   #names = new Map<string, string>();
   #done = new Set<string>();
   #page = "";
+  /** Slowest answer to a `Runtime.evaluate` so far, in ms (how long the page's main thread was busy, at most). */
+  slowestEvaluateMs = 0;
 
   private constructor(process: Deno.ChildProcess, ws: WebSocket, profile: string, downloads: string) {
     this.#process = process;
@@ -162,6 +164,7 @@ export class Browser {
 
   /** Evaluate `expression` in the page (awaiting a promise) and return its JSON value. */
   async evaluate<T>(expression: string): Promise<T> {
+    const t0 = performance.now();
     const r = await this.send(
       "Runtime.evaluate",
       { expression, awaitPromise: true, returnByValue: true },
@@ -170,6 +173,7 @@ export class Browser {
       result: { value?: T };
       exceptionDetails?: { text: string; exception?: { description?: string } };
     };
+    this.slowestEvaluateMs = Math.max(this.slowestEvaluateMs, performance.now() - t0);
     if (r.exceptionDetails) {
       throw new Error(`in the page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     }

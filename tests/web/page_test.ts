@@ -88,6 +88,9 @@ Deno.test({
           `${run.before.toFixed(2)} → ${run.after.toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       );
       assertEquals(run.backend, "webgpu", `the page did not train on WebGPU: ${run.note}`);
+      // The worker trains; the page's main thread answers while it does (a step on the main thread blocks for seconds).
+      console.log(`slowest page answer during the run: ${browser.slowestEvaluateMs.toFixed(0)} ms`);
+      assert(browser.slowestEvaluateMs < 3000, `the page was unresponsive for ${browser.slowestEvaluateMs} ms`);
       assertEquals(run.steps, 3);
       assert(run.after < run.before, `perplexity did not fall: ${run.before} → ${run.after}`);
       assertEquals(run.files.sort(), [
@@ -134,17 +137,21 @@ Deno.test({
 });
 
 Deno.test({
-  name: "web page: without WebGPU it trains on wasm and says so",
+  name: "web page: without WebGPU it trains on wasm and says so (whole-word masking, chunks of 16)",
   ignore: !HAVE_CHROMIUM,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     // Headless Chromium without --enable-unsafe-webgpu has no WebGPU adapter.
-    const { run, browser, stop } = await runPage("epochs=1&maxSteps=1&backend=webgpu", false);
+    const { run, browser, stop } = await runPage(
+      "epochs=1&maxSteps=2&chunkSize=16&masking=whole-word&backend=webgpu",
+      false,
+    );
     try {
       assertEquals(run.backend, "wasm");
       assert(run.note.includes("WebGPU is not available"), `the page does not say it fell back: ${run.note}`);
-      assertEquals(run.steps, 1);
+      assertEquals(run.steps, 2);
+      assert(run.after < run.before, `perplexity did not fall: ${run.before} → ${run.after}`);
       assertEquals(browser.errors, [], "the page logged errors");
     } finally {
       await stop();
