@@ -4,7 +4,7 @@
  * loss curve with uPlot, shows perplexity and fill-mask before/after and offers the adapted model's files.
  *
  * For tests, `?autorun=1` starts a run on load, taking `epochs`, `maxSteps`, `chunkSize`, `batchSize`,
- * `learningRate`, `masking`, `backend` and `seed` from the query; the body's `data-state` becomes `done` or `error`,
+ * `learningRate`, `masking`, `backend`, `seed` and `model=hub&hubId=ID&hubEndpoint=URL` (a Hub mirror) from the query; the body's `data-state` becomes `done` or `error`,
  * and `globalThis.mlmRun` holds the numbers and the files.
  *
  * @module
@@ -86,11 +86,12 @@ async function filesOf(input: HTMLInputElement): Promise<Record<string, Uint8Arr
 async function startMessage(query: URLSearchParams): Promise<StartMessage> {
   const value = (id: string, key: string) => query.get(key) ?? $(id).value;
   const choice = (name: string) => (document.querySelector(`input[name=${name}]:checked`) as HTMLInputElement).value;
-  const modelKind = choice("model");
+  const modelKind = query.get("model") ?? choice("model");
+  const endpoint = query.get("hubEndpoint") ?? undefined;
   const model: StartMessage["model"] = modelKind === "demo"
     ? { kind: "demo" }
     : modelKind === "hub"
-    ? { kind: "hub", id: $("hub-id").value.trim() }
+    ? { kind: "hub", id: (query.get("hubId") ?? $("hub-id").value).trim(), endpoint }
     : { kind: "files", files: await filesOf($(modelKind === "folder" ? "model-folder" : "model-files")) };
   if (model.kind === "hub" && !model.id) throw new Error("Hub id: enter a model id such as distilbert-base-uncased");
   const file = choice("corpus") === "file" ? (droppedCorpus ?? $("corpus-file").files?.[0]) : undefined;
@@ -149,6 +150,7 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       console.log(m.line);
       break;
     case "loaded":
+      run.source = m.source;
       status(`${m.source}: ${m.parameters.toLocaleString("en-US")}-parameter ${m.modelType}; reading the corpus…`);
       break;
     case "data":

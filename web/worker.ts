@@ -10,9 +10,17 @@ import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
-import { type FileBytes, maskedLMFromFiles, pretrainedFiles, tokenizerFromFiles } from "../lib/web/files.ts";
-import { corpusTexts } from "../lib/web/corpus.ts";
-import { type AdaptEvent, adaptInMemory, type AdaptOptions, probeLogits } from "../lib/web/adapt.ts";
+import {
+  type AdaptEvent,
+  adaptInMemory,
+  type AdaptOptions,
+  corpusTexts,
+  type FileBytes,
+  maskedLMFromFiles,
+  pretrainedFiles,
+  probeLogits,
+  tokenizerFromFiles,
+} from "../lib/web/mod.ts";
 
 /** Where the model comes from. */
 export type ModelSource =
@@ -76,9 +84,10 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
     for (const [name, bytes] of Object.entries(source.files)) files.set(name, bytes);
     return { files, name: "local folder" };
   }
-  const base = source.kind === "demo"
-    ? new URL("./demo/model/", self.location.href)
-    : new URL(`${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`, source.endpoint ?? "https://huggingface.co/");
+  const base = source.kind === "demo" ? new URL("./demo/model/", self.location.href) : new URL(
+    `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
+    new URL(source.endpoint ?? "https://huggingface.co/", self.location.href),
+  );
   for (const name of DEMO_FILES) {
     const bytes = await fetchBytes(new URL(name, base), TOKENIZER_FILES.includes(name) && name !== "tokenizer.json");
     if (bytes) files.set(name, bytes);

@@ -66,6 +66,7 @@ export async function buildWeb(out: string): Promise<void> {
         "--external",
         "npm:@huggingface/hub@2.17.5",
         "--code-splitting",
+        "--minify",
         "--outdir",
         tmp,
         ...WEB_ENTRIES,

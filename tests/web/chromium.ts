@@ -218,14 +218,15 @@ export class Browser {
 
 /** Read Chromium's stderr until it prints its DevTools WebSocket URL (then keep draining it). */
 async function devtoolsUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stderr.getReader();
+  const decoder = new TextDecoder();
   let text = "";
   const timeout = setTimeout(() => reader.cancel(), 30_000);
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) throw new Error(`Chromium exited or timed out before printing its DevTools URL:\n${text}`);
-      text += value;
+      text += decoder.decode(value, { stream: true });
       const m = /DevTools listening on (ws:\/\/\S+)/.exec(text);
       if (m) {
         (async () => {

@@ -11,9 +11,11 @@ import { serveWeb } from "../../lib/web/serve.ts";
 import { loadMaskedLM, selectBackend, tf } from "../../mod.ts";
 
 const HAVE_CHROMIUM = haveChromium("in-browser fine-tuning page");
+const DEMO_MODEL = new URL("../../fixtures/demo/model", import.meta.url).pathname;
 
 interface PageRun {
   backend: string;
+  source: string;
   note: string;
   error?: string;
   before: number;
@@ -28,7 +30,7 @@ const READ_RUN = `(() => {
   const r = globalThis.mlmRun;
   const p = r.probe;
   return {
-    backend: r.backend, error: r.error, before: r.before?.perplexity, after: r.after?.perplexity,
+    backend: r.backend, source: r.source, error: r.error, before: r.before?.perplexity, after: r.after?.perplexity,
     losses: r.losses, steps: r.steps, files: Object.keys(r.files ?? {}),
     note: document.getElementById("backend-note").textContent,
     probe: p && { input_ids: [...p.input_ids], attention_mask: [...p.attention_mask], shape: p.shape, logits: [...p.logits] },
@@ -137,20 +139,29 @@ Deno.test({
 });
 
 Deno.test({
-  name: "web page: without WebGPU it trains on wasm and says so (whole-word masking, chunks of 16)",
+  name: "web page: without WebGPU it trains on wasm and says so (a Hub-mirror model, whole-word masking, chunks of 16)",
   ignore: !HAVE_CHROMIUM,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    // Headless Chromium without --enable-unsafe-webgpu has no WebGPU adapter.
+    // The model comes from a Hub mirror (the same server, HF's /ID/resolve/main/FILE layout) through the page's Hub
+    // path. Headless Chromium without --enable-unsafe-webgpu has no WebGPU adapter.
+    const root = await buildOnce();
+    const mirror = `${root}/hub-mirror/demo-org/demo-model/resolve/main`;
+    await Deno.mkdir(mirror, { recursive: true });
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]) {
+      await Deno.copyFile(`${DEMO_MODEL}/${f}`, `${mirror}/${f}`);
+    }
     const { run, browser, stop } = await runPage(
-      "epochs=1&maxSteps=2&chunkSize=16&masking=whole-word&backend=webgpu",
+      "epochs=1&maxSteps=2&chunkSize=16&masking=whole-word&backend=webgpu&model=hub&hubId=demo-org/demo-model" +
+        "&hubEndpoint=/hub-mirror/",
       false,
     );
     try {
       assertEquals(run.backend, "wasm");
       assert(run.note.includes("WebGPU is not available"), `the page does not say it fell back: ${run.note}`);
       assertEquals(run.steps, 2);
+      assertEquals(run.source, "demo-org/demo-model");
       assert(run.after < run.before, `perplexity did not fall: ${run.before} → ${run.after}`);
       assertEquals(browser.errors, [], "the page logged errors");
     } finally {
