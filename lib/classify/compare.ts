@@ -8,7 +8,7 @@
  */
 import { writeFileAtomic } from "../fs.ts";
 import { classifyFinetune, type ClassifyFinetuneOptions, type ClassifyFinetuneResult } from "./finetune.ts";
-import type { ClassifierEpochRow } from "./train.ts";
+import { type EpochRow, epochRowEntry } from "../train/metrics.ts";
 
 /** Options of {@link compareAdaptation}: everything `classifyFinetune` takes except the model and resume. */
 export interface CompareAdaptationOptions extends Omit<ClassifyFinetuneOptions, "model" | "resumeFromCheckpoint"> {
@@ -23,9 +23,9 @@ export interface ComparisonRow {
   /** Epoch. */
   epoch: number;
   /** The base run's evaluation (undefined when it has no evaluation at this position). */
-  base?: ClassifierEpochRow;
+  base?: EpochRow;
   /** The adapted run's evaluation. */
-  adapted?: ClassifierEpochRow;
+  adapted?: EpochRow;
 }
 
 /** The result of {@link compareAdaptation}. */
@@ -48,13 +48,13 @@ export interface ComparisonResult {
  * @example
  * ```ts
  * import { pairEpochs } from "./compare.ts";
- * const row = { epoch: 1, step: 5, train_loss: 0.6, eval_loss: 0.5, accuracy: 0.7, f1: 0.7 };
+ * const row = { epoch: 1, step: 5, trainLoss: 0.6, evalLoss: 0.5, perplexity: null, accuracy: 0.7, f1: 0.7 };
  * if (pairEpochs([row], [row, { ...row, epoch: 2 }]).length !== 2) throw new Error("longest");
  * ```
  */
 export function pairEpochs(
-  base: readonly ClassifierEpochRow[],
-  adapted: readonly ClassifierEpochRow[],
+  base: readonly EpochRow[],
+  adapted: readonly EpochRow[],
 ): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (let i = 0; i < Math.max(base.length, adapted.length); i++) {
@@ -69,8 +69,8 @@ export function pairEpochs(
  * @example
  * ```ts
  * import { formatComparison } from "./compare.ts";
- * const b = { epoch: 1, step: 5, train_loss: 0.6, eval_loss: 0.5, accuracy: 0.70, f1: 0.68 };
- * const a = { ...b, eval_loss: 0.4, accuracy: 0.75, f1: 0.74 };
+ * const b = { epoch: 1, step: 5, trainLoss: 0.6, evalLoss: 0.5, perplexity: null, accuracy: 0.70, f1: 0.68 };
+ * const a = { ...b, evalLoss: 0.4, accuracy: 0.75, f1: 0.74 };
  * const t = formatComparison([{ epoch: 1, base: b, adapted: a }]);
  * if (!t.includes("+0.0500")) throw new Error(t);
  * ```
@@ -88,9 +88,11 @@ export function formatComparison(rows: readonly ComparisonRow[]): string {
     "eval loss adapted",
     "Δ eval loss",
   ];
-  const f = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(4));
-  const d = (a: number | undefined, b: number | undefined) => {
-    if (a === undefined || b === undefined || !Number.isFinite(a - b)) return "-";
+  const f = (
+    x: number | null | undefined,
+  ) => (x === undefined || x === null || !Number.isFinite(x) ? "-" : x.toFixed(4));
+  const d = (a: number | null | undefined, b: number | null | undefined) => {
+    if (a === undefined || b === undefined || a === null || b === null || !Number.isFinite(a - b)) return "-";
     const x = a - b;
     return (x >= 0 ? "+" : "") + x.toFixed(4);
   };
@@ -102,9 +104,9 @@ export function formatComparison(rows: readonly ComparisonRow[]): string {
     f(r.base?.f1),
     f(r.adapted?.f1),
     d(r.adapted?.f1, r.base?.f1),
-    f(r.base?.eval_loss),
-    f(r.adapted?.eval_loss),
-    d(r.adapted?.eval_loss, r.base?.eval_loss),
+    f(r.base?.evalLoss),
+    f(r.adapted?.evalLoss),
+    d(r.adapted?.evalLoss, r.base?.evalLoss),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padStart(widths[i])).join(" | ") + " |";
@@ -152,7 +154,7 @@ export async function compareAdaptation(options: CompareAdaptationOptions): Prom
     global_step: r.globalStep,
     train_runtime: r.trainRuntime,
     tokens_per_second: r.tokensPerSecond,
-    epochs: r.epochs,
+    epochs: r.epochs.map(epochRowEntry),
   });
   await writeFileAtomic(
     path,
@@ -175,9 +177,9 @@ export async function compareAdaptation(options: CompareAdaptationOptions): Prom
         adapted: summary(runs.adapted, adaptedModel),
         difference: rows.map((r) => ({
           epoch: r.epoch,
-          accuracy: r.base && r.adapted ? r.adapted.accuracy - r.base.accuracy : null,
-          f1: r.base && r.adapted ? r.adapted.f1 - r.base.f1 : null,
-          eval_loss: r.base && r.adapted ? r.adapted.eval_loss - r.base.eval_loss : null,
+          eval_accuracy: r.base && r.adapted ? r.adapted.accuracy! - r.base.accuracy! : null,
+          eval_f1: r.base && r.adapted ? r.adapted.f1! - r.base.f1! : null,
+          eval_loss: r.base && r.adapted ? r.adapted.evalLoss - r.base.evalLoss : null,
         })),
       },
       null,

@@ -12,10 +12,11 @@ import { loadTokenizer } from "../tokenize/tokenizer.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
 import { renderReport } from "../report/render.ts";
-import { prepareRunDir } from "../train/finetune.ts";
+import { prepareRunDir } from "../train/run_dir.ts";
 import { loadClassificationData } from "./data.ts";
 import { encodeExamples } from "./batch.ts";
 import { checkTrainArgs } from "../train/args.ts";
+import { loggedArgs } from "../train/metrics.ts";
 import { CLASSIFIER_DEFAULTS, type ClassifierTrainArgs, type ClassifierTrainResult, trainClassifier } from "./train.ts";
 
 /** Options of {@link classifyFinetune}: the data, the model and HF `TrainingArguments`. */
@@ -64,16 +65,6 @@ export interface ClassifyFinetuneResult extends ClassifierTrainResult {
   labels: string[];
   /** Path of `report.html`. */
   report: string;
-}
-
-/** Options worth recording in the run header (functions and signals left out). */
-function recordedArgs(options: ClassifyFinetuneOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (["log", "signal", "hub", "progress"].includes(k) || v === undefined) continue;
-    out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
-  }
-  return out;
 }
 
 /**
@@ -130,19 +121,21 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
       test,
       padTokenId: tokenizer.padTokenId,
       saveModel: (dir) => saveSequenceClassifier(model, dir, { tokenizerDir: modelDir }),
-      header: {
+      runHeader: {
         task: "classify-finetune",
-        args: recordedArgs({ ...options, maxLength, seed }),
+        model: options.model,
+        modelDir,
+        dataset: options.dataset,
+        datasetConfig: options.hub?.config ?? null,
+        datasetSplit: options.trainSplit ?? "train",
         backend: choice.backend,
         adapter: choice.adapter ?? null,
-        model: options.model,
-        model_dir: modelDir,
+        numParameters: model.numParameters(),
+        trainSamples: train.length,
+        evalSamples: test.length,
+        args: loggedArgs({ ...options, maxLength, seed }),
         architecture: (model.config.model_type === "distilbert" ? "DistilBert" : "Bert") + "ForSequenceClassification",
         labels: data.labels.join(", "),
-        num_parameters: model.numParameters(),
-        train_samples: train.length,
-        test_samples: test.length,
-        started_at: new Date().toISOString(),
       },
       signal: options.signal,
       progress: options.progress,

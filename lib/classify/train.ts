@@ -11,8 +11,8 @@
 import { tf } from "../deps.ts";
 import type { ClassificationBatch, SequenceClassifier } from "../model/sequence_classification.ts";
 import type { ArgDefaults } from "../train/args.ts";
-import { round4 } from "../train/metrics.ts";
-import { type RunHooks, runTraining, type TrainArgs } from "../train/trainer.ts";
+import { evalTimings } from "../train/metrics.ts";
+import { type RunHooks, runTraining, type TrainArgs, type TrainResult } from "../train/trainer.ts";
 import { batchInOrder, type ClassificationExample, collateClassification } from "./batch.ts";
 import { accuracy, f1Score } from "./metrics.ts";
 
@@ -29,15 +29,13 @@ export interface ClassifierTrainArgs extends TrainArgs {
 }
 
 /** What the loop trains and evaluates on, and how it saves. */
-export interface ClassifierTrainInputs extends Omit<RunHooks, "runHeader" | "onStep"> {
+export interface ClassifierTrainInputs extends Omit<RunHooks, "onStep"> {
   /** Encoded training rows. */
   train: readonly ClassificationExample[];
   /** Encoded test rows. */
   test: readonly ClassificationExample[];
   /** Pad id of the tokenizer. */
   padTokenId: number;
-  /** First line of `metrics.jsonl` (`type: "header"` is added): task, args, backend, adapter, model… */
-  header?: Record<string, unknown>;
 }
 
 /** One evaluation. */
@@ -56,39 +54,8 @@ export interface ClassifierEvalResult {
   predictions: number[];
 }
 
-/** One row of the end-of-run table. */
-export interface ClassifierEpochRow {
-  /** Epoch (fractional when a run stopped mid-epoch). */
-  epoch: number;
-  /** Optimizer step at the evaluation. */
-  step: number;
-  /** Mean training loss over the epoch's steps. */
-  train_loss: number;
-  /** Test loss. */
-  eval_loss: number;
-  /** Test accuracy. */
-  accuracy: number;
-  /** Test F1. */
-  f1: number;
-}
-
-/** The result of {@link trainClassifier}. */
-export interface ClassifierTrainResult {
-  /** Optimizer steps taken in total. */
-  globalStep: number;
-  /** One row per evaluation. */
-  epochs: ClassifierEpochRow[];
-  /** The table, formatted. */
-  table: string;
-  /** Every evaluation of this session, in order. */
-  evals: ClassifierEvalResult[];
-  /** Real (non-pad) training tokens per second in this session. */
-  tokensPerSecond: number;
-  /** Seconds of training in this session. */
-  trainRuntime: number;
-  /** Set when the run was interrupted: the checkpoint to resume from. */
-  interrupted?: string;
-}
+/** The result of {@link trainClassifier}: `lib/train`'s, with classifier evaluations. */
+export type ClassifierTrainResult = TrainResult<ClassifierEvalResult>;
 
 /** The part of a classifier evaluation needs. */
 export interface LogitsClassifier {
@@ -155,32 +122,6 @@ export async function evaluateClassifier(
 }
 
 /**
- * The end-of-run table: `epoch | train loss | eval loss | accuracy | f1`.
- *
- * @example
- * ```ts
- * import { formatClassifierTable } from "./train.ts";
- * const t = formatClassifierTable([{ epoch: 1, step: 10, train_loss: 0.6, eval_loss: 0.5, accuracy: 0.8, f1: 0.75 }]);
- * if (!t.includes("0.8000")) throw new Error(t);
- * ```
- */
-export function formatClassifierTable(rows: readonly ClassifierEpochRow[]): string {
-  const head = ["epoch", "train loss", "eval loss", "accuracy", "f1"];
-  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "-");
-  const body = rows.map((r) => [
-    Number.isInteger(r.epoch) ? String(r.epoch) : r.epoch.toFixed(2),
-    f(r.train_loss),
-    f(r.eval_loss),
-    f(r.accuracy),
-    f(r.f1),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padStart(widths[i])).join(" | ") + " |";
-  const rule = "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|";
-  return [line(head), rule, ...body.map(line)].join("\n");
-}
-
-/**
  * The classifier's argument defaults (the course's: batch 16, 2 epochs, about 20 logs per epoch).
  *
  * @example
@@ -221,11 +162,11 @@ export async function trainClassifier(
   const evalBatches = batchInOrder(inputs.test, { batchSize: evalBatchSize, padTokenId: inputs.padTokenId });
   const collate = (rows: readonly ClassificationExample[]) =>
     collateClassification(rows, { padTokenId: inputs.padTokenId });
-  const r = await runTraining(model, args, {
+  return await runTraining(model, args, {
     train: inputs.train,
     defaults: CLASSIFIER_DEFAULTS,
     makeCollator: () => collate,
-    evaluate: async ({ epochTrainLoss }) => {
+    evaluate: async () => {
       const ev = await evaluateClassifier(model, evalBatches);
       return {
         result: ev,
@@ -233,45 +174,15 @@ export async function trainClassifier(
           eval_loss: ev.eval_loss,
           eval_accuracy: ev.accuracy,
           eval_f1: ev.f1,
-          eval_runtime: round4(ev.eval_runtime),
-          eval_samples_per_second: round4(ev.eval_samples / ev.eval_runtime),
-          train_loss: epochTrainLoss,
+          ...evalTimings(ev.eval_runtime, ev.eval_samples, evalBatches.length),
         },
         line: `eval_loss ${ev.eval_loss.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}, f1 ${ev.f1.toFixed(4)}`,
       };
     },
-    summarize: (s) => ({
-      type: "summary",
-      train_runtime: round4(s.trainRuntime),
-      train_samples_per_second: round4(s.samples / Math.max(s.trainRuntime, 1e-9)),
-      train_steps_per_second: round4(s.steps / Math.max(s.trainRuntime, 1e-9)),
-      train_loss: s.lossSum / Math.max(1, s.lossSteps),
-      tokens_per_second: Math.round(s.tokens / Math.max(s.trainRuntime, 1e-9)),
-      global_step: s.step,
-      epoch: s.epoch,
-    }),
-    summaryInHistory: false,
     saveModel: inputs.saveModel,
     signal: inputs.signal,
     progress: inputs.progress,
     log: inputs.log,
-    runHeader: inputs.header,
+    runHeader: inputs.runHeader,
   });
-  const epochs: ClassifierEpochRow[] = r.logHistory.filter((e) => typeof e.eval_loss === "number").map((e) => ({
-    epoch: Number(e.epoch),
-    step: Number(e.step),
-    train_loss: e.train_loss === null || e.train_loss === undefined ? NaN : Number(e.train_loss),
-    eval_loss: Number(e.eval_loss),
-    accuracy: Number(e.eval_accuracy),
-    f1: Number(e.eval_f1),
-  }));
-  return {
-    globalStep: r.globalStep,
-    epochs,
-    table: formatClassifierTable(epochs),
-    evals: r.evals,
-    tokensPerSecond: r.tokensPerSecond,
-    trainRuntime: r.trainRuntime,
-    interrupted: r.interrupted,
-  };
 }

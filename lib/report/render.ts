@@ -11,7 +11,7 @@
  */
 import { UPLOT_CSS, UPLOT_JS } from "../deps.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { epochRows, isClassifierRun, readRunLog, type ReadRunLogOptions, type RunLog } from "./run_log.ts";
+import { isClassifierRun, readRunLog, type ReadRunLogOptions, runEpochs, type RunLog } from "./run_log.ts";
 
 /** Options of {@link renderReport}. */
 export interface RenderReportOptions extends ReadRunLogOptions {
@@ -113,8 +113,8 @@ export function reportHtml(log: RunLog, options: ReportHtmlOptions = {}): string
     ["steps logged", log.steps.length],
     ["evaluations", log.evals.length],
   ]);
-  const rows = epochRows(log);
-  const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))].filter((k) =>
+  const rows = runEpochs(log);
+  const extraKeys = [...new Set(log.evals.flatMap((e) => Object.keys(e.extra)))].filter((k) =>
     !/(_runtime|_per_second)$/.test(k)
   );
   const headers = [
@@ -127,11 +127,11 @@ export function reportHtml(log: RunLog, options: ReportHtmlOptions = {}): string
 <thead><tr>${headers.map((c) => `<th>${c}</th>`).join("")}</tr></thead>
 <tbody>
 ${
-    rows.map((r) => {
+    rows.map((r, i) => {
       const cells = classifier
-        ? [r.epoch, r.train_loss, r.eval_loss, r.accuracy, r.f1]
-        : [r.epoch, r.train_loss, r.eval_loss, r.perplexity];
-      cells.push(...extraKeys.map((k) => r.extra[k] ?? null));
+        ? [r.epoch, r.trainLoss, r.evalLoss, r.accuracy, r.f1]
+        : [r.epoch, r.trainLoss, r.evalLoss, r.perplexity];
+      cells.push(...extraKeys.map((k) => log.evals[i].extra[k] ?? null));
       return `<tr>${cells.map((c) => `<td>${escapeHtml(formatValue(c))}</td>`).join("")}</tr>`;
     }).join("\n")
   }
@@ -203,7 +203,7 @@ ${chartHtml}
  * ```ts
  * import { reportCharts } from "./render.ts";
  * const charts = reportCharts({ dir: ".", sources: [], evals: [], timings: {}, state: {}, unrecognised: 0,
- *   steps: [{ step: 1, epoch: 1, loss: 2, learning_rate: 1e-5, tokens_per_second: null, grad_norm: null }],
+ *   steps: [{ step: 1, epoch: 1, loss: 2, learningRate: 1e-5, tokensPerSecond: null, gradNorm: null }],
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } });
  * if (charts[0].id !== "chart-loss" || charts[0].x[0] !== 1) throw new Error("unexpected");
  * ```
@@ -222,7 +222,7 @@ export function reportCharts(log: RunLog): ChartSpec[] {
       points: pts.length <= 30,
     };
   };
-  const rows = epochRows(log);
+  const rows = runEpochs(log);
   const classifier = isClassifierRun(log);
   const evalChart: ChartSpec = classifier
     ? {
@@ -254,8 +254,8 @@ export function reportCharts(log: RunLog): ChartSpec[] {
   return [
     stepChart("chart-loss", "Training loss", "loss", (s) => s.loss),
     evalChart,
-    stepChart("chart-lr", "Learning rate", "learning rate", (s) => s.learning_rate),
-    stepChart("chart-tps", "Throughput", "tokens/s", (s) => s.tokens_per_second),
+    stepChart("chart-lr", "Learning rate", "learning rate", (s) => s.learningRate),
+    stepChart("chart-tps", "Throughput", "tokens/s", (s) => s.tokensPerSecond),
   ];
 }
 

@@ -1,14 +1,15 @@
 /**
  * Reads a run folder's logs (`metrics.jsonl`, else `trainer_state.json`'s `log_history`) into series for the report.
  *
- * The ONE place that knows the trainers' field names is {@link FIELD_ALIASES} plus {@link classifyRecord}: a JSON
- * line is a run header (arguments, backend, adapter), a training-step log, an evaluation, or a final summary
- * (timings). Names follow Hugging Face's `Trainer` logs (`loss`, `learning_rate`, `epoch`, `step`, `eval_loss`,
- * `train_runtime`, …) with a few aliases; `epoch` is fractional progress as HF logs it (1.0 at the end of epoch 1).
+ * It reads the project's one log schema (`lib/train/metrics.ts`) and nothing else: a JSON line is a run header
+ * (`type: "header"`), a training-step log (`loss`), an evaluation (`eval_loss`) or the final summary
+ * (`type: "summary"`); names are Hugging Face `Trainer`'s (`loss`, `learning_rate`, `epoch`, `step`, `eval_loss`,
+ * `train_runtime`, …); `epoch` is fractional progress as HF logs it (1.0 at the end of epoch 1).
  *
  * @module
  */
 import { readJsonlLocated } from "../data/jsonl.ts";
+import type { EpochRow } from "../train/metrics.ts";
 
 /** What one log line is. */
 export type RecordKind = "header" | "train" | "eval" | "summary" | "other";
@@ -21,30 +22,16 @@ export interface TrainPoint {
   epoch: number | null;
   /** Training loss (mean over the logging interval). */
   loss: number | null;
-  /** Learning rate used by this step. */
-  learning_rate: number | null;
-  /** Training throughput. */
-  tokens_per_second: number | null;
-  /** Global gradient norm before clipping. */
-  grad_norm: number | null;
+  /** Learning rate after this step (`learning_rate`). */
+  learningRate: number | null;
+  /** Training throughput (`tokens_per_second`). */
+  tokensPerSecond: number | null;
+  /** Global gradient norm before clipping (`grad_norm`). */
+  gradNorm: number | null;
 }
 
-/** One evaluation (normally one per epoch). Missing values are `null`. */
-export interface EvalPoint {
-  /** Epoch at evaluation (HF: 1.0 after the first epoch). */
-  epoch: number | null;
-  /** Optimizer step at evaluation. */
-  step: number | null;
-  /** Mean eval loss. */
-  eval_loss: number | null;
-  /** Perplexity as logged (masked LM). */
-  perplexity: number | null;
-  /** Accuracy (classifier). */
-  accuracy: number | null;
-  /** F1 (classifier). */
-  f1: number | null;
-  /** Train loss of this epoch when the trainer logged it with the evaluation. */
-  train_loss: number | null;
+/** One evaluation (normally one per epoch): the trainer's {@link EpochRow} and the eval line's other fields. */
+export interface EvalPoint extends EpochRow {
   /** Other numeric fields of the eval line (e.g. `eval_runtime`, a token-weighted loss), by their logged names. */
   extra: Record<string, number>;
 }
@@ -91,69 +78,20 @@ export interface ReadRunLogOptions {
   stateFile?: string;
 }
 
-/**
- * Logged field names for each normalised field, first match wins. Adapt a trainer's names here and only here.
- *
- * @example
- * ```ts
- * import { FIELD_ALIASES } from "./run_log.ts";
- * if (!FIELD_ALIASES.learning_rate.includes("lr")) throw new Error("unexpected");
- * ```
- */
-export const FIELD_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  step: ["step", "global_step"],
-  epoch: ["epoch"],
-  loss: ["loss", "train_loss"],
-  learning_rate: ["learning_rate", "lr"],
-  tokens_per_second: ["tokens_per_second", "tokens_per_sec", "tokens/s", "train_tokens_per_second"],
-  grad_norm: ["grad_norm"],
-  eval_loss: ["eval_loss"],
-  perplexity: ["perplexity", "eval_perplexity"],
-  accuracy: ["eval_accuracy", "accuracy"],
-  f1: ["eval_f1", "f1"],
-  epoch_train_loss: ["train_loss", "epoch_train_loss"],
-  args: ["args", "arguments", "training_args"],
-  kind: ["type", "event", "kind"],
-};
-
-const EXPLICIT_KINDS: Record<string, RecordKind> = {
-  header: "header",
-  run: "header",
-  start: "header",
-  args: "header",
-  train: "train",
-  step: "train",
-  log: "train",
-  eval: "eval",
-  evaluate: "eval",
-  evaluation: "eval",
-  summary: "summary",
-  end: "summary",
-  final: "summary",
-  train_end: "summary",
-  timing: "summary",
-  timings: "summary",
-};
-
-const EVAL_KEYS = [
-  ...FIELD_ALIASES.eval_loss,
-  ...FIELD_ALIASES.perplexity,
-  ...FIELD_ALIASES.accuracy,
-  ...FIELD_ALIASES.f1,
-];
-
 /** Fields of an eval line that are not shown as extra columns. */
 const EVAL_KNOWN = new Set([
-  ...FIELD_ALIASES.step,
-  ...FIELD_ALIASES.epoch,
-  ...EVAL_KEYS,
-  ...FIELD_ALIASES.epoch_train_loss,
-  ...FIELD_ALIASES.kind,
+  "step",
+  "epoch",
+  "eval_loss",
+  "perplexity",
+  "eval_accuracy",
+  "eval_f1",
+  "train_loss",
+  "type",
 ]);
 
 /**
- * What a log line is: an explicit `type`/`event`/`kind` field wins; otherwise `args` → header, `train_runtime` →
- * summary, any eval metric → eval, `loss` or `learning_rate` → train, else other.
+ * What a log line is: `type: "header"` or `type: "summary"`, else `eval_loss` → eval, `loss` → train, else other.
  *
  * @example
  * ```ts
@@ -163,15 +101,10 @@ const EVAL_KNOWN = new Set([
  * ```
  */
 export function classifyRecord(record: Record<string, unknown>): RecordKind {
-  const explicit = pick(record, FIELD_ALIASES.kind);
-  if (typeof explicit === "string" && EXPLICIT_KINDS[explicit.toLowerCase()]) {
-    return EXPLICIT_KINDS[explicit.toLowerCase()];
-  }
-  const args = pick(record, FIELD_ALIASES.args);
-  if (args !== undefined && typeof args === "object" && args !== null) return "header";
-  if ("train_runtime" in record) return "summary";
-  if (EVAL_KEYS.some((k) => k in record)) return "eval";
-  if ([...FIELD_ALIASES.loss, ...FIELD_ALIASES.learning_rate].some((k) => k in record)) return "train";
+  if (record.type === "header") return "header";
+  if (record.type === "summary") return "summary";
+  if ("eval_loss" in record) return "eval";
+  if ("loss" in record) return "train";
   return "other";
 }
 
@@ -249,7 +182,7 @@ export async function readRunLog(runDir: string, options: ReadRunLogOptions = {}
  * import { addRecord, type RunLog } from "./run_log.ts";
  * const log: RunLog = { dir: ".", sources: [], steps: [], evals: [], timings: {}, state: {}, unrecognised: 0,
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
- * addRecord(log, { epoch: 1, eval_loss: Math.log(8) }, "m.jsonl:1");
+ * addRecord(log, { epoch: 1, eval_loss: Math.log(8), step: 4 }, "m.jsonl:1");
  * if (log.evals[0].epoch !== 1) throw new Error("unexpected");
  * ```
  */
@@ -258,7 +191,7 @@ export function addRecord(log: RunLog, record: Record<string, unknown>, where: s
   if (kind === "header") addHeader(log.header, record);
   else if (kind === "summary") {
     for (const [k, v] of Object.entries(record)) {
-      if (FIELD_ALIASES.kind.includes(k)) continue;
+      if (k === "type") continue;
       if (typeof v === "number" || typeof v === "string") log.timings[k] = v;
     }
   } else if (kind === "eval") {
@@ -267,25 +200,25 @@ export function addRecord(log: RunLog, record: Record<string, unknown>, where: s
       if (!EVAL_KNOWN.has(k) && typeof v === "number" && Number.isFinite(v)) extra[k] = v;
     }
     log.evals.push({
-      epoch: num(record, FIELD_ALIASES.epoch, where),
-      step: num(record, FIELD_ALIASES.step, where),
-      eval_loss: num(record, FIELD_ALIASES.eval_loss, where),
-      perplexity: num(record, FIELD_ALIASES.perplexity, where),
-      accuracy: num(record, FIELD_ALIASES.accuracy, where),
-      f1: num(record, FIELD_ALIASES.f1, where),
-      train_loss: num(record, FIELD_ALIASES.epoch_train_loss, where),
+      epoch: required(record, "epoch", where),
+      step: required(record, "step", where),
+      trainLoss: num(record, "train_loss", where),
+      evalLoss: required(record, "eval_loss", where),
+      perplexity: num(record, "perplexity", where),
+      accuracy: num(record, "eval_accuracy", where),
+      f1: num(record, "eval_f1", where),
       extra,
     });
   } else if (kind === "train") {
-    const step = num(record, FIELD_ALIASES.step, where);
+    const step = num(record, "step", where);
     if (step === null) throw new Error(`${where}: training log without a "step" field`);
     log.steps.push({
       step,
-      epoch: num(record, FIELD_ALIASES.epoch, where),
-      loss: num(record, FIELD_ALIASES.loss, where),
-      learning_rate: num(record, FIELD_ALIASES.learning_rate, where),
-      tokens_per_second: num(record, FIELD_ALIASES.tokens_per_second, where),
-      grad_norm: num(record, FIELD_ALIASES.grad_norm, where),
+      epoch: num(record, "epoch", where),
+      loss: num(record, "loss", where),
+      learningRate: num(record, "learning_rate", where),
+      tokensPerSecond: num(record, "tokens_per_second", where),
+      gradNorm: num(record, "grad_norm", where),
     });
   } else log.unrecognised++;
 }
@@ -303,10 +236,10 @@ function lastPerStep<T extends { step: number | null }>(points: T[]): T[] {
 }
 
 function addHeader(header: RunHeader, record: Record<string, unknown>): void {
-  const args = pick(record, FIELD_ALIASES.args);
+  const args = record.args;
   if (args && typeof args === "object" && !Array.isArray(args)) Object.assign(header.args, args);
   for (const [k, v] of Object.entries(record)) {
-    if (FIELD_ALIASES.args.includes(k) || FIELD_ALIASES.kind.includes(k)) continue;
+    if (k === "args" || k === "type") continue;
     if (k === "task") header.task = String(v);
     else if (k === "backend") header.backend = String(v);
     else if (k === "adapter") header.adapter = describe(v);
@@ -326,22 +259,19 @@ function describe(v: unknown): string {
     .join(", ");
 }
 
-function pick(record: Record<string, unknown>, names: readonly string[]): unknown {
-  for (const n of names) if (n in record) return record[n];
-  return undefined;
+/** A numeric field, null when absent or null (JSON writes NaN as null); anything else is an error. */
+function num(record: Record<string, unknown>, name: string, where: string): number | null {
+  const v = record[name];
+  if (v === undefined || v === null) return null;
+  if (typeof v === "number") return v;
+  throw new Error(`${where}: field "${name}": expected a number, got ${JSON.stringify(v)}`);
 }
 
-/** A numeric field, null when absent or null (JSON writes NaN as null); anything else non-numeric is an error. */
-function num(record: Record<string, unknown>, names: readonly string[], where: string): number | null {
-  for (const n of names) {
-    if (!(n in record)) continue;
-    const v = record[n];
-    if (v === null) return null;
-    if (typeof v === "number") return v;
-    if (v === "NaN" || v === "Infinity" || v === "-Infinity") return Number(v);
-    throw new Error(`${where}: field "${n}": expected a number, got ${JSON.stringify(v)}`);
-  }
-  return null;
+/** A numeric field the project always writes on this kind of line. */
+function required(record: Record<string, unknown>, name: string, where: string): number {
+  const v = num(record, name, where);
+  if (v === null) throw new Error(`${where}: field "${name}": expected a number, found none`);
+  return v;
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -353,24 +283,6 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** One row of the per-epoch table. */
-export interface ReportEpochRow {
-  /** Epoch (as logged with the evaluation, else its 1-based position). */
-  epoch: number;
-  /** Train loss of the epoch: as logged with the evaluation, else the mean of the step losses since the last one. */
-  train_loss: number | null;
-  /** Eval loss. */
-  eval_loss: number | null;
-  /** Perplexity: as logged, else `exp(eval_loss)`; null for classifier runs. */
-  perplexity: number | null;
-  /** Accuracy (classifier runs). */
-  accuracy: number | null;
-  /** F1 (classifier runs). */
-  f1: number | null;
-  /** Other numeric fields of the evaluation (see {@link EvalPoint.extra}). */
-  extra: Record<string, number>;
-}
-
 /**
  * True when the run logged accuracy or F1 (a classifier run) rather than perplexity.
  *
@@ -378,7 +290,7 @@ export interface ReportEpochRow {
  * ```ts
  * import { isClassifierRun, type RunLog } from "./run_log.ts";
  * const log: RunLog = { dir: ".", sources: [], steps: [], timings: {}, state: {}, unrecognised: 0,
- *   evals: [{ epoch: 1, step: 5, eval_loss: 0.4, perplexity: null, accuracy: 0.8, f1: null, train_loss: null, extra: {} }],
+ *   evals: [{ epoch: 1, step: 5, evalLoss: 0.4, perplexity: null, accuracy: 0.8, f1: null, trainLoss: null, extra: {} }],
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
  * if (!isClassifierRun(log)) throw new Error("unexpected");
  * ```
@@ -388,51 +300,18 @@ export function isClassifierRun(log: RunLog): boolean {
 }
 
 /**
- * The per-epoch table: one row per evaluation. A step belongs to the evaluation at or after it (by `step` when the
- * evaluation logged one, else by `epoch`).
+ * The per-epoch table: one {@link EpochRow} per evaluation, as the trainer's result has it.
  *
  * @example
  * ```ts
- * import { addRecord, epochRows, type RunLog } from "./run_log.ts";
+ * import { addRecord, runEpochs, type RunLog } from "./run_log.ts";
  * const log: RunLog = { dir: ".", sources: [], steps: [], evals: [], timings: {}, state: {}, unrecognised: 0,
  *   header: { task: null, args: {}, backend: null, adapter: null, other: {} } };
- * addRecord(log, { step: 1, epoch: 0.5, loss: 4 }, "a");
- * addRecord(log, { step: 2, epoch: 1, loss: 2 }, "b");
- * addRecord(log, { step: 2, epoch: 1, eval_loss: Math.log(10) }, "c");
- * const [row] = epochRows(log);
- * if (row.train_loss !== 3 || Math.abs(row.perplexity! - 10) > 1e-9) throw new Error("unexpected");
+ * addRecord(log, { step: 2, epoch: 1, eval_loss: Math.log(10), perplexity: 10, train_loss: 3 }, "c");
+ * const [row] = runEpochs(log);
+ * if (row.trainLoss !== 3 || row.perplexity !== 10) throw new Error("unexpected");
  * ```
  */
-export function epochRows(log: RunLog): ReportEpochRow[] {
-  const classifier = isClassifierRun(log);
-  const rows: ReportEpochRow[] = [];
-  let prevStep = -Infinity;
-  let prevEpoch = -Infinity;
-  log.evals.forEach((e, i) => {
-    let trainLoss = e.train_loss;
-    if (trainLoss === null) {
-      const inEpoch = log.steps.filter((s) =>
-        s.loss !== null && Number.isFinite(s.loss) && (
-          e.step !== null
-            ? s.step > prevStep && s.step <= e.step
-            : e.epoch !== null && s.epoch !== null && s.epoch > prevEpoch && s.epoch <= e.epoch + 1e-9
-        )
-      );
-      if (inEpoch.length > 0) trainLoss = inEpoch.reduce((a, s) => a + s.loss!, 0) / inEpoch.length;
-    }
-    let perplexity = e.perplexity;
-    if (perplexity === null && !classifier && e.eval_loss !== null) perplexity = Math.exp(e.eval_loss);
-    rows.push({
-      epoch: e.epoch ?? i + 1,
-      train_loss: trainLoss,
-      eval_loss: e.eval_loss,
-      perplexity: classifier ? e.perplexity : perplexity,
-      accuracy: e.accuracy,
-      f1: e.f1,
-      extra: e.extra,
-    });
-    if (e.step !== null) prevStep = e.step;
-    if (e.epoch !== null) prevEpoch = e.epoch + 1e-9;
-  });
-  return rows;
+export function runEpochs(log: RunLog): EpochRow[] {
+  return log.evals.map(({ extra: _, ...row }) => row);
 }

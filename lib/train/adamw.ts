@@ -9,15 +9,19 @@
  * {@link AdamW.update} is the training step's: global-norm clipping (`clip_grad_norm_`) and the update in one call
  * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
  *
- * On the webgpu backend each parameter's update is one fused shader dispatched three times
- * (`lib/model/kernels/webgpu_adamw.ts`: the same f32 arithmetic in the same order) instead of ~14 tf ops; on cpu and
- * wasm (or with `fused: false`) it is the tf ops. The scalars are computed here, in float64 as torch does in Python,
- * for both paths.
+ * An optimizer built on the webgpu backend (with `fused`, the default) keeps parameters, gradients and moments in a
+ * few flat device buffers (`lib/model/kernels/webgpu_flat_adamw.ts`): a step is one `adamw_update` dispatch per chunk
+ * (the same f32 arithmetic in the same order as the tf ops, bit for bit), an update two more for the global norm
+ * (`webgpu_grad_norm.ts`), instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is
+ * copy commands. Its state is then on that backend only. On cpu and wasm (or with `fused: false`) it is the tf ops,
+ * and {@link AdamW.update} gives bit for bit the weights of `clipGradNorm` + {@link AdamW.step}. The scalars are
+ * computed here, in float64 as torch does in Python, for every path.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
+import { FlatAdamW } from "../model/kernels/webgpu_flat_adamw.ts";
 import { clipCoefficient, globalGradNorm } from "./clip.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
@@ -34,6 +38,11 @@ export interface AdamWOptions {
   noDecay?: (name: string) => boolean;
   /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
   fused?: boolean;
+  /**
+   * Fused on webgpu: elements per flat chunk (a multiple of 4; default as many as one storage-buffer binding holds).
+   * Smaller chunks cost one more dispatch each; tests use them to cut parameters across chunks.
+   */
+  chunkCapacity?: number;
 }
 
 /** Options of {@link AdamW.update}. */
@@ -107,9 +116,11 @@ export class AdamW {
   readonly weightDecay: number;
   /** Names of parameters that get no decay. */
   readonly noDecayNames: Set<string>;
-  /** Whether the fused kernel is used on webgpu. */
+  /** Whether the fused kernels are used on webgpu. */
   readonly fused: boolean;
   #step = 0;
+  /** The flat device state and kernels (fused, built on webgpu); else `#m`, `#v` and tf ops. */
+  #flat: FlatAdamW | undefined;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
   /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
@@ -125,6 +136,11 @@ export class AdamW {
     this.fused = options.fused ?? true;
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
+    if (this.fused && tf.getBackend() === "webgpu") {
+      const chunkCapacity = options.chunkCapacity;
+      this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name), { chunkCapacity });
+      return;
+    }
     for (const [name, p] of params) {
       this.#m.set(name, tf.variable(tf.zerosLike(p), false));
       this.#v.set(name, tf.variable(tf.zerosLike(p), false));
@@ -143,6 +159,11 @@ export class AdamW {
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
     this.#checkNames(grads, "step");
     const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("step");
+      this.#flat.update(grads, scalars(this.#decayedName()), undefined);
+      return;
+    }
     const fused = this.fused && tf.getBackend() === "webgpu";
     tf.tidy(() => {
       for (const [name, g] of grads) {
@@ -161,7 +182,8 @@ export class AdamW {
    * moment becomes `where(applied, new, old)`: a NaN never reaches them, not even multiplied by 0. Once a step is
    * skipped the optimizer stays poisoned (every later update is skipped too) until {@link AdamW.loadState}. The step
    * counter advances either way (the CPU does not know; a poisoned run stops at its last good checkpoint). With
-   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step}. `grads` and `loss` are
+   * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step} on the tf-op path; on the
+   * flat webgpu path the norm is summed in another order (`webgpu_grad_norm.ts`), within 1e-6 relative. `grads` and `loss` are
    * not disposed; the result's scalars are the caller's to dispose.
    *
    * @example
@@ -184,6 +206,10 @@ export class AdamW {
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
     if (grads.size === 0) throw new Error("AdamW.update: no gradients");
     const scalars = this.#nextScalars(lr);
+    if (this.#flat) {
+      this.#flatBackend("update");
+      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
+    }
     const fused = this.fused && tf.getBackend() === "webgpu";
     return tf.tidy(() => {
       const gradNorm = globalGradNorm(grads);
@@ -200,6 +226,22 @@ export class AdamW {
       }
       return { gradNorm, applied: tf.cast(ok, "float32") as tf.Scalar };
     });
+  }
+
+  /** A parameter of the decayed group (its scalars are the flat kernel's), or any when none is decayed. */
+  #decayedName(): string {
+    for (const name of this.params.keys()) if (!this.noDecayNames.has(name)) return name;
+    return this.params.keys().next().value ?? "";
+  }
+
+  #flatBackend(method: string): void {
+    const backend = tf.getBackend();
+    if (backend !== "webgpu") {
+      throw new Error(
+        `AdamW.${method}: this optimizer keeps its state on the webgpu backend (built there with fused kernels), ` +
+          `the active backend is ${backend}`,
+      );
+    }
   }
 
   #checkNames(grads: Map<string, tf.Tensor>, method: string): void {
@@ -246,6 +288,10 @@ export class AdamW {
 
   /** Copies of the state (caller disposes the tensors). */
   state(): AdamWState {
+    if (this.#flat) {
+      this.#flatBackend("state");
+      return { step: this.#step, ...this.#flat.moments() };
+    }
     const copy = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, tf.clone(t) as tf.Tensor]));
     return { step: this.#step, m: copy(this.#m), v: copy(this.#v) };
   }
@@ -255,8 +301,8 @@ export class AdamW {
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new Error(`AdamW.loadState: step must be an integer >= 0, got ${state.step}`);
     }
-    for (const [kind, src, dst] of [["m", state.m, this.#m], ["v", state.v, this.#v]] as const) {
-      for (const [name, target] of dst) {
+    for (const [kind, src] of [["m", state.m], ["v", state.v]] as const) {
+      for (const [name, target] of this.params) {
         const t = src.get(name);
         if (!t) throw new Error(`AdamW.loadState: no "${kind}.${name}" in the saved state`);
         if (t.shape.join() !== target.shape.join()) {
@@ -265,6 +311,12 @@ export class AdamW {
           );
         }
       }
+    }
+    if (this.#flat) {
+      this.#flatBackend("loadState");
+      this.#flat.loadMoments(state.m, state.v);
+      this.#step = state.step;
+      return;
     }
     for (const [name, target] of this.#m) target.assign(state.m.get(name)!);
     for (const [name, target] of this.#v) target.assign(state.v.get(name)!);
@@ -279,5 +331,7 @@ export class AdamW {
     this.#m.clear();
     this.#v.clear();
     this.#ok.dispose();
+    this.#flat?.dispose();
+    this.#flat = undefined;
   }
 }

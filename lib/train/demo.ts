@@ -21,7 +21,7 @@ import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
 import { savePretrained } from "../model/pretrained.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
 import { train, type TrainResult } from "./trainer.ts";
-import { prepareOutputDir } from "./finetune.ts";
+import { prepareOutputDir } from "./run_dir.ts";
 import { renderReport } from "../report/render.ts";
 
 /**
@@ -178,13 +178,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       runHeader: {
         task: "demo",
         model: modelDir,
+        modelDir,
         dataset: "fixtures/demo/corpus/movie_reviews.jsonl",
         backend: chosen.backend,
         adapter: chosen.adapter ?? null,
-        started_at: new Date().toISOString(),
-        train_chunks: trainChunks.length,
-        eval_chunks: test.length,
-        parameters: model.numParameters(),
+        numParameters: model.numParameters(),
+        trainSamples: trainChunks.length,
+        evalSamples: test.length,
         args: {
           seed,
           epochs: options.epochs ?? 3,

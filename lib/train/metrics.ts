@@ -1,8 +1,17 @@
 /**
- * Training records: `metrics.jsonl` (a `{"type":"header"}` line naming the run, then one JSON object per logging
- * step and per evaluation, appended as they happen, and a last `{"type":"summary"}` line with HF's `train_runtime`,
- * `train_loss`, … — the line kinds `lib/report/run_log.ts` reads), Hugging Face's `trainer_state.json` (same field names, so tools that read HF runs read ours), and the end-of-run
- * table `epoch | train loss | eval loss | perplexity`.
+ * The ONE log schema of every training run (masked-LM `finetune`, `classify-finetune`, `demo`), read by
+ * `lib/report`: snake_case on disk like Hugging Face's `log_history`, camelCase in the TypeScript API.
+ *
+ * `metrics.jsonl` holds, in order: a header line ({@link headerLine}: `type: "header"`, `task`, `model`,
+ * `model_dir`, `dataset`, `dataset_config`, `dataset_split`, `backend`, `adapter`, `started_at`, `num_parameters`,
+ * `train_samples`, `eval_samples`, `args`, and for classifiers `architecture`, `labels`); step lines (`epoch`,
+ * `grad_norm`, `learning_rate`, `loss`, `step`, `tokens_per_second`, `batches_without_labels`); eval lines (`epoch`,
+ * `eval_loss` and the task's metrics — `perplexity`, `eval_loss_token_weighted`, `perplexity_token_weighted`,
+ * `eval_batches_without_labels` for the masked LM, `eval_accuracy`, `eval_f1` for classifiers — then
+ * `eval_runtime`, `eval_samples_per_second`, `eval_steps_per_second`, `train_loss` (the epoch's mean step loss) and
+ * `step`); and a last summary line ({@link summaryLine}: `type: "summary"`, HF's `train_runtime`, `train_loss`, …).
+ * `trainer_state.json` is HF's, its `log_history` the same step, eval and summary lines. {@link EpochRow} is the
+ * per-epoch view of the eval lines, {@link formatEpochTable} the end-of-run table.
  *
  * @module
  */
@@ -114,40 +123,201 @@ export async function appendJsonl(path: string, entry: LogEntry | Record<string,
   await Deno.writeTextFile(path, JSON.stringify(entry) + "\n", { append: true, create: true });
 }
 
-/** One row of the end-of-run table. */
+/** One evaluation of a run (one per epoch, and at the last step): the eval line of `metrics.jsonl`, camelCase. */
 export interface EpochRow {
-  /** Epoch number (1-based as printed; fractional when a run stopped mid-epoch). */
+  /** Fractional epoch at the evaluation (1 after the first epoch). */
   epoch: number;
-  /** Mean training loss over the epoch's steps. */
-  train_loss: number;
-  /** HF `eval_loss` after the epoch. */
-  eval_loss: number;
-  /** `exp(eval_loss)`. */
-  perplexity: number;
+  /** Optimizer step at the evaluation. */
+  step: number;
+  /** Mean training loss of the epoch's steps (`train_loss`). */
+  trainLoss: number | null;
+  /** HF `eval_loss`. */
+  evalLoss: number;
+  /** `perplexity` (masked LM), else null. */
+  perplexity: number | null;
+  /** `eval_accuracy` (classifier), else null. */
+  accuracy: number | null;
+  /** `eval_f1` (classifier), else null. */
+  f1: number | null;
 }
 
 /**
- * The end-of-run table, one line per epoch.
+ * The {@link EpochRow}s of a log history (its eval lines, those with an `eval_loss`).
+ *
+ * @example
+ * ```ts
+ * import { epochRows } from "./metrics.ts";
+ * const [row] = epochRows([{ epoch: 0.5, loss: 3, step: 1 }, { epoch: 1, eval_loss: 2, perplexity: 7.39, train_loss: 2.5, step: 2 }]);
+ * if (row.evalLoss !== 2 || row.trainLoss !== 2.5 || row.accuracy !== null) throw new Error(JSON.stringify(row));
+ * ```
+ */
+export function epochRows(history: readonly LogEntry[]): EpochRow[] {
+  const n = (v: unknown): number | null => (typeof v === "number" ? v : null);
+  return history.filter((e) => typeof e.eval_loss === "number").map((e) => ({
+    epoch: Number(e.epoch),
+    step: Number(e.step),
+    trainLoss: n(e.train_loss),
+    evalLoss: Number(e.eval_loss),
+    perplexity: n(e.perplexity),
+    accuracy: n(e.eval_accuracy),
+    f1: n(e.eval_f1),
+  }));
+}
+
+/**
+ * An {@link EpochRow} on disk: the eval line's names (`epoch`, `step`, `train_loss`, `eval_loss`, `perplexity`,
+ * `eval_accuracy`, `eval_f1`).
+ *
+ * @example
+ * ```ts
+ * import { epochRowEntry, epochRows } from "./metrics.ts";
+ * const entry = { epoch: 1, step: 2, train_loss: 0.5, eval_loss: 0.4, perplexity: null, eval_accuracy: 0.9, eval_f1: 0.8 };
+ * if (JSON.stringify(epochRowEntry(epochRows([entry])[0])) !== JSON.stringify(entry)) throw new Error("round trip");
+ * ```
+ */
+export function epochRowEntry(row: EpochRow): LogEntry {
+  return {
+    epoch: row.epoch,
+    step: row.step,
+    train_loss: row.trainLoss,
+    eval_loss: row.evalLoss,
+    perplexity: row.perplexity,
+    eval_accuracy: row.accuracy,
+    eval_f1: row.f1,
+  };
+}
+
+/**
+ * The end-of-run table, one line per evaluation: `epoch | train loss | eval loss` and `perplexity` (masked LM) or
+ * `accuracy | f1` (classifier).
  *
  * @example
  * ```ts
  * import { formatEpochTable } from "./metrics.ts";
- * const t = formatEpochTable([{ epoch: 1, train_loss: 2.5, eval_loss: 2.4, perplexity: Math.exp(2.4) }]);
- * if (!t.includes("11.02")) throw new Error(t);
+ * const t = formatEpochTable([{ epoch: 1, step: 4, trainLoss: 2.5, evalLoss: 2.4, perplexity: Math.exp(2.4), accuracy: null, f1: null }]);
+ * if (!t.includes("11.02") || t.includes("accuracy")) throw new Error(t);
  * ```
  */
 export function formatEpochTable(rows: readonly EpochRow[]): string {
-  const head = ["epoch", "train loss", "eval loss", "perplexity"];
+  const classifier = rows.some((r) => r.accuracy !== null || r.f1 !== null);
+  const head = ["epoch", "train loss", "eval loss", ...(classifier ? ["accuracy", "f1"] : ["perplexity"])];
+  const f = (x: number | null, digits: number) => (x !== null && Number.isFinite(x) ? x.toFixed(digits) : "-");
   const body = rows.map((r) => [
     Number.isInteger(r.epoch) ? String(r.epoch) : r.epoch.toFixed(2),
-    Number.isFinite(r.train_loss) ? r.train_loss.toFixed(4) : "-",
-    r.eval_loss.toFixed(4),
-    r.perplexity.toFixed(2),
+    f(r.trainLoss, 4),
+    f(r.evalLoss, 4),
+    ...(classifier ? [f(r.accuracy, 4), f(r.f1, 4)] : [f(r.perplexity, 2)]),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padStart(widths[i])).join(" | ") + " |";
   const rule = "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|";
   return [line(head), rule, ...body.map(line)].join("\n");
+}
+
+/**
+ * The timing fields of an eval line, rounded as HF rounds them: `eval_runtime`, `eval_samples_per_second`,
+ * `eval_steps_per_second`.
+ *
+ * @example
+ * ```ts
+ * import { evalTimings } from "./metrics.ts";
+ * if (evalTimings(2, 64, 4).eval_steps_per_second !== 2) throw new Error("4 batches in 2 s");
+ * ```
+ */
+export function evalTimings(runtime: number, samples: number, batches: number): LogEntry {
+  const t = Math.max(1e-9, runtime);
+  return {
+    eval_runtime: round4(runtime),
+    eval_samples_per_second: round4(samples / t),
+    eval_steps_per_second: round4(batches / t),
+  };
+}
+
+/** What the header line of `metrics.jsonl` records about a run (camelCase; {@link headerLine} writes it). */
+export interface RunHeaderInfo {
+  /** `finetune`, `classify-finetune` or `demo`. */
+  task: string;
+  /** The model as given (folder or Hub id). */
+  model: string;
+  /** The local folder it was loaded from. */
+  modelDir: string;
+  /** The dataset as given. */
+  dataset: string;
+  /** Config of a Hub dataset, or null. */
+  datasetConfig?: string | null;
+  /** Split read, or null. */
+  datasetSplit?: string | null;
+  /** tfjs backend. */
+  backend: string;
+  /** The WebGPU adapter, or null. */
+  adapter: string | null;
+  /** Parameters (HF `num_parameters()`). */
+  numParameters: number;
+  /** Training rows (chunks or examples). */
+  trainSamples: number;
+  /** Eval rows. */
+  evalSamples: number;
+  /** The arguments, snake_case ({@link loggedArgs}); never a token. */
+  args: Record<string, string | number | boolean>;
+  /** Classifier architecture (`DistilBertForSequenceClassification`). */
+  architecture?: string;
+  /** Class names, comma-separated. */
+  labels?: string;
+}
+
+/**
+ * The header line of `metrics.jsonl` (snake_case, `started_at` now).
+ *
+ * @example
+ * ```ts
+ * import { headerLine } from "./metrics.ts";
+ * const h = headerLine({ task: "demo", model: "m", modelDir: "m", dataset: "d", backend: "cpu", adapter: null,
+ *   numParameters: 10, trainSamples: 4, evalSamples: 2, args: { seed: 1 } });
+ * if (h.type !== "header" || h.model_dir !== "m" || h.num_parameters !== 10) throw new Error(JSON.stringify(h));
+ * ```
+ */
+export function headerLine(info: RunHeaderInfo): Record<string, unknown> {
+  return {
+    type: "header",
+    task: info.task,
+    model: info.model,
+    model_dir: info.modelDir,
+    dataset: info.dataset,
+    dataset_config: info.datasetConfig ?? null,
+    dataset_split: info.datasetSplit ?? null,
+    backend: info.backend,
+    adapter: info.adapter,
+    started_at: new Date().toISOString(),
+    num_parameters: info.numParameters,
+    train_samples: info.trainSamples,
+    eval_samples: info.evalSamples,
+    ...(info.architecture !== undefined ? { architecture: info.architecture } : {}),
+    ...(info.labels !== undefined ? { labels: info.labels } : {}),
+    args: info.args,
+  };
+}
+
+/** Option names never written to logs (secrets and callbacks). */
+const NOT_LOGGED = new Set(["hubToken", "hub", "signal", "log", "progress"]);
+
+/**
+ * A run's options as logged in the header: HF snake_case names, plain values only, and never the Hub token (nor the
+ * `hub` access options that may carry one).
+ *
+ * @example
+ * ```ts
+ * import { loggedArgs } from "./metrics.ts";
+ * const a = loggedArgs({ learningRate: 2e-5, hubToken: "hf_secret", pushToHub: true, log: () => {} });
+ * if (a.learning_rate !== 2e-5 || a.push_to_hub !== true || JSON.stringify(a).includes("hf_secret")) throw new Error();
+ * ```
+ */
+export function loggedArgs(options: object): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (NOT_LOGGED.has(k) || !["string", "number", "boolean"].includes(typeof v)) continue;
+    out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v as string | number | boolean;
+  }
+  return out;
 }
 
 /** The fields of the `{"type":"summary"}` line (HF `TrainOutput.metrics` names, plus throughput and step). */

@@ -1,7 +1,7 @@
 /**
  * Training: AdamW (torch semantics, HF parameter groups), linear schedule with warm-up, global-norm clipping, the
  * arguments resolved once, one run state, one step, the loop with deterministic evaluation and exact resume,
- * checkpoints, metrics, and the finetune/evaluate/demo flows.
+ * checkpoints, the log schema, and the finetune/evaluate/demo flows.
  *
  * @module
  */
@@ -17,6 +17,8 @@ export * from "./progress.ts";
 export * from "./checkpoint.ts";
 export * from "./trainer.ts";
 export * from "./dataset.ts";
+export * from "./run_dir.ts";
+export * from "./push.ts";
 export * from "./finetune.ts";
 export * from "./demo.ts";
 export * from "./interrupt.ts";

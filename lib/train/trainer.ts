@@ -33,9 +33,13 @@ import { RunState } from "./run_state.ts";
 import {
   appendJsonl,
   type EpochRow,
+  epochRows,
+  evalTimings,
   formatEpochTable,
+  headerLine,
   type LogEntry,
   round4,
+  type RunHeaderInfo,
   summaryLine,
   writeTrainerState,
 } from "./metrics.ts";
@@ -65,11 +69,8 @@ export interface RunHooks {
   log?: (line: string) => void;
   /** Called after every optimizer step (tests use it to interrupt). */
   onStep?: (step: number) => void;
-  /**
-   * Fields of the `{"type":"header"}` line written first to `metrics.jsonl` (task, model, dataset, backend, adapter,
-   * started_at, args — never a token). No header line when absent.
-   */
-  runHeader?: Record<string, unknown>;
+  /** The header line written first to `metrics.jsonl` ({@link headerLine}); none when absent. */
+  runHeader?: RunHeaderInfo;
 }
 
 /** What the masked-LM loop trains on and how it saves. */
@@ -82,18 +83,20 @@ export interface TrainInputs extends RunHooks {
   makeCollator: (rng: Rng) => BatchCollator;
 }
 
-/** The result of {@link train}. */
-export interface TrainResult {
+/** The result of a training run ({@link train}, the classifier's `trainClassifier`); `R` is one evaluation. */
+export interface TrainResult<R = EvalResult> {
   /** Optimizer steps taken in total. */
   globalStep: number;
-  /** Per-epoch table rows. */
+  /** One row per evaluation (all sessions of the run). */
   epochs: EpochRow[];
-  /** The table, formatted. */
+  /** The table, formatted ({@link formatEpochTable}). */
   table: string;
-  /** Every evaluation, in order. */
-  evals: EvalResult[];
+  /** Every evaluation of this session, in order. */
+  evals: R[];
   /** Training throughput (real tokens per second) of this session. */
   tokensPerSecond: number;
+  /** Seconds of training in this session. */
+  trainRuntime: number;
   /** Set when the run stopped on the signal; the checkpoint written. */
   interrupted?: string;
 }
@@ -107,40 +110,19 @@ export interface EvaluateContext {
   epoch: number;
   /** Optimizer steps taken. */
   step: number;
-  /** Mean training loss of the current epoch's steps so far, or null when it has none. */
-  epochTrainLoss: number | null;
 }
 
 /** What an evaluation hands back to {@link runTraining}. */
 export interface LoopEvaluation<R> {
   /** The full result, kept in `evals`. */
   result: R;
-  /** Fields of the eval line of `metrics.jsonl`, between `epoch` and `step`; must hold `eval_loss` (best metric). */
+  /**
+   * Fields of the eval line of `metrics.jsonl` (see `metrics.ts`), between `epoch` and `train_loss`, `step`; must
+   * hold `eval_loss` (the best metric).
+   */
   fields: LogEntry;
   /** The human-readable line after `epoch E: `. */
   line: string;
-}
-
-/** Figures of one training session, for the summary line. */
-export interface SessionStats {
-  /** Seconds of training in this session. */
-  trainRuntime: number;
-  /** Optimizer steps taken in this session. */
-  steps: number;
-  /** Rows trained on in this session (`steps * batch * accumulation`). */
-  samples: number;
-  /** Real (non-pad) tokens trained on in this session. */
-  tokens: number;
-  /** Sum of the step losses of the whole run (all sessions). */
-  lossSum: number;
-  /** Steps behind `lossSum`. */
-  lossSteps: number;
-  /** Fractional epoch reached (rounded to 4 places). */
-  epoch: number;
-  /** Optimizer steps taken in total. */
-  step: number;
-  /** Real tokens trained on in total. */
-  tokensSeen: number;
 }
 
 /** What {@link runTraining} trains on, how it evaluates, logs and saves; `E` is a training row, `B` a batch. */
@@ -151,30 +133,8 @@ export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   makeCollator: (rng: Rng) => (examples: readonly E[]) => B;
   /** Score the eval set (after every epoch and at the last step). */
   evaluate: (context: EvaluateContext) => Promise<LoopEvaluation<R>>;
-  /** The `{"type":"summary"}` line written last to `metrics.jsonl`. */
-  summarize: (stats: SessionStats) => LogEntry;
-  /** Also keep the summary line in `trainer_state.json`'s `log_history` (default true, as HF). */
-  summaryInHistory?: boolean;
   /** Defaults of the arguments that differ by task (default: the masked LM's). */
   defaults?: ArgDefaults;
-}
-
-/** The result of {@link runTraining}. */
-export interface LoopResult<R> {
-  /** Optimizer steps taken in total. */
-  globalStep: number;
-  /** Every evaluation of this session, in order. */
-  evals: R[];
-  /** `trainer_state.json`'s `log_history` (all sessions). */
-  logHistory: LogEntry[];
-  /** Loss sum and step count of each epoch (all sessions). */
-  epochLosses: RunState["epochLosses"];
-  /** Real training tokens per second in this session. */
-  tokensPerSecond: number;
-  /** Seconds of training in this session. */
-  trainRuntime: number;
-  /** Set when the run stopped on the signal; the checkpoint written. */
-  interrupted?: string;
 }
 
 function realTokens(batch: { attention_mask: Int32Array }): number {
@@ -218,27 +178,44 @@ interface TakenStep {
   startedAt: number;
 }
 
+/** What a {@link RunRecorder} works with. */
+interface RecorderParts<R> {
+  state: RunState;
+  loop: TrainingLoop<unknown, LabelledBatch, R>;
+  optimizer: AdamW;
+  schedule: Schedule;
+  progress: ProgressBar;
+  log: (line: string) => void;
+}
+
 /** The run's outputs: `metrics.jsonl`, `trainer_state.json`, checkpoints, evaluations and step logs. */
 class RunRecorder<R> {
   readonly evals: R[] = [];
   lastCheckpoint: string | undefined;
   #interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
 
-  constructor(
-    readonly state: RunState,
-    readonly loop: TrainingLoop<unknown, LabelledBatch, R>,
-    readonly optimizer: AdamW,
-    readonly schedule: Schedule,
-    readonly progress: ProgressBar,
-    readonly log: (line: string) => void,
-  ) {}
+  readonly state: RunState;
+  readonly loop: TrainingLoop<unknown, LabelledBatch, R>;
+  readonly optimizer: AdamW;
+  readonly schedule: Schedule;
+  readonly progress: ProgressBar;
+  readonly log: (line: string) => void;
+
+  constructor(parts: RecorderParts<R>) {
+    this.state = parts.state;
+    this.loop = parts.loop;
+    this.optimizer = parts.optimizer;
+    this.schedule = parts.schedule;
+    this.progress = parts.progress;
+    this.log = parts.log;
+  }
 
   get metricsPath(): string {
     return `${this.state.args.outputDir}/metrics.jsonl`;
   }
 
-  async record(entry: LogEntry, inHistory = true): Promise<void> {
-    if (inHistory) this.state.logHistory.push(entry);
+  async record(entry: LogEntry): Promise<void> {
+    this.state.logHistory.push(entry);
     await appendJsonl(this.metricsPath, entry);
   }
 
@@ -274,13 +251,10 @@ class RunRecorder<R> {
 
   async evaluate(): Promise<void> {
     const s = this.state, epoch = s.epochFloat, current = s.epochLoss();
-    const ev = await this.loop.evaluate({
-      epoch,
-      step: s.globalStep,
-      epochTrainLoss: current.steps > 0 ? current.loss_sum / current.steps : null,
-    });
+    const ev = await this.loop.evaluate({ epoch, step: s.globalStep });
     this.evals.push(ev.result);
-    await this.record({ epoch, ...ev.fields, step: s.globalStep });
+    const trainLoss = current.steps > 0 ? current.loss_sum / current.steps : null;
+    await this.record({ epoch, ...ev.fields, train_loss: trainLoss, step: s.globalStep });
     s.evaluated(Number(ev.fields.eval_loss));
     this.progress.done();
     this.log(`epoch ${epoch}: ${ev.line}`);
@@ -358,14 +332,13 @@ async function startState(
  * The training loop shared by the masked-LM {@link train} and the classifier's `trainClassifier`: train `model` in
  * place with exact resume; write the header, step, eval and summary lines of `metrics.jsonl`, `trainer_state.json`,
  * checkpoints and finally the model into `args.outputDir`. What differs between tasks comes in `loop`: the rows and
- * their collator, the evaluation, the summary line and the argument defaults; the loss is the model's.
+ * their collator, the evaluation and the argument defaults; the loss is the model's.
  *
  * @example
  * ```ts ignore
  * const r = await runTraining(model, { outputDir: "runs/x" }, {
  *   train: rows, makeCollator: () => (rows) => collate(rows), saveModel: (dir) => save(model, dir),
  *   evaluate: async ({ epoch }) => ({ result: {}, fields: { eval_loss: 1 }, line: `eval ${epoch}` }),
- *   summarize: (s) => ({ type: "summary", train_runtime: s.trainRuntime }),
  * });
  * ```
  */
@@ -373,7 +346,7 @@ export async function runTraining<E, B extends LabelledBatch, R>(
   model: TrainableModel<B>,
   args: TrainArgs,
   loop: TrainingLoop<E, B, R>,
-): Promise<LoopResult<R>> {
+): Promise<TrainResult<R>> {
   const log = loop.log ?? ((line: string) => console.log(line));
   const a = resolveTrainArgs(args, { trainSamples: loop.train.length, defaults: loop.defaults ?? MLM_DEFAULTS });
   const schedule = linearScheduleWithWarmup({
@@ -391,16 +364,9 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     await Deno.mkdir(a.outputDir, { recursive: true });
     const state = await startState(a, model.params, optimizer, log);
     const progress = new ProgressBar({ total: a.totalSteps, force: loop.progress });
-    const run = new RunRecorder(
-      state,
-      loop as TrainingLoop<unknown, LabelledBatch, R>,
-      optimizer,
-      schedule,
-      progress,
-      log,
-    );
+    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, progress, log });
     run.lastCheckpoint = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
-    if (loop.runHeader) await appendJsonl(run.metricsPath, { type: "header", ...loop.runHeader });
+    if (loop.runHeader) await appendJsonl(run.metricsPath, headerLine(loop.runHeader));
     // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
     if (state.epochDone && !state.epochEvaluated && state.globalStep > 0) await run.evaluate();
     state.nextEpoch();
@@ -440,27 +406,28 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     progress.done();
 
     const seconds = (performance.now() - t0) / 1000, steps = state.globalStep - startStep;
-    const tokens = state.tokensSeen - startTokens;
-    const summary = loop.summarize({
-      trainRuntime: seconds,
-      steps,
-      samples: steps * a.perDeviceTrainBatchSize * a.gradientAccumulationSteps,
-      tokens,
-      lossSum: state.epochLosses.reduce((acc, e) => acc + e.loss_sum, 0),
-      lossSteps: state.epochLosses.reduce((acc, e) => acc + e.steps, 0),
+    const tokens = state.tokensSeen - startTokens, per = (x: number) => x / Math.max(1e-9, seconds);
+    const lossSum = state.epochLosses.reduce((acc, e) => acc + e.loss_sum, 0);
+    const lossSteps = state.epochLosses.reduce((acc, e) => acc + e.steps, 0);
+    await run.record(summaryLine({
+      train_runtime: seconds,
+      train_samples_per_second: per(steps * a.perDeviceTrainBatchSize * a.gradientAccumulationSteps),
+      train_steps_per_second: per(steps),
+      train_loss: lossSteps > 0 ? lossSum / lossSteps : NaN,
       epoch: state.epochFloat,
       step: state.globalStep,
-      tokensSeen: state.tokensSeen,
-    });
-    await run.record(summary, loop.summaryInHistory ?? true);
+      tokens_per_second: per(tokens),
+      num_input_tokens_seen: state.tokensSeen,
+    }));
     await writeTrainerState(a.outputDir, state.trainerState());
     if (!interrupted) await loop.saveModel(a.outputDir);
+    const epochs = epochRows(state.logHistory);
     return {
       globalStep: state.globalStep,
+      epochs,
+      table: formatEpochTable(epochs),
       evals: run.evals,
-      logHistory: state.logHistory,
-      epochLosses: state.epochLosses,
-      tokensPerSecond: tokens / Math.max(1e-9, seconds),
+      tokensPerSecond: per(tokens),
       trainRuntime: seconds,
       interrupted,
     };
@@ -470,9 +437,9 @@ export async function runTraining<E, B extends LabelledBatch, R>(
 }
 
 /**
- * Train a masked-LM `model` in place ({@link runTraining} with the masking collator, {@link evaluateMlm} and the
- * perplexity table). Returns the per-epoch table; writes checkpoints, `metrics.jsonl`, `trainer_state.json` and
- * finally the model into `args.outputDir`.
+ * Train a masked-LM `model` in place ({@link runTraining} with the masking collator and {@link evaluateMlm}).
+ * Returns the per-epoch table; writes checkpoints, `metrics.jsonl`, `trainer_state.json` and finally the model into
+ * `args.outputDir`.
  *
  * @example
  * ```ts ignore
@@ -485,9 +452,8 @@ export async function runTraining<E, B extends LabelledBatch, R>(
  */
 export async function train(model: TrainableModel, args: TrainArgs, inputs: TrainInputs): Promise<TrainResult> {
   if (inputs.evalBatches.length === 0) throw new Error("the eval set is empty");
-  const r = await runTraining(model, args, {
-    train: inputs.train,
-    makeCollator: inputs.makeCollator,
+  return await runTraining(model, args, {
+    ...inputs,
     evaluate: async () => {
       const ev = await evaluateMlm(model, inputs.evalBatches);
       return {
@@ -498,49 +464,10 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
           eval_loss_token_weighted: ev.eval_loss_token_weighted,
           perplexity_token_weighted: ev.perplexity_token_weighted,
           eval_batches_without_labels: ev.eval_batches_without_labels,
-          eval_runtime: round4(ev.eval_runtime),
-          eval_samples_per_second: round4(ev.eval_samples / ev.eval_runtime),
-          eval_steps_per_second: round4(inputs.evalBatches.length / ev.eval_runtime),
+          ...evalTimings(ev.eval_runtime, ev.eval_samples, inputs.evalBatches.length),
         },
         line: `eval_loss ${ev.eval_loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}`,
       };
     },
-    summarize: (s) =>
-      summaryLine({
-        train_runtime: s.trainRuntime,
-        train_samples_per_second: s.samples / Math.max(1e-9, s.trainRuntime),
-        train_steps_per_second: s.steps / Math.max(1e-9, s.trainRuntime),
-        train_loss: s.lossSteps > 0 ? s.lossSum / s.lossSteps : NaN,
-        epoch: s.epoch,
-        step: s.step,
-        tokens_per_second: s.tokens / Math.max(1e-9, s.trainRuntime),
-        num_input_tokens_seen: s.tokensSeen,
-      }),
-    saveModel: inputs.saveModel,
-    signal: inputs.signal,
-    progress: inputs.progress,
-    log: inputs.log,
-    onStep: inputs.onStep,
-    runHeader: inputs.runHeader,
   });
-
-  const evalByEpoch = r.logHistory.filter((e) => typeof e.eval_loss === "number");
-  const epochs: EpochRow[] = r.epochLosses.filter((e) => e.steps > 0).map((e, i) => {
-    const ev = evalByEpoch[i];
-    const evalLoss = ev ? Number(ev.eval_loss) : NaN;
-    return {
-      epoch: ev ? Number(ev.epoch) : e.epoch + 1,
-      train_loss: e.loss_sum / e.steps,
-      eval_loss: evalLoss,
-      perplexity: Math.exp(evalLoss),
-    };
-  });
-  return {
-    globalStep: r.globalStep,
-    epochs,
-    table: formatEpochTable(epochs),
-    evals: r.evals,
-    tokensPerSecond: r.tokensPerSecond,
-    interrupted: r.interrupted,
-  };
 }

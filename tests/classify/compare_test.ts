@@ -32,8 +32,8 @@ Deno.test("compare-adaptation: both runs share seed, data and budget; table, com
     assertEquals(json.labels, ["0", "1"]);
     assertEquals(json.difference.length, 2);
     const d = json.difference[1];
-    assert(Math.abs(d.accuracy - (r.adapted.epochs[1].accuracy - r.base.epochs[1].accuracy)) < 1e-12);
-    assert(Math.abs(d.eval_loss - (r.adapted.epochs[1].eval_loss - r.base.epochs[1].eval_loss)) < 1e-12);
+    assert(Math.abs(d.eval_accuracy - (r.adapted.epochs[1].accuracy! - r.base.epochs[1].accuracy!)) < 1e-12);
+    assert(Math.abs(d.eval_loss - (r.adapted.epochs[1].evalLoss - r.base.epochs[1].evalLoss)) < 1e-12);
     for (const run of ["base", "adapted"]) {
       await Deno.stat(`${root}/cmp/${run}/report.html`);
       await Deno.stat(`${root}/cmp/${run}/model.safetensors`);
@@ -46,8 +46,8 @@ Deno.test("compare-adaptation: both runs share seed, data and budget; table, com
 });
 
 Deno.test("compare-adaptation: the table pairs epochs and signs the differences", () => {
-  const b = { epoch: 1, step: 5, train_loss: 0.6, eval_loss: 0.5, accuracy: 0.7, f1: 0.6 };
-  const a = { epoch: 1, step: 5, train_loss: 0.5, eval_loss: 0.45, accuracy: 0.65, f1: 0.7 };
+  const b = { epoch: 1, step: 5, trainLoss: 0.6, evalLoss: 0.5, perplexity: null, accuracy: 0.7, f1: 0.6 };
+  const a = { epoch: 1, step: 5, trainLoss: 0.5, evalLoss: 0.45, perplexity: null, accuracy: 0.65, f1: 0.7 };
   const t = formatComparison(pairEpochs([b], [a]));
   const row = t.split("\n")[2];
   assertStringIncludes(row, "-0.0500"); // accuracy and eval loss fell

@@ -34,19 +34,20 @@ Deno.test("classify-finetune: a toy separable task trains above chance; logs, re
     assertEquals(r.epochs.length, 8);
     assertEquals(r.labels, ["0", "1"]);
     const last = r.epochs.at(-1)!;
-    assert(last.accuracy >= 0.9, `accuracy ${last.accuracy} after 8 epochs on a separable task`);
-    assert(last.f1 >= 0.9, `f1 ${last.f1}`);
-    assert(last.eval_loss < r.epochs[0].eval_loss - 0.1, "eval loss falls");
-    assert(r.epochs[0].accuracy < 0.9, "it was learned, not given");
+    assert(last.accuracy! >= 0.9, `accuracy ${last.accuracy} after 8 epochs on a separable task`);
+    assert(last.f1! >= 0.9, `f1 ${last.f1}`);
+    assert(last.evalLoss < r.epochs[0].evalLoss - 0.1, "eval loss falls");
+    assert(r.epochs[0].accuracy! < 0.9, "it was learned, not given");
     assertStringIncludes(lines.join("\n"), "newly initialized: ['pre_classifier.weight'");
 
     const log = await readRunLog(`${root}/run`);
     assertEquals(log.header.task, "classify-finetune");
     assertEquals(log.header.backend, "cpu");
     assertEquals(log.header.args.max_length, 16);
+    assertEquals([log.header.other.train_samples, log.header.other.model_dir], [96, r.modelDir]);
     assertEquals(log.evals.length, 8);
     assertEquals(log.evals[7].accuracy, last.accuracy);
-    assert(log.steps.length >= 4 && log.steps.every((s) => s.learning_rate !== null && s.tokens_per_second !== null));
+    assert(log.steps.length >= 4 && log.steps.every((s) => s.learningRate !== null && s.tokensPerSecond !== null));
     assert(typeof log.timings.train_runtime === "number", "summary line");
     const html = await Deno.readTextFile(r.report);
     assertStringIncludes(html, "accuracy");

@@ -1,5 +1,5 @@
 import { tf } from "../../lib/deps.ts";
-import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
@@ -174,6 +174,58 @@ Deno.test("train: a NaN loss stops with a message naming the step and the last g
     assert(await Deno.stat(`${root}/checkpoint-1`).then(() => true), "last good checkpoint kept");
   } finally {
     w.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("train: a NaN loss read a step late still never reaches the weights (the next step is skipped too)", async () => {
+  await selectBackend("wasm", { log: () => {} });
+  const root = await Deno.makeTempDir();
+  const run = async (nanFrom: number, stopAfter = Infinity) => {
+    const controller = new AbortController();
+    const w = tf.variable(tf.tensor([1, -2]));
+    let calls = 0;
+    const model = {
+      params: new Map([["w", w]]),
+      loss: () => tf.mul(tf.sum(tf.square(w)), ++calls >= nanFrom ? NaN : 1) as tf.Scalar,
+    };
+    const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
+    const batch = {
+      input_ids: Int32Array.of(2, 5, 3),
+      attention_mask: Int32Array.of(1, 1, 1),
+      labels: Int32Array.of(-100, 5, -100),
+      shape: [1, 3] as [number, number],
+    };
+    const error = await train(model, {
+      outputDir: `${root}/${nanFrom}`,
+      perDeviceTrainBatchSize: 1,
+      maxSteps: 6,
+      learningRate: 0.1,
+      saveStrategy: "no",
+    }, {
+      train: Array.from({ length: 6 }, () => chunk),
+      evalBatches: [batch],
+      makeCollator: () => () => batch,
+      saveModel: async () => {},
+      progress: false,
+      log: () => {},
+      signal: controller.signal,
+      onStep: (step) => {
+        if (step === stopAfter) controller.abort();
+      },
+    }).then(() => undefined, (e) => e as Error);
+    const weights = Array.from(await w.data());
+    w.dispose();
+    return { error, weights };
+  };
+  try {
+    const clean = await run(Infinity, 2); // two good steps, then stopped
+    const poisoned = await run(3); // the third step's loss is NaN; the fourth is already enqueued when it is read
+    assert(poisoned.error instanceof NonFiniteLossError, String(poisoned.error));
+    assertStringIncludes(poisoned.error.message, "at step 3");
+    assertStringIncludes(poisoned.error.message, "No checkpoint was written yet");
+    assertEquals(poisoned.weights, clean.weights);
+  } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
