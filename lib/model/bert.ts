@@ -106,8 +106,8 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
       dropoutRate: this.config.attention_probs_dropout_prob,
       ...options,
     });
-    const out = dropout(this.linear(`${p}.output.dense`, context), this.config.hidden_dropout_prob, options);
-    return this.residualNorm(`${p}.output.LayerNorm`, out, x);
+    const out = this.linear(`${p}.output.dense`, context);
+    return this.residualNorm(`${p}.output.LayerNorm`, out, x, { rate: this.config.hidden_dropout_prob, options });
   }
 
   /** BertLayer: attention → intermediate (act) → output.dense → dropout → LayerNorm(+ attention output). */
@@ -115,8 +115,8 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
     const p = `bert.encoder.layer.${i}`;
     const a = this.#attention(i, x, bias, options);
     const h = this.linearActivation(`${p}.intermediate.dense`, this.config.hidden_act, a);
-    const out = dropout(this.linear(`${p}.output.dense`, h), this.config.hidden_dropout_prob, options);
-    return this.residualNorm(`${p}.output.LayerNorm`, out, a);
+    const out = this.linear(`${p}.output.dense`, h);
+    return this.residualNorm(`${p}.output.LayerNorm`, out, a, { rate: this.config.hidden_dropout_prob, options });
   }
 
   /**

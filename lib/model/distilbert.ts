@@ -113,18 +113,19 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
     return this.linear(`${p}.out_lin`, context);
   }
 
-  /** lin1 → activation → lin2 → dropout. */
-  #ffn(i: number, x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+  /** lin1 → activation → lin2 (its dropout runs in the block's output_layer_norm). */
+  #ffn(i: number, x: tf.Tensor): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}.ffn`;
     const h = this.linearActivation(`${p}.lin1`, this.config.activation, x);
-    return dropout(this.linear(`${p}.lin2`, h), this.config.dropout, options);
+    return this.linear(`${p}.lin2`, h);
   }
 
-  /** One post-LN transformer block. */
+  /** One post-LN transformer block: sa_layer_norm(attention + x), output_layer_norm(dropout(ffn) + sa). */
   #block(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}`;
     const sa = this.residualNorm(`${p}.sa_layer_norm`, this.#attention(i, x, bias, options), x);
-    return this.residualNorm(`${p}.output_layer_norm`, this.#ffn(i, sa, options), sa);
+    const ffnDropout = { rate: this.config.dropout, options };
+    return this.residualNorm(`${p}.output_layer_norm`, this.#ffn(i, sa), sa, ffnDropout);
   }
 
   /**

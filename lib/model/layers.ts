@@ -16,7 +16,12 @@ import type { Rng } from "../data/rng.ts";
 import { fusedKernelsActive } from "./kernels/fused.ts";
 import { layerNormBackward, layerNormForward, layerNormStats } from "./kernels/webgpu_layernorm.ts";
 import { biasGeluBackward, biasGeluForward, isFusedGelu } from "./kernels/webgpu_gelu.ts";
-import { attentionSoftmaxBackward, attentionSoftmaxForward } from "./kernels/webgpu_attention_softmax.ts";
+import {
+  attentionSoftmaxBackward,
+  attentionSoftmaxDropoutBackward,
+  attentionSoftmaxDropoutForward,
+  attentionSoftmaxForward,
+} from "./kernels/webgpu_attention_softmax.ts";
 import { dropoutApply } from "./kernels/webgpu_dropout.ts";
 import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
 import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
@@ -105,8 +110,10 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps:
 }
 
 /**
- * `layerNorm(x + residual, ...)`: the post-LN residual connection. `residual` is shaped like `x`, or has fewer rows
- * repeated down `x` (position embeddings `[seq, dim]` under `[batch, seq, dim]` words); its gradient sums the repeats.
+ * `layerNorm(x + residual, ...)`: the post-LN residual connection, with `dropout(x)` in place of `x` when `xDropout`
+ * is given (the sub-layer's output dropout; one draw of `xDropout.options.rng`, as {@link dropout}). `residual` is
+ * shaped like `x`, or has fewer rows repeated down `x` (position embeddings `[seq, dim]` under `[batch, seq, dim]`
+ * words); its gradient sums the repeats.
  *
  * @example
  * ```ts
@@ -122,26 +129,47 @@ export function residualLayerNorm(
   weight: tf.Tensor,
   bias: tf.Tensor,
   eps: number,
+  xDropout?: XDropout,
 ): tf.Tensor {
+  const training = xDropout?.options.training && xDropout.rate > 0;
   if (fusedKernelsActive()) {
+    let drop: { u: tf.Tensor; keep: number } | undefined;
+    if (training) {
+      const rng = xDropout!.options.rng;
+      if (!rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+      // tf.dropout's draws (same seed, same mask), applied inside the LayerNorm's kernels
+      drop = { u: tf.randomUniform(x.shape, 0, 1, "float32", rng.nextU32()), keep: 1 - xDropout!.rate };
+    }
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, r, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([x, r, w]);
+      save(drop ? [x, r, w, drop.u] : [x, r, w]);
       return {
-        value: layerNormForward({ x, residual: r }, w, b, eps),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, r, w]: tf.Tensor[]) => {
-          const input = { x, residual: r };
+        value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, r, w, u]: tf.Tensor[]) => {
+          const dropout = drop && { u, keep: drop.keep };
+          const input = { x, residual: r, dropout };
           const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
           const dr = r.size === x.size
             ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
             : tf.sum(g.dx.reshape([x.size / r.size, ...r.shape]), 0);
-          return [g.dx, dr.reshape(r.shape), g.dWeight, g.dBias];
+          const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
+          if (dropout) g.dx.dispose();
+          return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
         },
       };
     });
     return fused(x, residual, weight, bias);
   }
-  return layerNorm(tf.add(x, residual), weight, bias, eps);
+  const dropped = xDropout ? dropout(x, xDropout.rate, xDropout.options) : x;
+  return layerNorm(tf.add(dropped, residual), weight, bias, eps);
+}
+
+/** Dropout on the sub-layer output that {@link residualLayerNorm} adds to its residual. */
+export interface XDropout {
+  /** Dropout probability. */
+  rate: number;
+  /** Training flag and generator, as {@link dropout} takes them. */
+  options: ForwardOptions;
 }
 
 /**
@@ -306,7 +334,10 @@ export function multiHeadAttention(
         },
       };
     });
-    const probs = dropout(attentionSoftmax(scores(q, k), bias, 1 / Math.sqrt(d)), options.dropoutRate, options);
+    const s = scores(q, k), scale = 1 / Math.sqrt(d);
+    const probs = options.training && options.dropoutRate > 0
+      ? attentionSoftmaxDropout(s, bias, scale, options.dropoutRate, options)
+      : attentionSoftmax(s, bias, scale);
     return context(probs, v);
   }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
@@ -346,6 +377,32 @@ export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: numb
     return fused(scores);
   }
   return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+}
+
+/**
+ * `dropout(softmax(scores · scale + bias), rate)` on webgpu as one kernel forward and one backward (the backward
+ * recomputes the probabilities from the scores); the same draws as {@link dropout}'s, so the same mask.
+ */
+function attentionSoftmaxDropout(
+  scores: tf.Tensor,
+  bias: tf.Tensor,
+  scale: number,
+  rate: number,
+  options: ForwardOptions,
+): tf.Tensor {
+  if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+  const u = tf.randomUniform(scores.shape, 0, 1, "float32", options.rng.nextU32());
+  const keep = 1 - rate;
+  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([s, bias, u]);
+    return {
+      value: attentionSoftmaxDropoutForward(s, bias, scale, { u, keep }),
+      gradFunc: (dp: tf.Tensor | tf.Tensor[], [s, bias, u]: tf.Tensor[]) =>
+        attentionSoftmaxDropoutBackward(s, bias, dp as tf.Tensor, scale, { u, keep }),
+    };
+  });
+  return fused(scores);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   layerNorm,
   linear,
   residualLayerNorm,
+  type XDropout,
 } from "./layers.ts";
 
 export type { ForwardOptions };
@@ -334,9 +335,13 @@ export abstract class MaskedLMBase<C extends ModelConfig> implements MaskedLM {
     return layerNorm(x, this.param(`${name}.weight`), this.param(`${name}.bias`), this.#eps);
   }
 
-  /** The LayerNorm `name` applied to `x + residual` (the residual may have fewer rows, repeated down `x`). */
-  protected residualNorm(name: string, x: tf.Tensor, residual: tf.Tensor): tf.Tensor {
-    return residualLayerNorm(x, residual, this.param(`${name}.weight`), this.param(`${name}.bias`), this.#eps);
+  /**
+   * The LayerNorm `name` applied to `dropout(x) + residual` (`x` itself without `xDropout`; the residual may have
+   * fewer rows, repeated down `x`).
+   */
+  protected residualNorm(name: string, x: tf.Tensor, residual: tf.Tensor, xDropout?: XDropout): tf.Tensor {
+    const [w, b] = [this.param(`${name}.weight`), this.param(`${name}.bias`)];
+    return residualLayerNorm(x, residual, w, b, this.#eps, xDropout);
   }
 
   /** The Linear layer `name` followed by the activation `act`: `act(x W^T + b)`, the bias added with the activation. */

@@ -74,6 +74,12 @@ Deno.test({
           w,
           bias,
         ]);
+        await check(
+          "residualLayerNorm with dropout",
+          (x, r, w, bb) =>
+            residualLayerNorm(x, r, w, bb, 1e-12, { rate: 0.25, options: { training: true, rng: new Rng(7) } }),
+          [x, r, w, bias],
+        );
         for (const act of ["gelu", "gelu_new"]) {
           await check(`biasActivation ${act}`, (x, bb) => biasActivation(act, x, bb), [values([b, s, h], 6, 3), bias]);
         }

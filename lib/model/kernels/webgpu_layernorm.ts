@@ -2,7 +2,9 @@
  * LayerNorm on tfjs-backend-webgpu as four small kernels (llm.c's `layernorm_forward` / `layernorm_backward`, split
  * where a tfjs program's single output forces it), each optionally reading a residual: the input is `x + r`, where
  * `r` has `rRows` rows repeated down `x` (`rRows = rows` for a residual stream, `seq` for position embeddings), so
- * "residual + LayerNorm" costs no separate add.
+ * "residual + LayerNorm" costs no separate add. With `dropout` (uniform draws `u` shaped like `x`, see
+ * `webgpu_dropout.ts`), the input is `x · floor(u + keep) / keep + r`: the sub-layer's dropout before the residual
+ * add runs inside the LayerNorm's kernels too.
  *
  * ```
  * layernorm_forward       a workgroup per row: mean, then biased variance (two passes, as tf.moments), then
@@ -25,14 +27,25 @@ const THREADS = 64;
 /** Threads per workgroup of the column kernel. */
 const COLUMN_THREADS = 64;
 
-const UNIFORMS = "rows : i32, cols : i32, rRows : i32, eps : f32, mode : i32,";
+const UNIFORMS = "rows : i32, cols : i32, rRows : i32, eps : f32, mode : i32, keep : f32,";
 
-/** WGSL: `xAt(row, c)`, the normalised input (with the residual added when there is one). */
-function inputSource(residual: boolean): string {
-  const r = residual ? " + R[(row % uniforms.rRows) * uniforms.cols + c]" : "";
+/** Which extra inputs a variant reads. */
+interface Variant {
+  /** A residual `R`. */
+  residual: boolean;
+  /** Dropout draws `U` for `X`. */
+  dropout: boolean;
+}
+
+/** WGSL: `xAt(row, c)`, the normalised input (dropout and the residual applied when there are). */
+function inputSource(v: Variant): string {
+  const x = v.dropout
+    ? "X[row * uniforms.cols + c] * (floor(U[row * uniforms.cols + c] + uniforms.keep) / uniforms.keep)"
+    : "X[row * uniforms.cols + c]";
+  const r = v.residual ? " + R[(row % uniforms.rRows) * uniforms.cols + c]" : "";
   return `
 fn xAt(row : i32, c : i32) -> f32 {
-  return X[row * uniforms.cols + c]${r};
+  return ${x}${r};
 }`;
 }
 
@@ -56,11 +69,11 @@ const ROW_STATS = `
  * @example
  * ```ts
  * import { layerNormSource } from "./webgpu_layernorm.ts";
- * if (!layerNormSource("layernorm_backward", false).includes("xhat * meanGX")) throw new Error("dx");
+ * if (!layerNormSource("layernorm_backward", { residual: false, dropout: false }).includes("xhat * meanGX")) throw new Error("dx");
  * ```
  */
-export function layerNormSource(kernel: LayerNormKernel, residual: boolean): string {
-  const head = rowReductionSource(THREADS) + inputSource(residual);
+export function layerNormSource(kernel: LayerNormKernel, variant: Variant): string {
+  const head = rowReductionSource(THREADS) + inputSource(variant);
   switch (kernel) {
     case "layernorm_forward":
       return `${head}
@@ -110,7 +123,7 @@ fn main(index : i32) {
   }
 }`;
     case "layernorm_param_grads":
-      return `${inputSource(residual)}
+      return `${inputSource(variant)}
 fn main(index : i32) {
   let c = index;
   if (c < uniforms.cols) {
@@ -138,41 +151,57 @@ export interface LayerNormInput {
   x: tf.Tensor;
   /** Added to `x` before normalising; its row count divides `x`'s. */
   residual?: tf.Tensor;
+  /** Dropout on `x` (before the residual is added): draws shaped like `x` and the keep probability. */
+  dropout?: { u: tf.Tensor; keep: number };
 }
 
-function sizes(input: LayerNormInput): { rows: number; cols: number; rRows: number; inputs: tf.Tensor[] } {
-  const { x, residual } = input;
+interface Sizes {
+  rows: number;
+  cols: number;
+  rRows: number;
+  keep: number;
+  inputs: tf.Tensor[];
+  variant: Variant;
+}
+
+function sizes(input: LayerNormInput): Sizes {
+  const { x, residual, dropout } = input;
   const cols = x.shape[x.shape.length - 1];
   const rows = x.size / cols;
-  if (!residual) return { rows, cols, rRows: rows, inputs: [x] };
+  if (dropout && dropout.u.size !== x.size) throw new Error(`layerNorm: ${dropout.u.size} draws for ${x.size} values`);
+  const inputs = dropout ? [x, dropout.u] : [x];
+  const variant = { residual: Boolean(residual), dropout: Boolean(dropout) };
+  const keep = dropout?.keep ?? 1;
+  if (!residual) return { rows, cols, rRows: rows, keep, inputs, variant };
   const rCols = residual.shape[residual.shape.length - 1];
   const rRows = residual.size / rCols;
   if (rCols !== cols || rows % rRows !== 0) {
     throw new Error(`layerNorm: residual of shape [${residual.shape}] does not repeat down input [${x.shape}]`);
   }
-  return { rows, cols, rRows, inputs: [x, residual] };
+  return { rows, cols, rRows, keep, inputs: [...inputs, residual], variant };
 }
 
-function spec(kernel: LayerNormKernel, extra: string[], residual: boolean, shape: number[], n: number): ProgramSpec {
+function spec(kernel: LayerNormKernel, extra: string[], variant: Variant, shape: number[], n: number): ProgramSpec {
   const row = kernel !== "layernorm_param_grads";
   return {
-    name: `${kernel}${residual ? "_residual" : ""}`,
-    inputs: [...(residual ? ["X", "R"] : ["X"]), ...extra],
+    name: `${kernel}${variant.dropout ? "_dropout" : ""}${variant.residual ? "_residual" : ""}`,
+    inputs: ["X", ...(variant.dropout ? ["U"] : []), ...(variant.residual ? ["R"] : []), ...extra],
     outputShape: shape,
     workgroupSize: row ? THREADS : COLUMN_THREADS,
     dispatch: row ? rowDispatch(n) : flatDispatch(n, COLUMN_THREADS),
     uniforms: UNIFORMS,
-    source: layerNormSource(kernel, residual),
+    source: layerNormSource(kernel, variant),
   };
 }
 
-function uniforms(rows: number, cols: number, rRows: number, eps: number, mode = 0) {
+function uniforms(z: Sizes, eps: number, mode = 0) {
   return [
-    { type: "int32" as const, data: [rows] },
-    { type: "int32" as const, data: [cols] },
-    { type: "int32" as const, data: [rRows] },
+    { type: "int32" as const, data: [z.rows] },
+    { type: "int32" as const, data: [z.cols] },
+    { type: "int32" as const, data: [z.rRows] },
     { type: "float32" as const, data: [eps] },
     { type: "int32" as const, data: [mode] },
+    { type: "float32" as const, data: [z.keep] },
   ];
 }
 
@@ -190,9 +219,9 @@ function uniforms(rows: number, cols: number, rRows: number, eps: number, mode =
  * ```
  */
 export function layerNormForward(input: LayerNormInput, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  const { rows, cols, rRows, inputs } = sizes(input);
-  const s = spec("layernorm_forward", ["W", "B"], Boolean(input.residual), input.x.shape, rows);
-  return runProgram(s, [...inputs, weight, bias], uniforms(rows, cols, rRows, eps));
+  const z = sizes(input);
+  const s = spec("layernorm_forward", ["W", "B"], z.variant, input.x.shape, z.rows);
+  return runProgram(s, [...z.inputs, weight, bias], uniforms(z, eps));
 }
 
 /**
@@ -206,14 +235,14 @@ export function layerNormForward(input: LayerNormInput, weight: tf.Tensor, bias:
  * ```
  */
 export function layerNormStats(input: LayerNormInput, eps: number): tf.Tensor {
-  const { rows, cols, rRows, inputs } = sizes(input);
-  const s = spec("layernorm_stats", [], Boolean(input.residual), [rows, 2], rows);
-  return runProgram(s, inputs, uniforms(rows, cols, rRows, eps));
+  const z = sizes(input);
+  const s = spec("layernorm_stats", [], z.variant, [z.rows, 2], z.rows);
+  return runProgram(s, z.inputs, uniforms(z, eps));
 }
 
 /** The gradients of {@link layerNormBackward}. */
 export interface LayerNormGrads {
-  /** Of the input (and of the residual, before summing repeated rows), shaped like `x`. */
+  /** Of the LayerNorm's input `x (·mask) + r` (so of the residual, before summing repeated rows), shaped like `x`. */
   dx: tf.Tensor;
   /** Of the weight. */
   dWeight: tf.Tensor;
@@ -242,16 +271,19 @@ export function layerNormBackward(
   weight: tf.Tensor,
   dy: tf.Tensor,
 ): LayerNormGrads {
-  const { rows, cols, rRows, inputs } = sizes(input);
-  const residual = Boolean(input.residual);
-  const u = (mode: number) => uniforms(rows, cols, rRows, 0, mode);
-  const dx = runProgram(spec("layernorm_backward", ["Stats", "W", "DY"], residual, input.x.shape, rows), [
-    ...inputs,
+  const z = sizes(input);
+  const u = (mode: number) => uniforms(z, 0, mode);
+  const dx = runProgram(spec("layernorm_backward", ["Stats", "W", "DY"], z.variant, input.x.shape, z.rows), [
+    ...z.inputs,
     stats,
     weight,
     dy,
   ], u(0));
   const params = (mode: number) =>
-    runProgram(spec("layernorm_param_grads", ["Stats", "DY"], residual, [cols], cols), [...inputs, stats, dy], u(mode));
+    runProgram(spec("layernorm_param_grads", ["Stats", "DY"], z.variant, [z.cols], z.cols), [
+      ...z.inputs,
+      stats,
+      dy,
+    ], u(mode));
   return { dx, dWeight: params(0), dBias: params(1) };
 }
