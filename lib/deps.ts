@@ -21,24 +21,60 @@ export { Tokenizer as HfTokenizer } from "npm:@huggingface/tokenizers@0.2.0";
 export { parquetMetadataAsync, parquetReadObjects } from "npm:hyparquet@1.31.5";
 export type { FileMetaData } from "npm:hyparquet@1.31.5";
 export { CsvError, parse as csvParseStream } from "npm:csv-parse@7.0.3/stream";
-/** Load tfjs's WebGPU backend on demand (importing it registers "webgpu" at a priority above "cpu"). */
+/**
+ * Load tfjs's WebGPU backend on demand (importing it registers "webgpu" at a priority above "cpu").
+ *
+ * @example
+ * ```ts
+ * import { importTfWebgpu } from "./deps.ts";
+ * const load: () => Promise<unknown> = importTfWebgpu; // `selectBackend("webgpu")` calls it
+ * console.log(typeof load);
+ * ```
+ */
 export function importTfWebgpu(): Promise<typeof import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0")> {
   return import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
 }
-/** Load tfjs's wasm backend on demand (importing it registers "wasm" at a priority above "cpu"). */
+/**
+ * Load tfjs's wasm backend on demand (importing it registers "wasm" at a priority above "cpu").
+ *
+ * @example
+ * ```ts
+ * import { importTfWasm } from "./deps.ts";
+ * const { setWasmPaths } = await importTfWasm();
+ * if (typeof setWasmPaths !== "function") throw new Error("the wasm backend module");
+ * ```
+ */
 export function importTfWasm(): Promise<typeof import("npm:@tensorflow/tfjs-backend-wasm@4.22.0")> {
   return import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
 }
 /** uPlot's browser build and stylesheet as text (inlined into `report.html`; text imports resolve from the npm cache). */
 export { default as UPLOT_JS } from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
 export { default as UPLOT_CSS } from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" };
-/** Load `@huggingface/hub` (repo creation and commits with LFS uploads) on demand: only pushing needs it. */
+/**
+ * Load `@huggingface/hub` (repo creation and commits with LFS uploads) on demand: only pushing needs it.
+ *
+ * @example
+ * ```ts
+ * import { importHfHub } from "./deps.ts";
+ * const { uploadFiles } = await importHfHub();
+ * if (typeof uploadFiles !== "function") throw new Error("@huggingface/hub");
+ * ```
+ */
 export function importHfHub(): Promise<typeof import("npm:@huggingface/hub@2.17.5")> {
   return import("npm:@huggingface/hub@2.17.5");
 }
 /**
  * Load Hugging Face's Rust tokenizer (the `tokenizers` node bindings, a prebuilt native addon) on demand: only the
  * reference tools and `bench:data-hf` use it, and it needs `--allow-ffi`. The library's tokenizer is pure JS.
+ *
+ * @example
+ * ```ts
+ * import { importHfRustTokenizers } from "./deps.ts";
+ * if ((await Deno.permissions.query({ name: "ffi" })).state === "granted") {
+ *   const { Tokenizer } = await importHfRustTokenizers();
+ *   console.log(typeof Tokenizer.fromFile);
+ * }
+ * ```
  */
 export function importHfRustTokenizers(): Promise<typeof import("npm:tokenizers@0.23.2")> {
   return import("npm:tokenizers@0.23.2");

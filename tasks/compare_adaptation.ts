@@ -18,6 +18,10 @@ async function main(): Promise<void> {
     "base": { type: "string", help: "the original checkpoint (folder or Hub id)" },
     "adapted": { type: "string", help: "the domain-adapted checkpoint (folder or Hub id)" },
     ...CLASSIFY_FLAGS,
+    "output-dir": {
+      type: "string",
+      help: "where both runs and compare.json go (default: runs/<adapted>-compare-<dataset>)",
+    },
   }, USAGE);
   requireFlags(values, ["base", "adapted"], USAGE);
   const options = classifyOptionsFromFlags(values);

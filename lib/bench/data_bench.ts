@@ -18,7 +18,15 @@ import { tokenizeStream } from "../tokenize/parallel.ts";
 import { loadHfRustTokenizer } from "./hf_tokenizer.ts";
 import type { Encoding } from "../data/types.ts";
 
-/** The IMDb splits the benchmark knows (`all` runs them in this order). */
+/**
+ * The IMDb splits the benchmark knows (`all` runs them in this order).
+ *
+ * @example
+ * ```ts
+ * import { DATA_BENCH_SPLITS } from "./data_bench.ts";
+ * if (DATA_BENCH_SPLITS.join() !== "train,test,unsupervised") throw new Error("order");
+ * ```
+ */
 export const DATA_BENCH_SPLITS: readonly string[] = ["train", "test", "unsupervised"];
 
 /** Options of {@link benchData}. */
@@ -59,7 +67,16 @@ export interface SplitFigures {
   peak_rss_mib: number;
 }
 
-/** Columns of the {@link benchData} table. */
+/**
+ * Columns of the {@link benchData} table.
+ *
+ * @example
+ * ```ts
+ * import { DATA_BENCH_COLUMNS, formatBenchTable, type SplitFigures } from "./data_bench.ts";
+ * const row: SplitFigures = { split: "test", reviews: 1, tokens: 4, chunks: 1, chunks_global: 1, wall_s: 0.1, tokens_per_s: 40, reviews_per_s: 10, peak_rss_mib: 50 };
+ * console.log(formatBenchTable([row], DATA_BENCH_COLUMNS));
+ * ```
+ */
 export const DATA_BENCH_COLUMNS: readonly (keyof SplitFigures)[] = [
   "split",
   "reviews",
@@ -186,7 +203,15 @@ export interface CompareFigures {
   hf_cores_busy: number;
 }
 
-/** Columns of the {@link compareHfTokenizer} table. */
+/**
+ * Columns of the {@link compareHfTokenizer} table.
+ *
+ * @example
+ * ```ts
+ * import { COMPARE_HF_COLUMNS } from "./data_bench.ts";
+ * if (!COMPARE_HF_COLUMNS.includes("ratio")) throw new Error("the ratio column");
+ * ```
+ */
 export const COMPARE_HF_COLUMNS: readonly (keyof CompareFigures)[] = [
   "split",
   "reviews",

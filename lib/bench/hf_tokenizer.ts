@@ -12,7 +12,15 @@
 import { importHfRustTokenizers } from "../deps.ts";
 import type { Encoding } from "../data/types.ts";
 
-/** Environment variables the addon reads when it loads, plus `RAYON_NUM_THREADS` (for `--allow-env=...`). */
+/**
+ * Environment variables the addon reads when it loads, plus `RAYON_NUM_THREADS` (for `--allow-env=...`).
+ *
+ * @example
+ * ```ts
+ * import { HF_RUST_ENV } from "./hf_tokenizer.ts";
+ * console.log(`--allow-env=${HF_RUST_ENV.join(",")}`);
+ * ```
+ */
 export const HF_RUST_ENV: readonly string[] = [
   "RAYON_NUM_THREADS",
   "NAPI_RS_NATIVE_LIBRARY_PATH",

@@ -16,7 +16,15 @@
 import type { SafeTensor } from "./safetensors.ts";
 import type { ParamSpec } from "./masked_lm.ts";
 
-/** Key prefixes of the task heads (masked LM, sequence classification, QA): never given the base-model prefix. */
+/**
+ * Key prefixes of the task heads (masked LM, sequence classification, QA): never given the base-model prefix.
+ *
+ * @example
+ * ```ts
+ * import { HEAD_PREFIXES } from "./checkpoint_names.ts";
+ * if (!HEAD_PREFIXES.includes("classifier.")) throw new Error("the classifier head");
+ * ```
+ */
 export const HEAD_PREFIXES: readonly string[] = [
   "vocab_",
   "cls.",

@@ -7,10 +7,26 @@
  */
 import { writeFileAtomic } from "../fs.ts";
 
-/** The `model_type` values this project can build. */
+/**
+ * The `model_type` values this project can build.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_MODEL_TYPES } from "./config.ts";
+ * if (!SUPPORTED_MODEL_TYPES.includes("distilbert")) throw new Error("distilbert");
+ * ```
+ */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert"];
 
-/** Activation functions by HF name (`ACT2FN`) that the models implement. */
+/**
+ * Activation functions by HF name (`ACT2FN`) that the models implement.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_ACTIVATIONS } from "./config.ts";
+ * if (!SUPPORTED_ACTIVATIONS.includes("gelu")) throw new Error("BERT's activation");
+ * ```
+ */
 export const SUPPORTED_ACTIVATIONS: readonly string[] = ["gelu", "relu", "gelu_new", "gelu_pytorch_tanh", "silu"];
 
 /** HF `DistilBertConfig` fields. */

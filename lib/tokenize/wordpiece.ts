@@ -6,7 +6,15 @@
  * @module
  */
 
-/** BERT's special tokens, in the order they are declared as added tokens. */
+/**
+ * BERT's special tokens, in the order they are declared as added tokens.
+ *
+ * @example
+ * ```ts
+ * import { BERT_SPECIAL_TOKENS } from "./wordpiece.ts";
+ * if (BERT_SPECIAL_TOKENS[4] !== "[MASK]") throw new Error("order");
+ * ```
+ */
 export const BERT_SPECIAL_TOKENS: readonly string[] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
 /**
