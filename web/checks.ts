@@ -5,7 +5,8 @@
  * max abs, loss ≤ 1e-5 rel, every gradient ≤ 1e-3 rel), `tests/model/webgpu_fused_test.ts` (each fused layer vs the
  * tf-op path, value and gradients ≤ 1e-6 rel, bit-identical when repeated), `tests/model/webgpu_segment_sum_test.ts`
  * (the deterministic segment sum equals the cpu kernel bit for bit) and `tests/train/adamw_webgpu_test.ts` (fused
- * AdamW vs the tf-op path ≤ 1e-6 rel). Goldens are fetched from `?goldens=URL` (default `goldens/`: copy
+ * AdamW vs the tf-op path ≤ 1e-6 rel) and `tests/model/webgpu_matmul_test.ts` (the tiled matmul vs the cpu's ≤ 1e-5 of
+ * the scale, repeatable). Goldens are fetched from `?goldens=URL` (default `goldens/`: copy
  * `../shared/goldens/tiny-distilbert` and `tiny-bert` there). Results: the page's text, `globalThis.mlmChecks`,
  * and `data-state` on the body (`done` or `error`).
  *
@@ -193,6 +194,54 @@ async function segmentSums(): Promise<void> {
   }
 }
 
+/**
+ * A matmul case of webgpu_matmul_test.ts: shapes, transposes, an optional fused bias. Three of its eight cases (each
+ * transpose variant costs SwiftShader about 20 s to compile).
+ */
+interface MatMulCase {
+  a: number[];
+  b: number[];
+  tA: boolean;
+  tB: boolean;
+  bias?: number;
+}
+
+const [M, K, N] = [130, 21, 135];
+/** The three products of a Linear layer (forward with its bias, input gradient, weight gradient), ragged sizes. */
+const MATMUL_CASES: MatMulCase[] = [
+  { a: [M, K], b: [N, K], tA: false, tB: true, bias: N },
+  { a: [M, K], b: [K, N], tA: false, tB: false },
+  { a: [K, M], b: [K, N], tA: true, tB: false },
+];
+
+async function product(c: MatMulCase): Promise<Float32Array> {
+  const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2);
+  const a = tf.tensor(fill(c.a.reduce((x, y) => x * y), 1), c.a);
+  const b = tf.tensor(fill(c.b.reduce((x, y) => x * y), 2), c.b);
+  const bias = c.bias ? tf.tensor1d(fill(c.bias, 3)) : undefined;
+  const y = bias
+    ? tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: c.tA, transposeB: c.tB, bias })
+    : tf.matMul(a, b, c.tA, c.tB);
+  const data = await y.data() as Float32Array;
+  tf.dispose([a, b, y, ...(bias ? [bias] : [])]);
+  return data;
+}
+
+/** webgpu_matmul_test.ts: the tiled matmul (the default on hardware adapters) vs the cpu's, and repeatable. */
+async function tiledMatMuls(want: Float32Array[]): Promise<void> {
+  for (const [i, c] of MATMUL_CASES.entries()) {
+    const got = await product(c), again = await product(c);
+    const { diff } = relDiff(got, want[i], 1);
+    const scale = Math.max(1, ...want[i].map(Math.abs));
+    const repeats = got.every((x, j) => Object.is(x, again[j]));
+    report(
+      `tiled matmul ${JSON.stringify(c)}`,
+      diff <= 1e-5 * scale && repeats,
+      `max diff ${diff.toExponential(2)} (≤ 1e-5 × ${scale.toFixed(1)}), repeats: ${repeats}`,
+    );
+  }
+}
+
 /** adamw_webgpu_test.ts: four AdamW steps with the fused kernel vs the tf-op path. */
 async function adamw(): Promise<void> {
   const shapes: [string, number[]][] = [["lin.weight", [12, 8]], ["lin.bias", [7]], ["odd.weight", [5, 3]]];
@@ -218,23 +267,28 @@ async function adamw(): Promise<void> {
 async function main(): Promise<void> {
   const adapter = await webgpuAdapter();
   if (!adapter) throw new Error("no WebGPU adapter in this browser (navigator.gpu.requestAdapter() gave none)");
-  await selectBackend("webgpu", { log: (line) => (out.textContent += `${line}\n`) });
+  const log = (line: string) => (out.textContent += `${line}\n`);
   const base = new URL(new URLSearchParams(location.search).get("goldens") ?? "goldens/", location.href);
-  for (
-    const check of [
-      () => parity(base, "tiny-distilbert"),
-      () => parity(base, "tiny-bert"),
-      fusedLayers,
-      segmentSums,
-      adamw,
-    ]
-  ) {
+  const run = async (name: string, check: () => Promise<void>) => {
     try {
       await check();
     } catch (e) {
-      report(check.name || "parity", false, `threw: ${(e as Error).message}`);
+      report(name, false, `threw: ${(e as Error).message}`);
     }
-  }
+  };
+  await selectBackend("cpu", { log });
+  const want: Float32Array[] = [];
+  for (const c of MATMUL_CASES) want.push(await product(c));
+  // tfjs's matmul (the default on software adapters such as SwiftShader and llvmpipe), then the tiled one (the
+  // default on hardware adapters).
+  await selectBackend("webgpu", { log, matmul: "tfjs" });
+  await run("parity tiny-distilbert", () => parity(base, "tiny-distilbert"));
+  await run("parity tiny-bert", () => parity(base, "tiny-bert"));
+  await run("fused layers", fusedLayers);
+  await run("segment sums", segmentSums);
+  await run("fused AdamW", adamw);
+  await selectBackend("webgpu", { log, matmul: "tiled" });
+  await run("tiled matmul", () => tiledMatMuls(want));
   document.body.dataset.state = "done";
 }
 

@@ -38,7 +38,7 @@ Deno.test({
       console.log(text);
       assertEquals(state, "done", text);
       const results = await browser.evaluate<{ name: string; ok: boolean; detail: string }[]>(`mlmChecks`);
-      assert(results.length === 18, `only ${results.length} checks ran:\n${text}`);
+      assert(results.length === 21, `only ${results.length} checks ran:\n${text}`);
       const failed = results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`);
       assertEquals(failed, [], "checks failed in Chromium");
       assertEquals(browser.errors, [], "the page logged errors");
