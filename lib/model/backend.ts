@@ -1,8 +1,9 @@
 /**
  * Backend selection (`webgpu`, `wasm`, `cpu`, `auto`) and the kernels tfjs 4.22 lacks or runs badly: a fast
  * `UnsortedSegmentSum` (the embedding gradient) on cpu and wasm, a deterministic one (fixed summation order, no float
- * atomics) on WebGPU, matmuls without tfjs's split-K (float-atomic) program and uploads through
- * `queue.writeBuffer` on WebGPU, and transpose-then-multiply for wasm matmuls.
+ * atomics) on WebGPU, matmuls without tfjs's split-K (float-atomic) program, the register-tiled matmul by default
+ * (`matmul: "tfjs"` keeps tfjs's) and uploads through `queue.writeBuffer` on WebGPU, and transpose-then-multiply for
+ * wasm matmuls.
  * The wasm and WebGPU backend modules are imported only when chosen, so importing this project leaves tfjs's default
  * (`cpu`) in place.
  *
@@ -14,6 +15,7 @@ import { registerWasmMatMul } from "./kernels/wasm_matmul.ts";
 import { installWriteBufferUpload } from "./kernels/webgpu_upload.ts";
 import { registerWebgpuSegmentSum } from "./kernels/webgpu_segment_sum.ts";
 import { registerMatMulWithoutAtomics } from "./kernels/webgpu_matmul_no_atomics.ts";
+import { registerTiledMatMul, unregisterTiledMatMul } from "./kernels/webgpu_matmul.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -21,18 +23,38 @@ export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
 /** The backends {@link selectBackend} accepts. */
 export const BACKEND_NAMES: readonly BackendName[] = ["auto", "webgpu", "wasm", "cpu"];
 
+/**
+ * The WebGPU matmul: `tiled` (this project's register-tiled kernel, `kernels/webgpu_matmul.ts`), `tfjs` (tfjs's own),
+ * or `auto`: tiled on a real (non-fallback) adapter, and on a fallback (software) adapter whichever measured faster
+ * there ({@link FALLBACK_MATMUL}).
+ */
+export type MatMulName = "auto" | "tiled" | "tfjs";
+
+/** The matmul names {@link selectBackend} accepts (the tasks' `--matmul` flag). */
+export const MATMUL_NAMES: readonly MatMulName[] = ["auto", "tiled", "tfjs"];
+
+/**
+ * The matmul `auto` takes on a fallback (software) adapter: measured with `deno task bench:train --backend webgpu
+ * --matmul tiled|tfjs` on Mesa llvmpipe (2 cores), see the README's speed section.
+ */
+export const FALLBACK_MATMUL: "tiled" | "tfjs" = "tfjs";
+
 /** What {@link selectBackend} chose. */
 export interface BackendChoice {
   /** tfjs backend name now active. */
   backend: string;
   /** The WebGPU adapter's description, when WebGPU was chosen. */
   adapter?: string;
+  /** The matmul kernel, when WebGPU was chosen. */
+  matmul?: "tiled" | "tfjs";
 }
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
   /** Where the one line naming the choice goes (default: stderr). */
   log?: (line: string) => void;
+  /** The WebGPU matmul (default `auto`); ignored on cpu and wasm. */
+  matmul?: MatMulName;
 }
 
 let prodMode = false;
@@ -97,6 +119,10 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   if (!BACKEND_NAMES.includes(name)) {
     throw new Error(`backend: unknown ${JSON.stringify(name)}; expected one of ${BACKEND_NAMES.join(", ")}`);
   }
+  const matmulName = options.matmul ?? "auto";
+  if (!MATMUL_NAMES.includes(matmulName)) {
+    throw new Error(`matmul: unknown ${JSON.stringify(matmulName)}; expected one of ${MATMUL_NAMES.join(", ")}`);
+  }
   let choice: BackendChoice;
   if (name === "auto" || name === "webgpu") {
     const adapter = await webgpuAdapter();
@@ -104,8 +130,12 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
       registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
       registerMatMulWithoutAtomics(); // no split-K (atomic) matmuls: small models' weight gradients repeat too
+      const matmul = matmulName === "auto" ? (adapter.isFallback ? FALLBACK_MATMUL : "tiled") : matmulName;
+      if (matmul === "tiled") registerTiledMatMul(); // after the no-atomics override: its fallback goes through it
+      else unregisterTiledMatMul();
       await activate("webgpu");
-      choice = { backend: "webgpu", adapter: adapter.description + (adapter.isFallback ? " (fallback adapter)" : "") };
+      const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
+      choice = { backend: "webgpu", adapter: description, matmul };
     } else if (name === "webgpu") {
       throw new Error("backend webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() returned none)");
     } else {
@@ -118,7 +148,8 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     await activate("cpu");
     choice = { backend: "cpu" };
   }
-  log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter})` : ""}`);
+  const matmulNote = choice.matmul ? `, matmul ${choice.matmul}` : "";
+  log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter}${matmulNote})` : ""}`);
   return choice;
 }
 

@@ -14,15 +14,7 @@
  */
 import { tf } from "../deps.ts";
 import type { BertConfig } from "./config.ts";
-import {
-  activation,
-  attentionBias,
-  dropout,
-  embedding,
-  type ForwardOptions,
-  linear,
-  multiHeadAttention,
-} from "./layers.ts";
+import { attentionBias, dropout, embedding, type ForwardOptions, linear, multiHeadAttention } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /**
@@ -99,7 +91,7 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
     const words = embedding(this.param("bert.embeddings.word_embeddings.weight"), input_ids, this.config.pad_token_id);
     const positions = tf.slice(this.param("bert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
     const tokenType = tf.slice(this.param("bert.embeddings.token_type_embeddings.weight"), [0, 0], [1, -1]);
-    const x = this.norm("bert.embeddings.LayerNorm", tf.add(tf.add(words, tokenType), positions));
+    const x = this.residualNorm("bert.embeddings.LayerNorm", tf.add(words, tokenType), positions);
     return dropout(x, this.config.hidden_dropout_prob, options);
   }
 
@@ -114,17 +106,17 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
       dropoutRate: this.config.attention_probs_dropout_prob,
       ...options,
     });
-    const out = dropout(this.linear(`${p}.output.dense`, context), this.config.hidden_dropout_prob, options);
-    return this.norm(`${p}.output.LayerNorm`, tf.add(out, x));
+    const out = this.linear(`${p}.output.dense`, context);
+    return this.residualNorm(`${p}.output.LayerNorm`, out, x, { rate: this.config.hidden_dropout_prob, options });
   }
 
   /** BertLayer: attention → intermediate (act) → output.dense → dropout → LayerNorm(+ attention output). */
   #layer(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `bert.encoder.layer.${i}`;
     const a = this.#attention(i, x, bias, options);
-    const h = activation(this.config.hidden_act, this.linear(`${p}.intermediate.dense`, a));
-    const out = dropout(this.linear(`${p}.output.dense`, h), this.config.hidden_dropout_prob, options);
-    return this.norm(`${p}.output.LayerNorm`, tf.add(out, a));
+    const h = this.linearActivation(`${p}.intermediate.dense`, this.config.hidden_act, a);
+    const out = this.linear(`${p}.output.dense`, h);
+    return this.residualNorm(`${p}.output.LayerNorm`, out, a, { rate: this.config.hidden_dropout_prob, options });
   }
 
   /**
@@ -147,7 +139,7 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
    */
   mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const t = activation(this.config.hidden_act, this.linear("cls.predictions.transform.dense", hidden));
+      const t = this.linearActivation("cls.predictions.transform.dense", this.config.hidden_act, hidden);
       const h = this.norm("cls.predictions.transform.LayerNorm", t);
       const decoder = this.config.tie_word_embeddings
         ? this.param("bert.embeddings.word_embeddings.weight")

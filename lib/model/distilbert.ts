@@ -13,15 +13,7 @@
  */
 import { tf } from "../deps.ts";
 import type { DistilBertConfig } from "./config.ts";
-import {
-  activation,
-  attentionBias,
-  dropout,
-  embedding,
-  type ForwardOptions,
-  linear,
-  multiHeadAttention,
-} from "./layers.ts";
+import { attentionBias, dropout, embedding, type ForwardOptions, linear, multiHeadAttention } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /** DistilBERT's LayerNorms use a fixed epsilon. */
@@ -96,7 +88,7 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
     super(config, params, EPS);
   }
 
-  /** Word + position embeddings → LayerNorm → dropout. */
+  /** Word + position embeddings → LayerNorm → dropout (the positions are the LayerNorm's residual input). */
   #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
     const seq = input_ids.shape[1];
     const words = embedding(
@@ -105,7 +97,7 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
       this.config.pad_token_id,
     );
     const positions = tf.slice(this.param("distilbert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
-    const x = this.norm("distilbert.embeddings.LayerNorm", tf.add(words, positions));
+    const x = this.residualNorm("distilbert.embeddings.LayerNorm", words, positions);
     return dropout(x, this.config.dropout, options);
   }
 
@@ -121,18 +113,19 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
     return this.linear(`${p}.out_lin`, context);
   }
 
-  /** lin1 → activation → lin2 → dropout. */
-  #ffn(i: number, x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+  /** lin1 → activation → lin2 (its dropout runs in the block's output_layer_norm). */
+  #ffn(i: number, x: tf.Tensor): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}.ffn`;
-    const h = activation(this.config.activation, this.linear(`${p}.lin1`, x));
-    return dropout(this.linear(`${p}.lin2`, h), this.config.dropout, options);
+    const h = this.linearActivation(`${p}.lin1`, this.config.activation, x);
+    return this.linear(`${p}.lin2`, h);
   }
 
-  /** One post-LN transformer block. */
+  /** One post-LN transformer block: sa_layer_norm(attention + x), output_layer_norm(dropout(ffn) + sa). */
   #block(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}`;
-    const sa = this.norm(`${p}.sa_layer_norm`, tf.add(this.#attention(i, x, bias, options), x));
-    return this.norm(`${p}.output_layer_norm`, tf.add(this.#ffn(i, sa, options), sa));
+    const sa = this.residualNorm(`${p}.sa_layer_norm`, this.#attention(i, x, bias, options), x);
+    const ffnDropout = { rate: this.config.dropout, options };
+    return this.residualNorm(`${p}.output_layer_norm`, this.#ffn(i, sa), sa, ffnDropout);
   }
 
   /**
@@ -154,7 +147,7 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
    */
   mlmHead(hidden: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const t = activation(this.config.activation, this.linear("vocab_transform", hidden));
+      const t = this.linearActivation("vocab_transform", this.config.activation, hidden);
       const h = this.norm("vocab_layer_norm", t);
       const decoder = this.config.tie_word_embeddings
         ? this.param("distilbert.embeddings.word_embeddings.weight")

@@ -1,13 +1,36 @@
 /**
  * The building blocks both model families share, as plain functions of tensors (PyTorch semantics, HF weight layout):
- * linear, LayerNorm, activations, dropout, multi-head attention with HF's padding mask, an embedding lookup whose
- * padding row gets no gradient, and the masked cross-entropy. Every function returns new tensors; call them inside
- * `tf.tidy`.
+ * linear, LayerNorm (also fed by a residual), activations (also after a bias), dropout, multi-head attention with HF's
+ * padding mask, an embedding lookup whose padding row gets no gradient, and the masked cross-entropy. Every function
+ * returns new tensors; call them inside `tf.tidy`.
+ *
+ * Each is written once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
+ * `setFusedKernels(false)`) the fused ones run named kernels from `kernels/` instead, each with its backward as a
+ * kernel too (`tf.customGrad`): `layernorm_*`, `bias_gelu_*`, `attention_softmax_*`, `dropout_apply`,
+ * `cross_entropy_*`, and Linear's bias added inside the matmul (`tf.fused.matMul`).
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
+import { fusedKernelsActive } from "./kernels/fused.ts";
+import { layerNormBackward, layerNormForward, layerNormStats } from "./kernels/webgpu_layernorm.ts";
+import { biasGeluBackward, biasGeluForward, isFusedGelu } from "./kernels/webgpu_gelu.ts";
+import {
+  attentionSoftmaxBackward,
+  attentionSoftmaxDropoutBackward,
+  attentionSoftmaxDropoutForward,
+  attentionSoftmaxForward,
+} from "./kernels/webgpu_attention_softmax.ts";
+import { dropoutApply } from "./kernels/webgpu_dropout.ts";
+import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
+import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
+import {
+  attentionContext,
+  attentionContextBackward,
+  attentionScores,
+  attentionScoresBackward,
+} from "./kernels/webgpu_attention_matmul.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
 export interface ForwardOptions {
@@ -33,9 +56,25 @@ export const FLOAT32_MIN = -3.4028234663852886e38;
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
-  const x2 = x.reshape([-1, inDim]);
-  let y: tf.Tensor = tf.matMul(x2, weight as tf.Tensor2D, false, true);
-  if (bias) y = tf.add(y, bias);
+  const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
+  let y: tf.Tensor;
+  if (bias && fusedKernelsActive()) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
+      save([x, w]);
+      return {
+        value: tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }), // the bias added by the matmul
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
+          const g = dy as tf.Tensor2D;
+          return [tf.matMul(g, w as tf.Tensor2D), tf.matMul(g, x as tf.Tensor2D, true, false), biasBackward(g)];
+        },
+      };
+    });
+    y = fused(x2, weight, bias);
+  } else {
+    y = tf.matMul(x2, weight as tf.Tensor2D, false, true);
+    if (bias) y = tf.add(y, bias);
+  }
   return y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
 }
 
@@ -51,9 +90,86 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
  * ```
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  if (fusedKernelsActive()) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([x, w]);
+      return {
+        value: layerNormForward({ x }, w, b, eps),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
+          const g = layerNormBackward({ x }, layerNormStats({ x }, eps), w, dy as tf.Tensor);
+          return [g.dx, g.dWeight, g.dBias];
+        },
+      };
+    });
+    return fused(x, weight, bias);
+  }
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, weight), bias);
+}
+
+/**
+ * `layerNorm(x + residual, ...)`: the post-LN residual connection, with `dropout(x)` in place of `x` when `xDropout`
+ * is given (the sub-layer's output dropout; one draw of `xDropout.options.rng`, as {@link dropout}). `residual` is
+ * shaped like `x`, or has fewer rows repeated down `x` (position embeddings `[seq, dim]` under `[batch, seq, dim]`
+ * words); its gradient sums the repeats.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { residualLayerNorm } from "./layers.ts";
+ * const y = residualLayerNorm(tf.tensor2d([[1, 2]]), tf.tensor2d([[0, 1]]), tf.ones([2]), tf.zeros([2]), 1e-12);
+ * if (Math.abs(y.dataSync()[0] + 1) > 1e-5) throw new Error("normalised [1, 3]");
+ * ```
+ */
+export function residualLayerNorm(
+  x: tf.Tensor,
+  residual: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  eps: number,
+  xDropout?: XDropout,
+): tf.Tensor {
+  const training = xDropout?.options.training && xDropout.rate > 0;
+  if (fusedKernelsActive()) {
+    let drop: { u: tf.Tensor; keep: number } | undefined;
+    if (training) {
+      const rng = xDropout!.options.rng;
+      if (!rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+      // tf.dropout's draws (same seed, same mask), applied inside the LayerNorm's kernels
+      drop = { u: tf.randomUniform(x.shape, 0, 1, "float32", rng.nextU32()), keep: 1 - xDropout!.rate };
+    }
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, r, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save(drop ? [x, r, w, drop.u] : [x, r, w]);
+      return {
+        value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, r, w, u]: tf.Tensor[]) => {
+          const dropout = drop && { u, keep: drop.keep };
+          const input = { x, residual: r, dropout };
+          const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
+          const dr = r.size === x.size
+            ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
+            : tf.sum(g.dx.reshape([x.size / r.size, ...r.shape]), 0);
+          const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
+          if (dropout) g.dx.dispose();
+          return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
+        },
+      };
+    });
+    return fused(x, residual, weight, bias);
+  }
+  const dropped = xDropout ? dropout(x, xDropout.rate, xDropout.options) : x;
+  return layerNorm(tf.add(dropped, residual), weight, bias, eps);
+}
+
+/** Dropout on the sub-layer output that {@link residualLayerNorm} adds to its residual. */
+export interface XDropout {
+  /** Dropout probability. */
+  rate: number;
+  /** Training flag and generator, as {@link dropout} takes them. */
+  options: ForwardOptions;
 }
 
 /**
@@ -86,6 +202,35 @@ export function activation(name: string, x: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * `activation(name, x + bias)`, bias along the last axis (a Linear's bias, added here instead of in its matmul).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { biasActivation } from "./layers.ts";
+ * const y = biasActivation("gelu", tf.zeros([1, 1]), tf.ones([1])).dataSync()[0];
+ * if (Math.abs(y - 0.8413447) > 1e-5) throw new Error("gelu(0 + 1)");
+ * ```
+ */
+export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive() && isFusedGelu(name)) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([x, b]);
+      return {
+        value: biasGeluForward(name, x, b),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, b]: tf.Tensor[]) => {
+          const dx = biasGeluBackward(name, x, b, dy as tf.Tensor);
+          return [dx, biasBackward(dx).reshape(b.shape)];
+        },
+      };
+    });
+    return fused(x, bias);
+  }
+  return activation(name, tf.add(x, bias));
+}
+
+/**
  * Inverted dropout, active only when `options.training`; its mask is seeded from `options.rng`.
  *
  * @example
@@ -99,7 +244,22 @@ export function activation(name: string, x: tf.Tensor): tf.Tensor {
 export function dropout(x: tf.Tensor, rate: number, options: ForwardOptions): tf.Tensor {
   if (!options.training || rate === 0) return x;
   if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-  return tf.dropout(x, rate, undefined, options.rng.nextU32());
+  const seed = options.rng.nextU32();
+  if (fusedKernelsActive()) {
+    // tf.dropout's draws (same seed, same mask), applied in one kernel forward and one backward
+    const keep = 1 - rate;
+    const u = tf.randomUniform(x.shape, 0, 1, "float32", seed);
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      save([u]);
+      return {
+        value: dropoutApply(x, u, keep),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [u]: tf.Tensor[]) => dropoutApply(dy as tf.Tensor, u, keep),
+      };
+    });
+    return fused(x);
+  }
+  return tf.dropout(x, rate, undefined, seed);
 }
 
 /**
@@ -150,11 +310,99 @@ export function multiHeadAttention(
 ): tf.Tensor {
   const [b, s, h] = q.shape;
   const d = h / options.heads;
+  if (fusedKernelsActive()) {
+    // q·kᵀ and p·v read and write the [batch, seq, heads·d] layout: no head split or merge
+    const scores = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [q, k, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([q, k]);
+      return {
+        value: attentionScores(q, k, options.heads),
+        gradFunc: (ds: tf.Tensor | tf.Tensor[], [q, k]: tf.Tensor[]) => {
+          const { dq, dk } = attentionScoresBackward(ds as tf.Tensor, q, k, options.heads);
+          return [dq, dk];
+        },
+      };
+    });
+    const context = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [p, v, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([p, v]);
+      return {
+        value: attentionContext(p, v, options.heads),
+        gradFunc: (dc: tf.Tensor | tf.Tensor[], [p, v]: tf.Tensor[]) => {
+          const { dp, dv } = attentionContextBackward(dc as tf.Tensor, p, v, options.heads);
+          return [dp, dv];
+        },
+      };
+    });
+    const s = scores(q, k), scale = 1 / Math.sqrt(d);
+    const probs = options.training && options.dropoutRate > 0
+      ? attentionSoftmaxDropout(s, bias, scale, options.dropoutRate, options)
+      : attentionSoftmax(s, bias, scale);
+    return context(probs, v);
+  }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
-  const scores = tf.add(tf.mul(tf.matMul(split(q), split(k), false, true), 1 / Math.sqrt(d)), bias);
-  const probs = dropout(tf.softmax(scores, -1), options.dropoutRate, options);
+  const probs = dropout(
+    attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d)),
+    options.dropoutRate,
+    options,
+  );
   const context = tf.matMul(probs as tf.Tensor4D, split(v));
   return context.transpose([0, 2, 1, 3]).reshape([b, s, h]);
+}
+
+/**
+ * `softmax(scores · scale + bias)` over the keys: attention's scale, HF's additive padding mask (`bias`
+ * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax. The mask gets no gradient.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, attentionSoftmax } from "./layers.ts";
+ * const p = attentionSoftmax(tf.zeros([1, 1, 1, 2]), attentionBias(tf.tensor2d([[1, 0]], undefined, "int32")), 1);
+ * if (p.dataSync()[0] !== 1) throw new Error("all weight on the attended key");
+ * ```
+ */
+export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
+  if (fusedKernelsActive()) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      const p = attentionSoftmaxForward(s, bias, scale);
+      save([p]);
+      return {
+        value: p,
+        gradFunc: (dp: tf.Tensor | tf.Tensor[], [p]: tf.Tensor[]) =>
+          attentionSoftmaxBackward(p, dp as tf.Tensor, scale),
+      };
+    });
+    return fused(scores);
+  }
+  return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+}
+
+/**
+ * `dropout(softmax(scores · scale + bias), rate)` on webgpu as one kernel forward and one backward (the backward
+ * recomputes the probabilities from the scores); the same draws as {@link dropout}'s, so the same mask.
+ */
+function attentionSoftmaxDropout(
+  scores: tf.Tensor,
+  bias: tf.Tensor,
+  scale: number,
+  rate: number,
+  options: ForwardOptions,
+): tf.Tensor {
+  if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+  const u = tf.randomUniform(scores.shape, 0, 1, "float32", options.rng.nextU32());
+  const keep = 1 - rate;
+  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([s, bias, u]);
+    return {
+      value: attentionSoftmaxDropoutForward(s, bias, scale, { u, keep }),
+      gradFunc: (dp: tf.Tensor | tf.Tensor[], [s, bias, u]: tf.Tensor[]) =>
+        attentionSoftmaxDropoutBackward(s, bias, dp as tf.Tensor, scale, { u, keep }),
+    };
+  });
+  return fused(scores);
 }
 
 /**
@@ -201,6 +449,18 @@ export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number |
  */
 export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const vocab = logits.shape[1];
+  if (fusedKernelsActive()) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      save([x, labels]);
+      return {
+        value: tf.sum(crossEntropyForward(x, labels)),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, labels]: tf.Tensor[]) =>
+          crossEntropyBackward(x, labels, dy as tf.Tensor),
+      };
+    });
+    return fused(logits) as tf.Scalar;
+  }
   const valid = tf.notEqual(labels, -100);
   const weight = tf.cast(valid, "float32");
   const safe = tf.where(valid, labels, tf.zerosLike(labels)) as tf.Tensor1D;

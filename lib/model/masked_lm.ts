@@ -8,7 +8,15 @@ import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import type { MlmBatch } from "../data/types.ts";
 import type { ModelConfig } from "./config.ts";
-import { crossEntropySum, type ForwardOptions, layerNorm, linear } from "./layers.ts";
+import {
+  biasActivation,
+  crossEntropySum,
+  type ForwardOptions,
+  layerNorm,
+  linear,
+  residualLayerNorm,
+  type XDropout,
+} from "./layers.ts";
 
 export type { ForwardOptions };
 
@@ -325,5 +333,19 @@ export abstract class MaskedLMBase<C extends ModelConfig> implements MaskedLM {
   /** The LayerNorm `name` (`name.weight`, `name.bias`) applied to `x`. */
   protected norm(name: string, x: tf.Tensor): tf.Tensor {
     return layerNorm(x, this.param(`${name}.weight`), this.param(`${name}.bias`), this.#eps);
+  }
+
+  /**
+   * The LayerNorm `name` applied to `dropout(x) + residual` (`x` itself without `xDropout`; the residual may have
+   * fewer rows, repeated down `x`).
+   */
+  protected residualNorm(name: string, x: tf.Tensor, residual: tf.Tensor, xDropout?: XDropout): tf.Tensor {
+    const [w, b] = [this.param(`${name}.weight`), this.param(`${name}.bias`)];
+    return residualLayerNorm(x, residual, w, b, this.#eps, xDropout);
+  }
+
+  /** The Linear layer `name` followed by the activation `act`: `act(x W^T + b)`, the bias added with the activation. */
+  protected linearActivation(name: string, act: string, x: tf.Tensor): tf.Tensor {
+    return biasActivation(act, linear(x, this.param(`${name}.weight`)), this.param(`${name}.bias`));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * An optional register-tiled fp32 matmul for tfjs-backend-webgpu's `BatchMatMul`, off unless
- * {@link registerTiledMatMul} is called.
+ * A register-tiled fp32 matmul for tfjs-backend-webgpu's `BatchMatMul` and `_FusedMatMul` (with a bias and no
+ * activation: the Linear layers' forward, the bias added as each output is stored), registered by
+ * {@link registerTiledMatMul} (`selectBackend` does it on non-fallback adapters unless told `matmul: "tfjs"`).
  *
  * The kernel is the one `../shared/gpu/README.md` measured at 17.8–23 TFLOP/s on the H100 (tfjs's own: 2.5–3.9):
  * workgroup 16×16, a 128×128 output tile per workgroup, K staged 16 at a time through workgroup memory (A transposed
@@ -8,7 +9,8 @@
  * updated with `fma`. The accumulators are named variables and the k- and row-loops are unrolled when the source is
  * generated: on that stack a dynamically indexed private array is kept out of registers and runs ~10× slower. Loads
  * are bounds-checked (zero outside), stores guarded, so any M, N, K works; transposed operands are read in place; a
- * batch of 1 broadcasts against the other operand's batch, as tfjs does.
+ * batch of 1 broadcasts against the other operand's batch, as tfjs does. Each output is one thread's own sum over K in
+ * increasing order: no atomics, the same bits on every run.
  *
  * @module
  */
@@ -26,6 +28,8 @@ export interface TiledMatMulSourceOptions {
   transposeA: boolean;
   /** B is stored `[batch, N, K]` rather than `[batch, K, N]`. */
   transposeB: boolean;
+  /** Add `Bias[n]` (binding `Bias`, `[N]`) to every output (default false). */
+  bias?: boolean;
 }
 
 /**
@@ -110,7 +114,7 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
         emit(
           `    if (col0 + tx * 8 + ${4 * j + c} < uniforms.N) { result[base + col0 + tx * 8 + ${
             4 * j + c
-          }] = acc${i}_${j}[${c}]; }`,
+          }] = acc${i}_${j}[${c}]${options.bias ? ` + Bias[col0 + tx * 8 + ${4 * j + c}]` : ""}; }`,
         );
       }
     }
@@ -123,9 +127,9 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
 /** A tfjs WebGPU program computing `[batch, M, N]` from 3-D `A` and `B`. */
 function program(batch: number, m: number, n: number, options: TiledMatMulSourceOptions): object {
   return {
-    variableNames: ["A", "B"],
+    variableNames: options.bias ? ["A", "B", "Bias"] : ["A", "B"],
     outputShape: [batch, m, n],
-    shaderKey: `mlmTiledMatMul_${options.transposeA}_${options.transposeB}`,
+    shaderKey: `mlmTiledMatMul_${options.transposeA}_${options.transposeB}_${Boolean(options.bias)}`,
     dispatchLayout: { x: [2], y: [1], z: [0] },
     dispatch: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
     workgroupSize: [16, 16, 1],
@@ -141,7 +145,10 @@ function reshape(backend: unknown, x: tf.TensorInfo, shape: number[]): tf.Tensor
   return k.kernelFunc({ inputs: { x }, backend: backend as tf.KernelBackend, attrs: { shape } }) as tf.TensorInfo;
 }
 
-function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** The tiled product of `a` and `b` (plus `bias`), or `undefined` where the tiled kernel does not apply. */
+function tiled(args: KernelArgs, bias?: tf.TensorInfo): tf.TensorInfo | undefined {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const ra = a.shape.length, rb = b.shape.length;
@@ -155,23 +162,42 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const simpleBatch = outerA.join() === outerB.join() || batchA === 1 || batchB === 1;
   if (
     k !== kb || !simpleBatch || a.dtype !== "float32" || b.dtype !== "float32" || m * n * k < minSize ||
-    m * n * k === 0
+    m * n * k === 0 || (bias && (bias.dtype !== "float32" || bias.shape.reduce((x, y) => x * y, 1) !== n))
   ) {
-    return override.original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+    return undefined;
   }
   const batch = Math.max(batchA, batchB);
   const outerDims = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
   const backend = args.backend as WebGPUBackendLike;
   const a3 = reshape(backend, a, [batchA, ...a.shape.slice(-2)]);
   const b3 = reshape(backend, b, [batchB, ...b.shape.slice(-2)]);
-  const out = backend.runWebGPUProgram(program(batch, m, n, { transposeA, transposeB }), [a3, b3], "float32", [
-    { type: "int32", data: [m] },
-    { type: "int32", data: [n] },
-    { type: "int32", data: [k] },
-  ]);
+  const inputs = bias ? [a3, b3, bias] : [a3, b3];
+  const out = backend.runWebGPUProgram(
+    program(batch, m, n, { transposeA, transposeB, bias: Boolean(bias) }),
+    inputs,
+    "float32",
+    [
+      { type: "int32", data: [m] },
+      { type: "int32", data: [n] },
+      { type: "int32", data: [k] },
+    ],
+  );
   const shaped = reshape(backend, out, [...outerDims, m, n]);
   for (const t of [a3, b3, out]) backend.disposeData(t.dataId);
   return shaped;
+}
+
+function batchMatMul(args: KernelArgs) {
+  return tiled(args) ?? override.original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+}
+
+/** `_FusedMatMul` with a bias and no activation (a Linear layer); any other fused product goes to tfjs. */
+function fusedMatMul(args: KernelArgs) {
+  const { bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { activation } = args.attrs as { activation?: string };
+  const plain = bias && !preluActivationWeights && (activation === undefined || activation === "linear");
+  return (plain ? tiled(args, bias) : undefined) ??
+    fusedOverride.original!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
 }
 
 /** Options of {@link registerTiledMatMul}. */
@@ -181,10 +207,12 @@ export interface RegisterTiledMatMulOptions {
 }
 
 const override = new KernelOverride("BatchMatMul", batchMatMul);
+const fusedOverride = new KernelOverride("_FusedMatMul", fusedMatMul);
 
 /**
- * Route tfjs-backend-webgpu's `BatchMatMul` through the tiled kernel (float32, batch equal or broadcast from 1);
- * everything else still goes to tfjs's kernel. Call after the WebGPU backend module is loaded. Idempotent.
+ * Route tfjs-backend-webgpu's `BatchMatMul`, and `_FusedMatMul` with a bias and no activation, through the tiled
+ * kernel (float32, batch equal or broadcast from 1); everything else still goes to tfjs's kernels. Call after the
+ * WebGPU backend module is loaded. Idempotent.
  *
  * @example
  * ```ts
@@ -199,10 +227,11 @@ const override = new KernelOverride("BatchMatMul", batchMatMul);
 export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): void {
   minSize = options.minSize ?? 0;
   override.register("registerTiledMatMul");
+  fusedOverride.register("registerTiledMatMul");
 }
 
 /**
- * Put tfjs's own `BatchMatMul` back (no-op when the tiled kernel is not registered).
+ * Put tfjs's own `BatchMatMul` and `_FusedMatMul` back (no-op when the tiled kernel is not registered).
  *
  * @example
  * ```ts
@@ -212,6 +241,7 @@ export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): v
  */
 export function unregisterTiledMatMul(): void {
   override.unregister();
+  fusedOverride.unregister();
 }
 
 /**

@@ -1,0 +1,25 @@
+/**
+ * `deno task build:web [--out dist/web]`: write the static, offline folder of the in-browser fine-tuning page
+ * (`lib/web/build.ts` says what it holds). Serve it with
+ * `deno run --allow-net=127.0.0.1 --allow-read=dist/web tasks/serve_web.ts` and open http://127.0.0.1:8000/.
+ *
+ * @module
+ */
+import { parseFlags, runTask } from "../lib/cli.ts";
+import { buildWeb } from "../lib/web/build.ts";
+
+const USAGE = "deno task build:web [--out dist/web]";
+
+async function main(): Promise<void> {
+  const { values } = parseFlags(Deno.args, {
+    out: { type: "string", multiple: false, default: "dist/web", help: "output folder (replaced)" },
+  }, USAGE);
+  const out = values.out as string;
+  await buildWeb(out);
+  const files = [...Deno.readDirSync(out)].length;
+  console.log(
+    `wrote ${out}/ (${files} entries); serve it with: deno run --allow-net=127.0.0.1 --allow-read=${out} tasks/serve_web.ts --root ${out} (then open http://127.0.0.1:8000/)`,
+  );
+}
+
+if (import.meta.main) await runTask("build:web", main);

@@ -1,0 +1,94 @@
+// lib/web without a browser: the in-memory loaders and writer give what the folder-based ones give, the in-memory
+// corpus reader gives what readTexts gives, and the static server serves only its root with the right types.
+import { assert, assertEquals, assertRejects, assertThrows } from "../support/assert.ts";
+import { loadMaskedLM, loadTokenizer, readTexts, savePretrained, selectBackend } from "../../mod.ts";
+import { maskedLMFromFiles, pretrainedFiles, tokenizerFromFiles } from "../../lib/web/files.ts";
+import { corpusTexts } from "../../lib/web/corpus.ts";
+import { serveWeb } from "../../lib/web/serve.ts";
+
+const DEMO = new URL("../../fixtures/demo/", import.meta.url).pathname;
+const FILES = [
+  "config.json",
+  "model.safetensors",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+];
+
+async function demoFiles(): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const name of [...FILES, "vocab.txt"]) files.set(name, await Deno.readFile(`${DEMO}model/${name}`));
+  return files;
+}
+
+Deno.test("tokenizerFromFiles encodes as loadTokenizer does, special ids included", async () => {
+  const fromDisk = await loadTokenizer(`${DEMO}model`);
+  const fromBytes = tokenizerFromFiles(await demoFiles(), { source: "demo" });
+  const text = "I watched the film last night, and the acting was great!";
+  assertEquals(fromBytes.encode(text), fromDisk.encode(text));
+  assertEquals(fromBytes.allSpecialIds, fromDisk.allSpecialIds);
+  assertEquals(fromBytes.files, fromDisk.files);
+  const err = assertThrows(() => tokenizerFromFiles(new Map(), { source: "my-folder" }));
+  assert(err.message.includes("my-folder: no tokenizer.json"), err.message);
+});
+
+Deno.test("pretrainedFiles writes the bytes savePretrained writes; maskedLMFromFiles reads them back", async () => {
+  await selectBackend("cpu", { log: () => {} });
+  const files = await demoFiles();
+  const model = maskedLMFromFiles(files, { source: "demo", tokenizer: tokenizerFromFiles(files) });
+  const dir = await Deno.makeTempDir();
+  try {
+    await savePretrained(model, `${dir}/saved`, { tokenizerDir: `${DEMO}model` });
+    const inMemory = await pretrainedFiles(model, files);
+    const saved = [...Deno.readDirSync(`${dir}/saved`)].map((e) => e.name).sort();
+    assertEquals([...inMemory.keys()].sort(), saved);
+    for (const name of saved) assertEquals(inMemory.get(name), await Deno.readFile(`${dir}/saved/${name}`), name);
+    const back = await loadMaskedLM(`${dir}/saved`);
+    assertEquals(back.numParameters(), model.numParameters());
+    back.dispose();
+  } finally {
+    model.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+  const broken = new Map(files);
+  broken.set("model.safetensors", files.get("model.safetensors")!.subarray(0, 100));
+  const err = assertThrows(() => maskedLMFromFiles(broken, { source: "upload" }));
+  assert(err.message.startsWith("upload/model.safetensors: not a valid safetensors file"), err.message);
+});
+
+Deno.test("corpusTexts reads the demo corpus as readTexts does; bad lines are named", async () => {
+  const path = `${DEMO}corpus/movie_reviews.jsonl`;
+  const expected: string[] = [];
+  for await (const t of readTexts(path)) expected.push(t);
+  assertEquals(corpusTexts("movie_reviews.jsonl", await Deno.readFile(path)), expected);
+  const bad = new TextEncoder().encode('{"text":"ok"}\n{"review":"no text"}\n');
+  const err = assertThrows(() => corpusTexts("c.jsonl", bad));
+  assertEquals(err.message, 'c.jsonl:2: no text column "text"; columns present: "review"');
+  assertThrows(() => corpusTexts("c.csv", bad), "expected a .txt");
+});
+
+Deno.test("serveWeb serves files under its root with their types, and nothing outside", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(`${root}/web`);
+  await Deno.writeTextFile(`${root}/web/index.html`, "<p>page</p>");
+  await Deno.writeFile(`${root}/web/x.wasm`, new Uint8Array([0, 97, 115, 109]));
+  await Deno.writeTextFile(`${root}/secret.txt`, "secret");
+  const server = serveWeb(`${root}/web`, { port: 0 });
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const index = await fetch(`${origin}/`);
+    assertEquals([index.headers.get("content-type"), await index.text()], ["text/html; charset=utf-8", "<p>page</p>"]);
+    const wasm = await fetch(`${origin}/x.wasm`);
+    assertEquals(wasm.headers.get("content-type"), "application/wasm");
+    await wasm.body?.cancel();
+    for (const path of ["/%2e%2e/secret.txt", "/..%2fsecret.txt", "/web/../../secret.txt"]) {
+      const outside = await fetch(`${origin}${path}`);
+      const body = await outside.text();
+      assert([400, 404].includes(outside.status) && body !== "secret", `${path}: ${outside.status} ${body}`);
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(root, { recursive: true });
+  }
+  await assertRejects(() => fetch(origin)); // stopped
+});

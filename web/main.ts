@@ -1,0 +1,254 @@
+/// <reference lib="dom" />
+/**
+ * The page's script: reads the form, starts the Web Worker (`worker.js`, which does every computation), draws the
+ * loss curve with uPlot, shows perplexity and fill-mask before/after and offers the adapted model's files.
+ *
+ * For tests, `?autorun=1` starts a run on load, taking `epochs`, `maxSteps`, `chunkSize`, `batchSize`,
+ * `learningRate`, `masking`, `backend`, `seed` and `model=hub&hubId=ID&hubEndpoint=URL` (a Hub mirror) from the query; the body's `data-state` becomes `done` or `error`,
+ * and `globalThis.mlmRun` holds the numbers and the files.
+ *
+ * @module
+ */
+import type { StartMessage, WorkerMessage } from "./worker.ts";
+import type { FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
+
+declare const uPlot: new (opts: unknown, data: number[][], el: HTMLElement) => { setData(d: number[][]): void };
+
+const $ = <T extends HTMLElement = HTMLInputElement>(id: string): T => document.getElementById(id) as T;
+const run: Record<string, unknown> = {};
+(globalThis as Record<string, unknown>).mlmRun = run;
+
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+const steps: number[] = [], losses: number[] = [];
+let chart: { setData(d: number[][]): void } | undefined;
+let droppedCorpus: File | undefined;
+const fileUrls: string[] = [];
+let lastFiles: Record<string, Uint8Array> = {};
+
+function setState(state: "idle" | "running" | "done" | "error"): void {
+  document.body.dataset.state = state;
+  $<HTMLButtonElement>("train").disabled = state === "running";
+  $<HTMLButtonElement>("stop").disabled = state !== "running";
+}
+
+function status(text: string, error = false): void {
+  const el = $<HTMLParagraphElement>("status");
+  el.textContent = text;
+  el.className = error ? "error" : "";
+}
+
+function drawChart(): void {
+  if (!chart) {
+    chart = new uPlot(
+      {
+        width: Math.min(940, document.body.clientWidth),
+        height: 240,
+        title: "training loss",
+        scales: { x: { time: false } },
+        series: [{ label: "step" }, { label: "loss", stroke: "#c33", width: 2 }],
+      },
+      [steps, losses],
+      $("chart"),
+    );
+  } else chart.setData([steps, losses]);
+}
+
+function showFill(id: string, predictions: FillMaskPrediction[] | undefined): void {
+  const list = $<HTMLOListElement>(id);
+  list.replaceChildren(...(predictions ?? []).map((p) => {
+    const li = document.createElement("li");
+    li.textContent = `${p.token_str} (${(100 * p.score).toFixed(1)}%)`;
+    return li;
+  }));
+}
+
+async function filesOf(input: HTMLInputElement): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const file of input.files ?? []) {
+    const name = file.name;
+    if (
+      /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.txt)$/
+        .test(name)
+    ) {
+      out[name] = new Uint8Array(await file.arrayBuffer());
+    }
+  }
+  if (!out["config.json"] || !out["model.safetensors"] || !out["tokenizer.json"]) {
+    throw new Error(
+      `the chosen files lack ${
+        ["config.json", "model.safetensors", "tokenizer.json"].filter((f) => !out[f]).join(", ")
+      } (a Hugging Face checkpoint folder holds them)`,
+    );
+  }
+  return out;
+}
+
+async function startMessage(query: URLSearchParams): Promise<StartMessage> {
+  const value = (id: string, key: string) => query.get(key) ?? $(id).value;
+  const choice = (name: string) => (document.querySelector(`input[name=${name}]:checked`) as HTMLInputElement).value;
+  const modelKind = query.get("model") ?? choice("model");
+  const endpoint = query.get("hubEndpoint") ?? undefined;
+  const model: StartMessage["model"] = modelKind === "demo"
+    ? { kind: "demo" }
+    : modelKind === "hub"
+    ? { kind: "hub", id: (query.get("hubId") ?? $("hub-id").value).trim(), endpoint }
+    : { kind: "files", files: await filesOf($(modelKind === "folder" ? "model-folder" : "model-files")) };
+  if (model.kind === "hub" && !model.id) throw new Error("Hub id: enter a model id such as distilbert-base-uncased");
+  const file = choice("corpus") === "file" ? (droppedCorpus ?? $("corpus-file").files?.[0]) : undefined;
+  if (choice("corpus") === "file" && !file) throw new Error("Corpus: choose or drop a .txt or .jsonl file");
+  const corpus: StartMessage["corpus"] = file
+    ? { kind: "file", name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }
+    : { kind: "demo" };
+  const maxSteps = value("max-steps", "maxSteps");
+  return {
+    type: "start",
+    model,
+    corpus,
+    backend: value("backend", "backend") === "wasm" ? "wasm" : "webgpu",
+    options: {
+      chunkSize: Number(value("chunk-size", "chunkSize")),
+      epochs: Number(value("epochs", "epochs")),
+      maxSteps: maxSteps ? Number(maxSteps) : undefined,
+      batchSize: Number(value("batch-size", "batchSize")),
+      learningRate: Number(value("learning-rate", "learningRate")),
+      masking: value("masking", "masking") === "whole-word" ? "whole-word" : "random-token",
+      seed: Number(value("seed", "seed")),
+      prompts: [$("prompt").value],
+    },
+  };
+}
+
+function offerFiles(files: Record<string, Uint8Array>): void {
+  for (const url of fileUrls.splice(0)) URL.revokeObjectURL(url);
+  lastFiles = files;
+  const links = Object.entries(files).map(([name, bytes]) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart]));
+    a.download = name;
+    a.textContent = `${name} (${bytes.length.toLocaleString("en-US")} bytes)`;
+    a.dataset.file = name;
+    fileUrls.push(a.href);
+    return a;
+  });
+  $("downloads").replaceChildren(...links);
+  $<HTMLButtonElement>("save-folder").disabled = !("showDirectoryPicker" in globalThis);
+}
+
+worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+  const m = event.data;
+  switch (m.type) {
+    case "backend": {
+      const note = $<HTMLParagraphElement>("backend-note");
+      note.textContent = `Backend: ${m.backend}${m.adapter ? ` (adapter: ${m.adapter})` : ""}.` +
+        (m.note ? ` ${m.note}.` : "");
+      note.className = m.note ? "note warn" : "note";
+      run.backend = m.backend;
+      run.adapter = m.adapter;
+      break;
+    }
+    case "log":
+      console.log(m.line);
+      break;
+    case "loaded":
+      run.source = m.source;
+      status(`${m.source}: ${m.parameters.toLocaleString("en-US")}-parameter ${m.modelType}; reading the corpus…`);
+      break;
+    case "data":
+      status(`${m.texts} texts → ${m.chunks} chunks (${m.train} train, ${m.eval} eval); ${m.totalSteps} steps`);
+      $<HTMLProgressElement>("progress").max = m.totalSteps;
+      run.data = m;
+      break;
+    case "eval":
+      $(`ppl-${m.phase}`).textContent = m.result.perplexity.toFixed(3);
+      $(`loss-${m.phase}`).textContent = m.result.eval_loss.toFixed(4);
+      run[m.phase] = m.result;
+      break;
+    case "fill":
+      showFill(`fill-${m.phase}`, m.predictions[0]);
+      run[`fill_${m.phase}`] = m.predictions;
+      break;
+    case "step":
+      steps.push(m.step);
+      losses.push(m.loss);
+      drawChart();
+      $<HTMLProgressElement>("progress").value = m.step;
+      $("tps").textContent = Math.round(m.tokensPerSecond).toLocaleString("en-US");
+      status(`step ${m.step}/${m.totalSteps}: loss ${m.loss.toFixed(4)}, lr ${m.lr.toExponential(2)}`);
+      break;
+    case "filled":
+      showFill("fill-before", m.before);
+      showFill("fill-after", m.after);
+      break;
+    case "done":
+      offerFiles(m.files);
+      Object.assign(run, { losses: [...losses], steps: m.steps, tokensPerSecond: m.tokensPerSecond, probe: m.probe });
+      run.files = m.files;
+      status(`done: ${m.steps} steps, ${Math.round(m.tokensPerSecond)} tokens/s`);
+      setState("done");
+      break;
+    case "error":
+      status(m.message, true);
+      run.error = m.message;
+      setState("error");
+      break;
+  }
+};
+
+worker.onerror = (e: ErrorEvent) => {
+  const message = `the worker failed: ${e.message} (${e.filename}:${e.lineno})`;
+  console.error(message);
+  status(message, true);
+  run.error = message;
+  setState("error");
+};
+
+async function train(query: URLSearchParams): Promise<void> {
+  steps.length = 0;
+  losses.length = 0;
+  for (const id of ["ppl-before", "ppl-after", "loss-before", "loss-after", "tps"]) $(id).textContent = "–";
+  setState("running");
+  status("loading the model…");
+  try {
+    const message = await startMessage(query);
+    const transfer = message.corpus.kind === "file" ? [message.corpus.bytes.buffer as ArrayBuffer] : [];
+    worker.postMessage(message, transfer);
+  } catch (e) {
+    status((e as Error).message, true);
+    setState("error");
+  }
+}
+
+$<HTMLFormElement>("setup").addEventListener("submit", (e) => {
+  e.preventDefault();
+  train(new URLSearchParams());
+});
+$("stop").addEventListener("click", () => worker.postMessage({ type: "stop" }));
+$("fill").addEventListener("click", () => worker.postMessage({ type: "fill", text: $("prompt").value }));
+$("save-folder").addEventListener("click", async () => {
+  const picker = globalThis as unknown as { showDirectoryPicker(o: unknown): Promise<FileSystemDirectoryHandle> };
+  const dir = await picker.showDirectoryPicker({ mode: "readwrite" });
+  for (const [name, bytes] of Object.entries(lastFiles)) {
+    const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+    await writable.write(bytes as BlobPart);
+    await writable.close();
+  }
+  status(`saved ${Object.keys(lastFiles).length} files into the folder "${dir.name}"`);
+});
+const drop = $<HTMLDivElement>("drop");
+drop.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  droppedCorpus = e.dataTransfer?.files[0];
+  if (droppedCorpus) {
+    drop.textContent = `corpus: ${droppedCorpus.name} (${droppedCorpus.size.toLocaleString("en-US")} bytes)`;
+    (document.querySelector("input[name=corpus][value=file]") as HTMLInputElement).checked = true;
+  }
+});
+
+const query = new URLSearchParams(location.search);
+if (query.get("autorun") === "1") train(query);

@@ -1,0 +1,179 @@
+/// <reference lib="webworker" />
+/**
+ * The page's Web Worker: picks the backend (WebGPU, else wasm), loads the model and tokenizer from bytes, adapts the
+ * model with `adaptInMemory` and posts every event back; the page never blocks. Messages in: {@link StartMessage},
+ * `{type: "fill", text}`, `{type: "stop"}`. Messages out: {@link WorkerMessage}.
+ *
+ * @module
+ */
+import { importTfWasm } from "../lib/deps.ts";
+import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
+import type { Tokenizer } from "../lib/tokenize/mod.ts";
+import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
+import {
+  type AdaptEvent,
+  adaptInMemory,
+  type AdaptOptions,
+  corpusTexts,
+  type FileBytes,
+  maskedLMFromFiles,
+  pretrainedFiles,
+  probeLogits,
+  tokenizerFromFiles,
+} from "../lib/web/mod.ts";
+
+/** Where the model comes from. */
+export type ModelSource =
+  | { kind: "demo" }
+  | { kind: "files"; files: Record<string, Uint8Array> }
+  | { kind: "hub"; id: string; endpoint?: string };
+
+/** Start a run. */
+export interface StartMessage {
+  /** Message type. */
+  type: "start";
+  /** The model (and its tokenizer). */
+  model: ModelSource;
+  /** The corpus: the demo's movie reviews or a dropped file. */
+  corpus: { kind: "demo" } | { kind: "file"; name: string; bytes: Uint8Array };
+  /** Training options. */
+  options: Omit<AdaptOptions, "signal">;
+  /** `webgpu` (falls back to wasm, saying so, when the browser has none) or `wasm`. */
+  backend: "webgpu" | "wasm";
+}
+
+/** What the worker posts. */
+export type WorkerMessage =
+  | AdaptEvent
+  | { type: "backend"; backend: string; adapter?: string; note?: string }
+  | { type: "log"; line: string }
+  | { type: "loaded"; modelType: string; parameters: number; vocabSize: number; source: string }
+  | {
+    type: "done";
+    files: Record<string, Uint8Array>;
+    probe: { input_ids: Int32Array; attention_mask: Int32Array; shape: [number, number]; logits: Float32Array };
+    steps: number;
+    tokensPerSecond: number;
+  }
+  | { type: "filled"; text: string; before: FillMaskPrediction[]; after?: FillMaskPrediction[] }
+  | { type: "error"; message: string };
+
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
+const DEMO_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
+
+let state: { tokenizer: Tokenizer; original: MaskedLM; adapted?: MaskedLM } | undefined;
+let abort: AbortController | undefined;
+let backendWanted: string | undefined;
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
+}
+
+async function fetchBytes(url: URL | string, optional = false): Promise<Uint8Array | undefined> {
+  const response = await fetch(url);
+  if (!response.ok) {
+    if (optional && response.status === 404) return undefined;
+    throw new Error(`GET ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name: string }> {
+  const files: FileBytes = new Map();
+  if (source.kind === "files") {
+    for (const [name, bytes] of Object.entries(source.files)) files.set(name, bytes);
+    return { files, name: "local folder" };
+  }
+  const base = source.kind === "demo" ? new URL("./demo/model/", self.location.href) : new URL(
+    `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
+    new URL(source.endpoint ?? "https://huggingface.co/", self.location.href),
+  );
+  for (const name of DEMO_FILES) {
+    const bytes = await fetchBytes(new URL(name, base), TOKENIZER_FILES.includes(name) && name !== "tokenizer.json");
+    if (bytes) files.set(name, bytes);
+  }
+  return { files, name: source.kind === "demo" ? "demo model" : source.id };
+}
+
+async function useBackend(wanted: "webgpu" | "wasm"): Promise<void> {
+  const log = (line: string) => post({ type: "log", line });
+  if (wanted === "webgpu") {
+    const adapter = await webgpuAdapter();
+    if (adapter) {
+      const choice = await selectBackend("webgpu", { log });
+      post({ type: "backend", backend: choice.backend, adapter: choice.adapter });
+      return;
+    }
+  }
+  const wasm = await importTfWasm();
+  wasm.setWasmPaths(new URL("./", self.location.href).href);
+  await selectBackend("wasm", { log });
+  const note = wanted === "webgpu"
+    ? "WebGPU is not available in this browser (no navigator.gpu or no adapter): training on the wasm backend " +
+      "(CPU, much slower)"
+    : undefined;
+  post({ type: "backend", backend: "wasm", note });
+}
+
+async function start(message: StartMessage): Promise<void> {
+  state?.original.dispose();
+  state?.adapted?.dispose();
+  state = undefined;
+  if (backendWanted !== message.backend) {
+    await useBackend(message.backend);
+    backendWanted = message.backend;
+  }
+  const { files, name } = await modelFiles(message.model);
+  const tokenizer = tokenizerFromFiles(files, { source: name });
+  const original = maskedLMFromFiles(files, { source: name, tokenizer });
+  const adapted = maskedLMFromFiles(files, { source: name, tokenizer });
+  state = { tokenizer, original, adapted };
+  post({
+    type: "loaded",
+    modelType: adapted.config.model_type,
+    parameters: adapted.numParameters(),
+    vocabSize: tokenizer.vocabSize,
+    source: name,
+  });
+  const corpus = message.corpus.kind === "demo"
+    ? {
+      name: "movie_reviews.jsonl",
+      bytes: (await fetchBytes(new URL("./demo/corpus/movie_reviews.jsonl", self.location.href)))!,
+    }
+    : message.corpus;
+  const texts = corpusTexts(corpus.name, corpus.bytes);
+  abort = new AbortController();
+  const result = await adaptInMemory(adapted, tokenizer, texts, { ...message.options, signal: abort.signal }, post);
+  const out = await pretrainedFiles(adapted, files);
+  const logits = await probeLogits(adapted, result.probe);
+  const { input_ids, attention_mask, shape } = result.probe;
+  post({
+    type: "done",
+    files: Object.fromEntries(out),
+    probe: { input_ids, attention_mask, shape, logits },
+    steps: result.steps,
+    tokensPerSecond: result.tokensPerSecond,
+  });
+}
+
+async function fill(text: string): Promise<void> {
+  if (!state) throw new Error("load a model first (press Train)");
+  const one = async (model: MaskedLM) =>
+    await fillMask(model, state!.tokenizer, text, { topK: 5 }) as FillMaskPrediction[] | FillMaskPrediction[][];
+  const first = (p: FillMaskPrediction[] | FillMaskPrediction[][]) =>
+    (Array.isArray(p[0]) ? p[0] : p) as FillMaskPrediction[];
+  const before = first(await one(state.original));
+  const after = state.adapted ? first(await one(state.adapted)) : undefined;
+  post({ type: "filled", text, before, after });
+}
+
+self.onmessage = async (event: MessageEvent) => {
+  const message = event.data as StartMessage | { type: "fill"; text: string } | { type: "stop" };
+  try {
+    if (message.type === "start") await start(message);
+    else if (message.type === "fill") await fill(message.text);
+    else if (message.type === "stop") abort?.abort();
+  } catch (e) {
+    post({ type: "error", message: (e as Error).message ?? String(e) });
+  }
+};
