@@ -20,7 +20,10 @@ export * as tf from "npm:@tensorflow/tfjs@4.22.0";
 export { Tokenizer as HfTokenizer } from "npm:@huggingface/tokenizers@0.2.0";
 export { parquetMetadataAsync, parquetReadObjects } from "npm:hyparquet@1.31.5";
 export type { FileMetaData } from "npm:hyparquet@1.31.5";
-export { CsvError, parse as csvParseStream } from "npm:csv-parse@7.0.3/stream";
+/** Load csv-parse's stream parser on demand: only CSV/TSV reading needs it (and its Node stream shims). */
+export function importCsvParse(): Promise<typeof import("npm:csv-parse@7.0.3/stream")> {
+  return import("npm:csv-parse@7.0.3/stream");
+}
 /**
  * Load tfjs's WebGPU backend on demand (importing it registers "webgpu" at a priority above "cpu").
  *

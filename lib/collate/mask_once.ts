@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc32.ts";
 import type { MlmBatch } from "../data/types.ts";
 import type { Collator } from "./mlm.ts";
 import type { CollatorInput } from "./pad.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CsvError, csvParseStream } from "../deps.ts";
+import { importCsvParse } from "../deps.ts";
 import type { DataRecord, LocatedRecord } from "./jsonl.ts";
 import { openBytes } from "./open_file.ts";
 
@@ -35,6 +35,7 @@ interface ParsedRow {
 export async function* readCsvLocated(path: string, options: ReadCsvOptions = {}): AsyncGenerator<LocatedRecord> {
   const delimiter = options.delimiter ?? (/\.tsv(\.gz)?$/.test(path) ? "\t" : ",");
   const bytes = await openBytes(path);
+  const { CsvError, parse: csvParseStream } = await importCsvParse();
   const parser = csvParseStream({
     columns: true,
     delimiter,
@@ -50,7 +51,7 @@ export async function* readCsvLocated(path: string, options: ReadCsvOptions = {}
       next = await rows.next();
     } catch (e) {
       if (e instanceof CsvError) {
-        const line = (e as CsvError & { lines?: number }).lines;
+        const line = (e as { lines?: number }).lines;
         throw new Error(`${path}:${line ?? "?"}: malformed ${delimiter === "\t" ? "TSV" : "CSV"} row (${e.message})`);
       }
       throw new Error(`${path}: cannot read (${(e as Error).message})`);

@@ -1,6 +1,6 @@
 /**
- * Stand-in for `npm:csv-parse/stream` in the browser bundle (mapped by `web/import_map.json`): `lib/deps.ts` imports
- * csv-parse at load time, and csv-parse needs Node's `Buffer` and `node:stream/web` at load time. The page reads
+ * Stand-in for `npm:csv-parse/stream` in the browser bundle (mapped by `web/import_map.json`): csv-parse needs Node's
+ * `Buffer` and `node:stream/web`, which a browser bundle lacks. The page reads
  * `.txt` and `.jsonl` corpora only; reading CSV here fails saying so.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
- * Stand-in for `node:zlib` in the browser bundle (mapped by `web/import_map.json`): `lib/collate/mask_once.ts`
- * imports `crc32` from it for saved mask sets. The same CRC-32 (IEEE 802.3, as zlib's), in JavaScript.
+ * CRC-32 for saved mask sets (`lib/collate/mask_once.ts`), in plain JavaScript so the library runs in a browser
+ * too: the same CRC-32 (IEEE 802.3) as zlib's `crc32`.
  *
  * @module
  */
@@ -16,7 +16,7 @@ const TABLE = new Uint32Array(256).map((_, n) => {
  *
  * @example
  * ```ts
- * import { crc32 } from "./zlib.ts";
+ * import { crc32 } from "./crc32.ts";
  * if (crc32(new TextEncoder().encode("123456789")) !== 0xcbf43926) throw new Error("the CRC-32 check value");
  * ```
  */
