@@ -20,10 +20,15 @@
  */
 import type { tf } from "../deps.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { type BertConfig, configToJson, type DistilBertConfig, type ModelConfig } from "../model/config.ts";
+import { type BertConfig, configToJson, type DistilBertConfig, type ModelConfig, readConfig } from "../model/config.ts";
 import { FLOAT32_MIN } from "../model/layers.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
-import { classifierConfigJson, type SequenceClassifier } from "../model/sequence_classification.ts";
+import { loadMaskedLM } from "../model/pretrained.ts";
+import {
+  classifierConfigJson,
+  loadSequenceClassifier,
+  type SequenceClassifier,
+} from "../model/sequence_classification.ts";
 import { OnnxGraphBuilder, OnnxType } from "./onnx_graph.ts";
 import { copyTokenizerFiles } from "./tokenizer_files.ts";
 
@@ -367,4 +372,58 @@ export async function exportOnnx(
   const files = [ONNX_MODEL_PATH, "config.json"];
   if (options.tokenizerDir) files.push(...await copyTokenizerFiles(options.tokenizerDir, dir, model.config.model_type));
   return { onnxPath, files, bytes: bytes.length };
+}
+
+/** Options of {@link exportCheckpointOnnx}. */
+export interface ExportCheckpointOnnxOptions {
+  /** Folder to write (default: the checkpoint folder itself). */
+  outputDir?: string;
+}
+
+/** What {@link exportCheckpointOnnx} wrote, and for which architecture. */
+export interface ExportCheckpointOnnxResult extends ExportOnnxResult {
+  /** The exported class, e.g. `DistilBertForMaskedLM` or `BertForSequenceClassification`. */
+  architecture: string;
+  /** The folder written. */
+  outputDir: string;
+}
+
+/**
+ * Export an HF checkpoint folder (`config.json` + `model.safetensors` + tokenizer files): a sequence classifier when
+ * its `config.json` `architectures` names a `…ForSequenceClassification` class, else a masked LM. Writes into
+ * `options.outputDir` (default: the checkpoint folder) as {@link exportOnnx} does, tokenizer files included.
+ *
+ * @example
+ * ```ts
+ * import { initMaskedLM } from "../model/init.ts";
+ * import { savePretrained } from "../model/pretrained.ts";
+ * import { parseConfig } from "../model/config.ts";
+ * import { exportCheckpointOnnx } from "./onnx.ts";
+ * const dir = await Deno.makeTempDir();
+ * const m = initMaskedLM(parseConfig({ model_type: "bert", vocab_size: 30, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16 }), { seed: 0 });
+ * await savePretrained(m, `${dir}/ckpt`);
+ * m.dispose();
+ * const r = await exportCheckpointOnnx(`${dir}/ckpt`, { outputDir: `${dir}/web` });
+ * if (r.architecture !== "BertForMaskedLM") throw new Error(r.architecture);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function exportCheckpointOnnx(
+  dir: string,
+  options: ExportCheckpointOnnxOptions = {},
+): Promise<ExportCheckpointOnnxResult> {
+  const config = await readConfig(dir);
+  const architectures = Array.isArray(config.architectures) ? config.architectures as unknown[] : [];
+  const classifier = architectures.some((a) => typeof a === "string" && a.endsWith("ForSequenceClassification"));
+  const model: ExportableModel = classifier
+    ? await loadSequenceClassifier(dir, { log: () => {} })
+    : await loadMaskedLM(dir);
+  const outputDir = options.outputDir ?? dir;
+  try {
+    const result = await exportOnnx(model, outputDir, { tokenizerDir: dir });
+    const architecture = JSON.parse(await Deno.readTextFile(`${outputDir}/config.json`)).architectures[0];
+    return { ...result, architecture, outputDir };
+  } finally {
+    model.dispose();
+  }
 }

@@ -1,0 +1,27 @@
+/**
+ * Ways out of this project: an ONNX export that transformers.js runs ({@link exportOnnx},
+ * {@link exportCheckpointOnnx}), the model-card snippet that runs it ({@link transformersJsSnippet}), and prepared
+ * chunks as Parquet ({@link exportPreparedParquet}).
+ *
+ * @example
+ * ```ts
+ * import { ONNX_MODEL_PATH } from "./mod.ts";
+ * if (ONNX_MODEL_PATH !== "onnx/model.onnx") throw new Error("transformers.js layout");
+ * ```
+ *
+ * @module
+ */
+export {
+  type ExportableModel,
+  exportCheckpointOnnx,
+  type ExportCheckpointOnnxOptions,
+  type ExportCheckpointOnnxResult,
+  exportOnnx,
+  type ExportOnnxOptions,
+  type ExportOnnxResult,
+  ONNX_MODEL_PATH,
+  ONNX_OPSET,
+  type OnnxExport,
+  onnxModelBytes,
+} from "./onnx.ts";
+export { completeTokenizerConfig, copyTokenizerFiles } from "./tokenizer_files.ts";
