@@ -24,4 +24,10 @@ export {
   type OnnxExport,
   onnxModelBytes,
 } from "./onnx.ts";
+export {
+  exportPreparedParquet,
+  type ExportPreparedParquetOptions,
+  type ExportPreparedParquetResult,
+  PREPARED_PARQUET_COLUMNS,
+} from "./parquet.ts";
 export { completeTokenizerConfig, copyTokenizerFiles } from "./tokenizer_files.ts";
