@@ -1,6 +1,6 @@
 /**
  * Ways out of this project: an ONNX export that transformers.js runs ({@link exportOnnx},
- * {@link exportCheckpointOnnx}), the model-card snippet that runs it ({@link transformersJsSnippet}), and prepared
+ * {@link exportCheckpointOnnx}), a push that uploads it ({@link pushToHubWithOnnx}), the model-card snippet that runs it ({@link transformersJsSnippet}), and prepared
  * chunks as Parquet ({@link exportPreparedParquet}).
  *
  * @example
@@ -24,6 +24,13 @@ export {
   type OnnxExport,
   onnxModelBytes,
 } from "./onnx.ts";
+export {
+  type OnnxHubFiles,
+  onnxHubFiles,
+  pushToHubWithOnnx,
+  transformersJsSnippet,
+  type TransformersJsSnippetOptions,
+} from "./hub.ts";
 export {
   exportPreparedParquet,
   type ExportPreparedParquetOptions,

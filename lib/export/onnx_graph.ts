@@ -154,7 +154,8 @@ export class OnnxGraphBuilder {
         output: this.#outputs,
       },
     });
-    return onnx.ModelProto.encode(model).finish();
+    const bytes = onnx.ModelProto.encode(model).finish(); // a node Buffer under Deno's npm compatibility
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 }
 

@@ -11,11 +11,11 @@ import { fillMask, type FillMaskPrediction } from "../../lib/pipelines/fill_mask
 import { loadTokenizer, type Tokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 import { haveShared, ROOT, SHARED } from "../support/shared.ts";
+import { runTransformersJs } from "./transformers_js/client.ts";
 
 const DEMO = `${ROOT}/fixtures/demo/model`;
 const BERT_TOKENIZER = `${SHARED}/data/bert-base-uncased`;
 const haveTokenizer = haveShared("data/bert-base-uncased/tokenizer.json", "ONNX export of bert-base-shaped models");
-const RUNNER = `${ROOT}/tests/export/transformers_js/run.ts`;
 const TOLERANCE = 1e-5;
 
 // The standard-domain ONNX ops the exporter may emit.
@@ -39,50 +39,6 @@ const STANDARD_OPS = new Set([
   "Transpose",
   "Unsqueeze",
 ]);
-
-interface TjsRequest {
-  modelDir: string;
-  fillMask?: { texts: string[]; topK: number };
-  textClassification?: { texts: string[] };
-  logits?: { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][] };
-}
-interface TjsResponse {
-  fillMask?: FillMaskPrediction[][];
-  textClassification?: { label: string; score: number }[][];
-  logits?: { dims: number[]; data: number[] };
-}
-
-/** Run transformers.js (pipelines, local files only) and onnxruntime-node on an exported folder, in a subprocess. */
-async function runTransformersJs(request: TjsRequest): Promise<TjsResponse> {
-  const tmp = await Deno.makeTempDir({ prefix: "tjs-" });
-  try {
-    await Deno.writeTextFile(`${tmp}/request.json`, JSON.stringify(request));
-    const { code, stderr } = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--config",
-        `${ROOT}/tests/export/transformers_js/deno.json`,
-        "--node-modules-dir=auto",
-        "--allow-ffi",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-sys",
-        RUNNER,
-        `${tmp}/request.json`,
-        `${tmp}/response.json`,
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "inherit",
-      stderr: "piped",
-    }).output();
-    const err = new TextDecoder().decode(stderr);
-    assertEquals(code, 0, `transformers.js runner failed:\n${err}`);
-    return JSON.parse(await Deno.readTextFile(`${tmp}/response.json`));
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
-}
 
 /** Right-padded rows of the texts' ids, as HF's padding does. */
 function paddedBatch(tok: Tokenizer, texts: string[]): { input_ids: number[][]; attention_mask: number[][] } {
