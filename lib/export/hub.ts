@@ -90,7 +90,7 @@ export function transformersJsSnippet(repoId: string, options: TransformersJsSni
     "With 🤗 Transformers.js (the ONNX export in `onnx/model.onnx`), in the browser, Node or Deno:",
     "",
     "```js",
-    'import { pipeline } from "@huggingface/transformers";',
+    `import { pipeline } from ${JSON.stringify("@huggingface/transformers")};`, // card text, not an import here
     "",
     `const ${name} = await pipeline(${JSON.stringify(task)}, ${JSON.stringify(repoId)}, { dtype: "fp32" });`,
     `console.log(await ${name}(${JSON.stringify(example)}));`,

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import onnxProto from "npm:onnx-proto@8.0.1";
-
-const { onnx } = onnxProto;
+import { onnx, type OnnxProto } from "./deps.ts";
 
 /** ONNX tensor element types used here (`TensorProto.DataType`). */
 export const OnnxType = { FLOAT: 1, INT64: 7 } as const;
@@ -33,7 +31,7 @@ export interface OnnxEncodeOptions {
   docString?: string;
 }
 
-function valueInfo(name: string, elemType: OnnxElemType, dims: OnnxDim[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, elemType: OnnxElemType, dims: OnnxDim[]): OnnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -62,10 +60,10 @@ function valueInfo(name: string, elemType: OnnxElemType, dims: OnnxDim[]): onnxP
  */
 export class OnnxGraphBuilder {
   readonly #name: string;
-  readonly #nodes: onnxProto.onnx.INodeProto[] = [];
-  readonly #initializers: onnxProto.onnx.ITensorProto[] = [];
-  readonly #inputs: onnxProto.onnx.IValueInfoProto[] = [];
-  readonly #outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  readonly #nodes: OnnxProto.onnx.INodeProto[] = [];
+  readonly #initializers: OnnxProto.onnx.ITensorProto[] = [];
+  readonly #inputs: OnnxProto.onnx.IValueInfoProto[] = [];
+  readonly #outputs: OnnxProto.onnx.IValueInfoProto[] = [];
   readonly #names = new Set<string>();
 
   /** An empty graph called `name`. */
@@ -160,7 +158,7 @@ export class OnnxGraphBuilder {
 }
 
 /** A decoded `ModelProto` (for tests and inspection). */
-export type OnnxModel = onnxProto.onnx.ModelProto;
+export type OnnxModel = OnnxProto.onnx.ModelProto;
 
 /**
  * Decode a serialized ONNX model.

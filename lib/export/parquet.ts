@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ByteWriter, ParquetWriter } from "npm:hyparquet-writer@0.17.0";
+import { ByteWriter, ParquetWriter } from "./deps.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { loadPrepared, type PreparedDataset } from "../data/prepared.ts";
 
