@@ -101,24 +101,22 @@ class BertGraph {
     return name;
   }
 
-  /** `x Wᵀ + b` for the Linear `name` (`name.weight` in PyTorch's [out, in] layout, `name.bias`). */
-  linear(name: string, x: string, weight = `${name}.weight`, bias = `${name}.bias`): string {
-    const wt = this.g.node("Transpose", [this.param(weight)], this.id(name, "Transpose"), { perm: { ints: [1, 0] } });
+  /**
+   * `x Wᵀ + b` for the Linear `name` (`name.weight` in PyTorch's [out, in] layout, `name.bias`); the result is
+   * named `out` when given.
+   */
+  linear(name: string, x: string, out = this.id(name, "Add")): string {
+    const w = this.param(`${name}.weight`);
+    const wt = this.g.node("Transpose", [w], this.id(name, "Transpose"), { perm: { ints: [1, 0] } });
     const y = this.g.node("MatMul", [x, wt], this.id(name, "MatMul"));
-    return this.g.node("Add", [y, this.param(bias)], this.id(name, "Add"));
+    return this.g.node("Add", [y, this.param(`${name}.bias`)], out);
   }
 
   /** LayerNormalization over the last axis with `name.weight`, `name.bias`. */
   norm(name: string, x: string): string {
-    return this.g.node(
-      "LayerNormalization",
-      [x, this.param(`${name}.weight`), this.param(`${name}.bias`)],
-      this.id(
-        name,
-        "LayerNormalization",
-      ),
-      { axis: { i: -1 }, epsilon: { f: this.#sizes.eps } },
-    );
+    const inputs = [x, this.param(`${name}.weight`), this.param(`${name}.bias`)];
+    const attributes = { axis: { i: -1 }, epsilon: { f: this.#sizes.eps } };
+    return this.g.node("LayerNormalization", inputs, this.id(name, "LayerNormalization"), attributes);
   }
 
   /** HF `ACT2FN[name]`, as `layers.ts` `activation` computes it. */
@@ -259,13 +257,7 @@ function classifierHead(b: BertGraph, config: ModelConfig, x: string): string {
   const pooled = config.model_type === "distilbert"
     ? g.node("Relu", [b.linear("pre_classifier", cls)], b.id("pre_classifier", "Relu"))
     : g.node("Tanh", [b.linear("bert.pooler.dense", cls)], b.id("bert.pooler", "Tanh"));
-  const w = b.param("classifier.weight");
-  const wt = g.node("Transpose", [w], b.id("classifier", "Transpose"), { perm: { ints: [1, 0] } });
-  return g.node(
-    "Add",
-    [g.node("MatMul", [pooled, wt], b.id("classifier", "MatMul")), b.param("classifier.bias")],
-    "logits",
-  );
+  return b.linear("classifier", pooled, "logits");
 }
 
 /** The ONNX model of {@link onnxModelBytes}, with what it declares. */

@@ -282,3 +282,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test("onnxruntime: exports with gelu_new, gelu_pytorch_tanh, relu and silu give our logits on a padded batch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "onnx-act-" });
+  const batch = {
+    input_ids: [[2, 17, 33, 5, 3, 0, 0], [2, 9, 41, 12, 28, 6, 3]],
+    attention_mask: [[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]],
+  };
+  try {
+    const cases: [string, Record<string, unknown>][] = [
+      ["bert-gelu_new", { model_type: "bert", hidden_act: "gelu_new" }],
+      ["bert-gelu_pytorch_tanh", { model_type: "bert", hidden_act: "gelu_pytorch_tanh" }],
+      ["bert-silu", { model_type: "bert", hidden_act: "silu" }],
+      ["distilbert-relu", { model_type: "distilbert", activation: "relu" }],
+    ];
+    for (const [name, json] of cases) {
+      const sizes = json.model_type === "bert"
+        ? { hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 2, intermediate_size: 64 }
+        : { dim: 32, n_heads: 4, n_layers: 2, hidden_dim: 64 };
+      const model = initMaskedLM(parseConfig({ ...json, ...sizes, vocab_size: 50, initializer_range: 0.2 }), {
+        seed: 5,
+      });
+      try {
+        await exportOnnx(model, `${dir}/${name}`);
+        const bert = json.model_type === "bert";
+        const theirs = await runTransformersJs({
+          modelDir: `${dir}/${name}`,
+          logits: { ...batch, ...(bert ? { token_type_ids: batch.input_ids.map((r) => r.map(() => 0)) } : {}) },
+        });
+        const ours = await ourLogits(model, batch);
+        assertEquals(theirs.logits!.dims, ours.dims, `${name}: logits shape`);
+        const diff = maxAbsDiff(theirs.logits!.data, ours.data);
+        assert(diff <= TOLERANCE, `${name}: onnxruntime logits differ from ours by ${diff}`);
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
