@@ -1,32 +1,33 @@
 /**
  * Seeded selection on in-memory arrays (tokenized chunks fit in memory): {@link shuffle}, {@link select} and
  * {@link trainTestSplit}, shaped like Hugging Face `Dataset.shuffle`, `.select` and `.train_test_split`. Every
- * permutation comes from {@link Rng} seeded explicitly, so the same seed gives the same split on every machine (the
- * permutations themselves differ from numpy's).
+ * permutation is numpy's `np.random.default_rng(seed).permutation(n)` ({@link numpyPermutation}), which is what
+ * `datasets` draws: the same seed picks the same members in the same order as Python does.
  *
  * @module
  */
-import { permutation, Rng } from "./rng.ts";
+import { numpyPermutation, type NumpySeed } from "./numpy_random.ts";
 
 /** Options of {@link shuffle}. */
 export interface ShuffleOptions {
-  /** Seed of the permutation. */
-  seed: number;
+  /** Seed of the permutation, as `Dataset.shuffle(seed=…)` (a non-negative integer). */
+  seed: NumpySeed;
 }
 
 /**
- * A new array holding `items` in a seeded random order (a full Fisher–Yates permutation); `items` is not changed.
+ * A new array holding `items` in the order HF `Dataset.shuffle(seed=…)` gives (numpy's
+ * `default_rng(seed).permutation(n)`); `items` is not changed.
  *
  * @example
  * ```ts
  * import { shuffle } from "./split.ts";
- * const a = shuffle([1, 2, 3, 4, 5], { seed: 42 });
- * const b = shuffle([1, 2, 3, 4, 5], { seed: 42 });
- * if (a.join() !== b.join() || [...a].sort().join() !== "1,2,3,4,5") throw new Error("unexpected");
+ * // datasets: Dataset.from_dict({"x": list(range(10))}).shuffle(seed=42)["x"]
+ * const a = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], { seed: 42 });
+ * if (a.join() !== "5,6,0,7,3,2,4,9,1,8") throw new Error(`unexpected ${a}`);
  * ```
  */
 export function shuffle<T>(items: readonly T[], options: ShuffleOptions): T[] {
-  const order = permutation(items.length, new Rng(options.seed));
+  const order = numpyPermutation(items.length, options.seed);
   return order.map((i) => items[i]);
 }
 
@@ -73,8 +74,8 @@ export interface TrainTestSplitOptions {
   trainSize?: number;
   /** Test size; default: the rest after `trainSize`, or 0.25 when neither is given (as HF). */
   testSize?: number;
-  /** Seed of the permutation (required when `shuffle` is true). */
-  seed?: number;
+  /** Seed of the permutation (required when `shuffle` is true), as `train_test_split(seed=…)`. */
+  seed?: NumpySeed;
   /** Shuffle before splitting (default true, as HF); when false, train is the first items and test the next. */
   shuffle?: boolean;
 }
@@ -100,8 +101,9 @@ function checkSize(name: string, size: number | undefined, n: number): void {
 }
 
 /**
- * Split `items` into train and test sets as HF `Dataset.train_test_split`: one permutation of the indices from
- * `seed`; test = its first `testSize` entries, train = the next `trainSize`. Fractions round as HF does (test up,
+ * Split `items` into train and test sets as HF `Dataset.train_test_split`: one permutation of the indices,
+ * numpy's `default_rng(seed).permutation(n)`; test = its first `testSize` entries, train = the next `trainSize` —
+ * the same members, in the same order, as `datasets` picks with that seed. Fractions round as HF does (test up,
  * train down). Fails when the sizes do not fit in `items` or the train set would be empty.
  *
  * @example
@@ -143,7 +145,7 @@ export function trainTestSplit<T>(items: readonly T[], options: TrainTestSplitOp
     return { train: items.slice(0, nTrain), test: items.slice(nTrain, nTrain + nTest) };
   }
   if (options.seed === undefined) throw new Error("trainTestSplit: seed is required (or pass shuffle: false)");
-  const order = permutation(n, new Rng(options.seed));
+  const order = numpyPermutation(n, options.seed);
   return {
     train: order.slice(nTest, nTest + nTrain).map((i) => items[i]),
     test: order.slice(0, nTest).map((i) => items[i]),
