@@ -82,3 +82,10 @@ export function importHfHub(): Promise<typeof import("npm:@huggingface/hub@2.17.
 export function importHfRustTokenizers(): Promise<typeof import("npm:tokenizers@0.23.2")> {
   return import("npm:tokenizers@0.23.2");
 }
+import onnxProto from "npm:onnx-proto@8.0.1";
+/** The ONNX protobuf bindings (`onnx.ModelProto`, `onnx.TensorProto`, …): the `onnx.proto` schema compiled with protobufjs. */
+export const onnx: typeof onnxProto.onnx = onnxProto.onnx;
+/** The ONNX protobuf namespace, for its types (`OnnxProto.onnx.INodeProto`, …). */
+export type { default as OnnxProto } from "npm:onnx-proto@8.0.1";
+/** Parquet writing (prepared chunks as Parquet). */
+export { ByteWriter, ParquetWriter } from "npm:hyparquet-writer@0.17.0";

@@ -35,6 +35,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "hub-token": s(undefined, "Hub write token (default: $HF_TOKEN); never printed"),
   "hub-strategy": s("end", "end (push once at the end) or every_save (also after each checkpoint)"),
   "hub-private-repo": b("create the Hub repo private"),
+  "export-onnx": b("with --push-to-hub: also upload the ONNX export for transformers.js (onnx/model.onnx)"),
 };
 
 async function main(): Promise<void> {
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       hubToken: values["hub-token"] as string | undefined,
       hubStrategy: values["hub-strategy"] as HubStrategy,
       hubPrivateRepo: values["hub-private-repo"] as boolean,
+      exportOnnx: values["export-onnx"] as boolean,
     });
     console.log("\n" + result.table);
     const last = result.evals.at(-1);

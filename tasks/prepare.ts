@@ -8,10 +8,11 @@
 import { intFlag, optionalIntFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { readTexts } from "../lib/data/records.ts";
 import { prepareDataset, type PrepareProgress } from "../lib/prepare/mod.ts";
+import { exportPreparedParquet } from "../lib/export/mod.ts";
 
 const USAGE =
   "deno task prepare --data PATH --tokenizer DIR --out DIR [--chunk-size 128] [--group-batch 1000|global] " +
-  "[--text-column text] [--split NAME] [--workers N]";
+  "[--text-column text] [--split NAME] [--workers N] [--format i32|parquet]";
 
 function progressLine(p: PrepareProgress, total: number | undefined): string {
   const s = p.elapsedMs / 1000;
@@ -32,8 +33,12 @@ async function main(): Promise<void> {
     "text-column": { type: "string", default: "text", help: "field holding the text" },
     split: { type: "string", help: "split to read from a folder corpus (train, test, unsupervised, …)" },
     workers: { type: "string", help: "tokenizer threads, 0 = this thread (default min(cores, 4))" },
+    format: { type: "string", default: "i32", help: "i32 (the cache only) or parquet (also OUT/<id>/chunks.parquet)" },
   }, USAGE);
   requireFlags(values, ["data", "tokenizer", "out"], USAGE);
+  if (values.format !== "i32" && values.format !== "parquet") {
+    throw new Error(`--format: expected i32 or parquet, got ${JSON.stringify(values.format)}`);
+  }
   const data = values.data as string;
   const textColumn = values["text-column"] as string;
   const split = values.split as string | undefined;
@@ -56,7 +61,9 @@ async function main(): Promise<void> {
   });
   if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
   if (result.cached) console.error(`reusing the prepared data in ${result.path} (same inputs and parameters)`);
-  console.log(JSON.stringify(result));
+  const parquet = values.format === "parquet" ? `${result.path}/chunks.parquet` : undefined;
+  if (parquet) await exportPreparedParquet(result.path, parquet);
+  console.log(JSON.stringify(parquet ? { ...result, parquet } : result));
 }
 
 if (import.meta.main) await runTask("prepare", main);

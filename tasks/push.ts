@@ -8,9 +8,11 @@
 import { parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { exists } from "../lib/fs.ts";
 import { modelCardFromFolder, pushToHub } from "../lib/hub/mod.ts";
+import { pushToHubWithOnnx, transformersJsSnippet } from "../lib/export/mod.ts";
 
 const USAGE =
-  "deno task push --folder DIR --hub-model-id NAMESPACE/NAME [--hub-token T] [--private] [--commit-message TEXT]";
+  "deno task push --folder DIR --hub-model-id NAMESPACE/NAME [--hub-token T] [--private] [--commit-message TEXT] " +
+  "[--export-onnx]";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
@@ -21,19 +23,22 @@ async function main(): Promise<void> {
     "commit-message": { type: "string", default: "Upload folder using the Deno MLM toolkit", help: "commit title" },
     "base-model": { type: "string", help: "base model named in a generated model card" },
     dataset: { type: "string", help: "dataset named in a generated model card" },
+    "export-onnx": { type: "boolean", default: false, help: "also upload the ONNX export for transformers.js" },
   }, USAGE);
   requireFlags(values, ["folder", "hub-model-id"], USAGE);
   const folder = values.folder as string;
   const repoId = values["hub-model-id"] as string;
   const hasCard = await exists(`${folder}/README.md`);
+  const exportOnnx = values["export-onnx"] as boolean;
   const extraFiles = hasCard ? undefined : {
     "README.md": await modelCardFromFolder(folder, {
       repoId,
       baseModel: values["base-model"] as string | undefined,
       dataset: values.dataset as string | undefined,
+      extraUsage: exportOnnx ? transformersJsSnippet(repoId) : undefined,
     }),
   };
-  const result = await pushToHub(folder, {
+  const result = await (exportOnnx ? pushToHubWithOnnx : pushToHub)(folder, {
     repoId,
     token: values["hub-token"] as string | undefined,
     private: values.private as boolean,

@@ -7,7 +7,10 @@
  * @module
  */
 import { type PushResult, pushToHub, type PushToHubOptions } from "../hub/upload.ts";
-import { exportCheckpointOnnx, ONNX_MODEL_PATH } from "./onnx.ts";
+import { architectureName } from "../model/architectures.ts";
+import { classifierArchitecture } from "../model/classifier_config.ts";
+import { loadExportable, ONNX_MODEL_PATH, onnxModelBytes } from "./onnx.ts";
+import { completeTokenizerConfig } from "./tokenizer_files.ts";
 
 /** The extra files of an ONNX push and the class exported. */
 export interface OnnxHubFiles {
@@ -18,8 +21,7 @@ export interface OnnxHubFiles {
 }
 
 /**
- * Export the checkpoint folder `dir` to ONNX (in a temporary folder; `dir` is not changed) and return the files to
- * add to its push.
+ * Export the checkpoint folder `dir` to ONNX in memory (nothing is written) and return the files to add to its push.
  *
  * @example
  * ```ts
@@ -29,18 +31,28 @@ export interface OnnxHubFiles {
  * ```
  */
 export async function onnxHubFiles(dir: string): Promise<OnnxHubFiles> {
-  const tmp = await Deno.makeTempDir({ prefix: "onnx-push-" });
+  const model = await loadExportable(dir);
   try {
-    const { architecture } = await exportCheckpointOnnx(dir, { outputDir: tmp });
-    const files: Record<string, Uint8Array> = { [ONNX_MODEL_PATH]: await Deno.readFile(`${tmp}/${ONNX_MODEL_PATH}`) };
-    const completed = await Deno.readFile(`${tmp}/tokenizer_config.json`).catch(() => undefined);
-    const original = await Deno.readFile(`${dir}/tokenizer_config.json`).catch(() => undefined);
-    if (completed && (!original || new TextDecoder().decode(original) !== new TextDecoder().decode(completed))) {
-      files["tokenizer_config.json"] = completed;
+    const { bytes } = await onnxModelBytes(model);
+    const files: Record<string, Uint8Array> = { [ONNX_MODEL_PATH]: bytes };
+    const original = await Deno.readTextFile(`${dir}/tokenizer_config.json`).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    });
+    let json: Record<string, unknown> = {};
+    try {
+      json = original === undefined ? {} : JSON.parse(original);
+    } catch (e) {
+      throw new Error(`${dir}/tokenizer_config.json: not valid JSON (${(e as Error).message})`);
     }
+    const completed = JSON.stringify(completeTokenizerConfig(json, model.config.model_type), null, 2) + "\n";
+    const before = original === undefined ? undefined : JSON.stringify(json, null, 2) + "\n";
+    if (completed !== before) files["tokenizer_config.json"] = new TextEncoder().encode(completed);
+    const classifier = "numLabels" in model;
+    const architecture = classifier ? classifierArchitecture(model.config) : architectureName(model.config);
     return { files, architecture };
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    model.dispose();
   }
 }
 

@@ -366,6 +366,25 @@ export async function exportOnnx(
   return { onnxPath, files, bytes: bytes.length };
 }
 
+/**
+ * Load the checkpoint folder `dir` as the model {@link onnxModelBytes} exports: a sequence classifier when its
+ * `config.json` names a `…ForSequenceClassification` architecture, else a masked LM.
+ *
+ * @example
+ * ```ts
+ * import { loadExportable } from "./onnx.ts";
+ * const m = await loadExportable("fixtures/demo/model");
+ * if (m.config.model_type !== "distilbert") throw new Error(m.config.model_type);
+ * m.dispose();
+ * ```
+ */
+export async function loadExportable(dir: string): Promise<ExportableModel> {
+  const config = await readConfig(dir);
+  const architectures = Array.isArray(config.architectures) ? config.architectures as unknown[] : [];
+  const classifier = architectures.some((a) => typeof a === "string" && a.endsWith("ForSequenceClassification"));
+  return classifier ? await loadSequenceClassifier(dir, { log: () => {} }) : await loadMaskedLM(dir);
+}
+
 /** Options of {@link exportCheckpointOnnx}. */
 export interface ExportCheckpointOnnxOptions {
   /** Folder to write (default: the checkpoint folder itself). */
@@ -404,12 +423,7 @@ export async function exportCheckpointOnnx(
   dir: string,
   options: ExportCheckpointOnnxOptions = {},
 ): Promise<ExportCheckpointOnnxResult> {
-  const config = await readConfig(dir);
-  const architectures = Array.isArray(config.architectures) ? config.architectures as unknown[] : [];
-  const classifier = architectures.some((a) => typeof a === "string" && a.endsWith("ForSequenceClassification"));
-  const model: ExportableModel = classifier
-    ? await loadSequenceClassifier(dir, { log: () => {} })
-    : await loadMaskedLM(dir);
+  const model = await loadExportable(dir);
   const outputDir = options.outputDir ?? dir;
   try {
     const result = await exportOnnx(model, outputDir, { tokenizerDir: dir });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { onnx, type OnnxProto } from "./deps.ts";
+import { onnx, type OnnxProto } from "../deps.ts";
 
 /** ONNX tensor element types used here (`TensorProto.DataType`). */
 export const OnnxType = { FLOAT: 1, INT64: 7 } as const;

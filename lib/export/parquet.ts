@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { ByteWriter, ParquetWriter } from "./deps.ts";
+import { ByteWriter, ParquetWriter } from "../deps.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { loadPrepared, type PreparedDataset } from "../data/prepared.ts";
+import { loadPrepared, type PreparedDataset } from "../prepare/prepared.ts";
 
 /** The columns of an exported file, in order. */
 export const PREPARED_PARQUET_COLUMNS: readonly string[] = ["input_ids", "attention_mask", "word_ids", "labels"];
@@ -49,7 +49,7 @@ function listColumn(name: string, nullable: boolean) {
  *
  * @example
  * ```ts
- * import { PreparedDataset } from "../data/prepared.ts";
+ * import { PreparedDataset } from "../prepare/prepared.ts";
  * import { exportPreparedParquet } from "./parquet.ts";
  * const dir = await Deno.makeTempDir();
  * const ds = new PreparedDataset({ inputIds: new Int32Array([101, 7, 8, 102]), wordIds: new Int32Array([-1, 0, 1, -1]), chunkSize: 2 });

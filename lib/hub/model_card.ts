@@ -38,6 +38,8 @@ export interface ModelCardOptions {
   maskToken?: string;
   /** This toolkit's fill-mask command (default `deno task fill-mask --model <repoId> --text "…"`). */
   toolkitCommand?: string;
+  /** More of "How to use" (Markdown), after the toolkit's command: e.g. the transformers.js snippet of an ONNX push. */
+  extraUsage?: string;
 }
 
 /** A YAML scalar: bare when safe, JSON-quoted otherwise. */
@@ -155,6 +157,7 @@ export function modelCard(options: ModelCardOptions): string {
     "```",
     "",
   );
+  if (options.extraUsage) lines.push(options.extraUsage.trimEnd(), "");
   return lines.join("\n");
 }
 
@@ -166,6 +169,8 @@ export interface FolderCardOptions {
   baseModel?: string;
   /** Dataset id (default none). */
   dataset?: string;
+  /** More of "How to use" (Markdown), as {@link ModelCardOptions.extraUsage}. */
+  extraUsage?: string;
 }
 
 /**
@@ -218,5 +223,6 @@ export async function modelCardFromFolder(folder: string, options: FolderCardOpt
     dataset: options.dataset,
     hyperparameters: hyper,
     epochs,
+    extraUsage: options.extraUsage,
   });
 }

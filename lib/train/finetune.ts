@@ -96,6 +96,8 @@ export interface FinetuneOptions extends DataOptions, Omit<TrainArgs, "seed"> {
   hubStrategy?: HubStrategy;
   /** Create the repo private. */
   hubPrivateRepo?: boolean;
+  /** With `pushToHub`: the final push also uploads the ONNX export for transformers.js (`onnx/model.onnx`). */
+  exportOnnx?: boolean;
 }
 
 /** What {@link finetune} returns: the training result, the report, and the push when one was made. */
@@ -274,7 +276,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   log(`report: ${report}`);
   let pushed: PushResult | undefined;
   if (options.pushToHub && !result.interrupted) {
-    pushed = await pushRun(options.outputDir, result.epochs, "End of training", pushOptions);
+    pushed = await pushRun(options.outputDir, result.epochs, "End of training", {
+      ...pushOptions,
+      exportOnnx: options.exportOnnx,
+    });
     log(`pushed ${pushed.files.length} files to ${pushed.repoUrl} (commit ${pushed.commitOid})`);
   }
   return { ...result, report, pushed };

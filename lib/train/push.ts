@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { modelCard } from "../hub/model_card.ts";
 import { type PushResult, pushToHub } from "../hub/upload.ts";
+import { onnxHubFiles, transformersJsSnippet } from "../export/hub.ts";
 import { type EpochRow, epochRows, type LogEntry } from "./metrics.ts";
 import type { TrainArgs } from "./args.ts";
 
@@ -29,6 +30,8 @@ export interface RunPushOptions {
   maskToken: string;
   /** The card's hyperparameters ({@link cardHyperparameters}). */
   hyperparameters: Record<string, string | number | boolean>;
+  /** Also upload the ONNX export (`onnx/model.onnx`) and show the transformers.js snippet in the card. */
+  exportOnnx?: boolean;
 }
 
 /** What the card's hyperparameters are made from: the training arguments and the data options. */
@@ -137,7 +140,11 @@ export async function pushRun(
     })),
     maskToken: options.maskToken,
     toolkitCommand: `deno task fill-mask --model ${options.repoId} "This is a great ${options.maskToken}."`,
+    extraUsage: options.exportOnnx
+      ? transformersJsSnippet(options.repoId, { example: `This is a great ${options.maskToken}.` })
+      : undefined,
   });
+  const onnx = options.exportOnnx ? (await onnxHubFiles(folder)).files : {};
   const staged = await stage(folder);
   try {
     return await pushToHub(staged, {
@@ -146,7 +153,7 @@ export async function pushRun(
       endpoint: options.endpoint,
       private: options.private,
       commitMessage,
-      extraFiles: { "README.md": card },
+      extraFiles: { ...onnx, "README.md": card },
     });
   } finally {
     await Deno.remove(staged, { recursive: true });

@@ -1,7 +1,7 @@
 import { readParquet } from "npm:parquet-wasm@0.8.0";
 import { tableFromIPC } from "npm:apache-arrow@21.2.0";
 import { parquetMetadataAsync, parquetReadObjects } from "../../lib/deps.ts";
-import { loadPrepared, prepareDataset, PreparedDataset } from "../../lib/data/prepared.ts";
+import { loadPrepared, prepareDataset, PreparedDataset } from "../../lib/prepare/prepared.ts";
 import { exportPreparedParquet, PREPARED_PARQUET_COLUMNS } from "../../lib/export/parquet.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";

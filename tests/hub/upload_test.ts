@@ -107,6 +107,12 @@ Deno.test("deno task push uploads a folder with a generated card, token from HF_
     assert(!ok.out.includes(TOKEN), "token printed");
     const readme = new TextDecoder().decode(hub.files("me/pushed").get("README.md"));
     assertStringIncludes(readme, "datasets:\n- imdb");
+    const demo = `${ROOT}/fixtures/demo/model`;
+    const onnx = await run(["--folder", demo, "--hub-model-id", "me/pushed-onnx", "--export-onnx"], TOKEN);
+    assertEquals(onnx.code, 0, onnx.out);
+    const pushed = hub.files("me/pushed-onnx");
+    assert(pushed.get("onnx/model.onnx")?.length, [...pushed.keys()].join());
+    assertStringIncludes(new TextDecoder().decode(pushed.get("README.md")), 'pipeline("fill-mask", "me/pushed-onnx"');
     const bad = await run(["--folder", dir, "--hub-model-id", "me/pushed"], "hf_bad_token_for_the_task");
     assertEquals(bad.code, 1);
     assertStringIncludes(bad.out, "push: push to me/pushed failed");

@@ -81,6 +81,7 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
       ...common,
       ...["--output-dir", `${root}/run`, "--cache-dir", `${root}/prepared`],
       ...["--push-to-hub", "--hub-model-id", PUSH_ID, "--hub-strategy", "every_save", "--hub-private-repo"],
+      "--export-onnx",
     ], env);
 
     // Downloaded: the model and both train shards came from the Hub, into the HF cache layout.
@@ -108,7 +109,8 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
     const messages = [...repo.messages.values()].filter((m) => m !== "initial commit"); // made by repo creation
     assertEquals(messages, ["Training in progress, step 2", "Training in progress, step 4", "End of training"]);
     const files = hub.files(PUSH_ID);
-    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "report.html", "README.md"]) {
+    const pushedFiles = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "report.html", "README.md"];
+    for (const f of [...pushedFiles, "onnx/model.onnx"]) {
       assert(files.has(f), `${f} pushed; got ${[...files.keys()].join(", ")}`);
     }
     assert(![...files.keys()].some((f) => f.startsWith("checkpoint-")), "checkpoint folders are not pushed");
@@ -123,6 +125,7 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
     );
     assertStringIncludes(card, "- learning_rate: 0.001\n- train_batch_size: 8");
     assertStringIncludes(card, `deno task fill-mask --model ${PUSH_ID} "This is a great [MASK]."`);
+    assertStringIncludes(card, `pipeline("fill-mask", "${PUSH_ID}"`); // --export-onnx: the transformers.js snippet
 
     // The token appears nowhere: output folder (metrics, trainer_state, report, checkpoints), pushed files, output.
     for (const [path, text] of run) assert(!text.includes(TOKEN), `token in ${path}`);

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
+import { parquetMetadataAsync, parquetReadObjects } from "../../lib/deps.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
 
 // The permissions of the "prepare" task in deno.json, so the test also proves they suffice.
@@ -47,4 +48,24 @@ Deno.test("deno task prepare: a failure exits 1 with a clear message and leaves 
   assertStringIncludes(missing.stderr, "--tokenizer is required");
   const badGroup = await prepare(["--data", "x", "--tokenizer", tokenizer, "--out", "y", "--group-batch", "some"]);
   assertStringIncludes(badGroup.stderr, "--group-batch");
+});
+
+Deno.test("deno task prepare --format parquet: the chunks also land in OUT/<id>/chunks.parquet, row for row", async () => {
+  const tokenizer = await writeTinyTokenizer();
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${root}/c.jsonl`, '{"text":"hello worlds! a b"}\n{"text":"b a b a"}\n');
+  const args = ["--data", `${root}/c.jsonl`, "--tokenizer", tokenizer, "--out", `${root}/out`, "--chunk-size", "4"];
+  const r = await prepare([...args, "--format", "parquet"]);
+  assertEquals(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assertEquals(res.parquet, `${res.path}/chunks.parquet`);
+  const file = (await Deno.readFile(res.parquet)).buffer;
+  const rows = await parquetReadObjects({ file, metadata: await parquetMetadataAsync(file) });
+  assertEquals(rows.length, res.chunks);
+  const ids = new Int32Array((await Deno.readFile(`${res.path}/input_ids.i32`)).buffer);
+  assertEquals(rows.map((row) => row.input_ids).flat(), Array.from(ids));
+  assertEquals(rows.map((row) => row.labels), rows.map((row) => row.input_ids));
+  const bad = await prepare([...args, "--format", "arrow"]);
+  assertEquals(bad.code, 1);
+  assertStringIncludes(bad.stderr, "--format: expected i32 or parquet");
 });
