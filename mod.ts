@@ -140,3 +140,6 @@ export {
 
 // The training report.
 export { renderReport } from "./lib/report/mod.ts";
+
+// Interop: an ONNX export that transformers.js runs, and prepared chunks as Parquet.
+export { exportCheckpointOnnx, exportOnnx, exportPreparedParquet } from "./lib/export/mod.ts";
