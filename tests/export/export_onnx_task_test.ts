@@ -56,7 +56,7 @@ Deno.test("deno task export-onnx: into the checkpoint folder by default; a class
 
     const missing = await exportOnnxTask([]);
     assertEquals(missing.code, 1);
-    assertStringIncludes(missing.stderr, "export-onnx: --model DIR is required");
+    assertStringIncludes(missing.stderr, "export-onnx: --model is required");
   } finally {
     await Deno.remove(root, { recursive: true });
   }
