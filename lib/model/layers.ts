@@ -25,6 +25,7 @@ import {
 import { dropoutApply } from "./kernels/webgpu_dropout.ts";
 import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
 import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
+import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
 import {
   attentionContext,
   attentionContextBackward,
@@ -151,7 +152,7 @@ export function residualLayerNorm(
           const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
           const dr = r.size === x.size
             ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
-            : tf.sum(g.dx.reshape([x.size / r.size, ...r.shape]), 0);
+            : biasBackward(g.dx.reshape([x.size / r.size, r.size])); // the repeats summed
           const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
           if (dropout) g.dx.dispose();
           return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
@@ -403,6 +404,32 @@ function attentionSoftmaxDropout(
     };
   });
   return fused(scores);
+}
+
+/**
+ * Rows `rows` of `x [numRows, cols]` (`tf.gather` on axis 0, indices known on the CPU); on webgpu its gradient is one
+ * `scatter_rows` kernel.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { gatherRows } from "./layers.ts";
+ * const y = gatherRows(tf.tensor2d([[1, 2], [3, 4]]), [1, 1, 0]);
+ * if (y.dataSync().join() !== "3,4,3,4,1,2") throw new Error("rows 1, 1, 0");
+ * ```
+ */
+export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
+  const indices = tf.tensor1d(rows, "int32");
+  if (!fusedKernelsActive()) return tf.gather(x, indices);
+  const map = rowMap(rows, x.shape[0]);
+  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x] = args as [tf.Tensor];
+    return {
+      value: tf.gather(x, indices),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => scatterRows(dy as tf.Tensor, map),
+    };
+  });
+  return fused(x);
 }
 
 /**

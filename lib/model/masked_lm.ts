@@ -12,6 +12,7 @@ import {
   biasActivation,
   crossEntropySum,
   type ForwardOptions,
+  gatherRows,
   layerNorm,
   linear,
   residualLayerNorm,
@@ -232,7 +233,7 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
       const blockRows = rows.slice(block.start, block.end), blockLabels = labels.slice(block.start, block.end);
       // Padding (row 0, label -100: weight 0, so the same sum and gradients) keeps the shapes to a few sizes.
       while (blockRows.length < block.padded) blockRows.push(0), blockLabels.push(-100);
-      const scores = model.mlmHead(tf.gather(flat, tf.tensor1d(blockRows, "int32"))) as tf.Tensor2D;
+      const scores = model.mlmHead(gatherRows(flat, blockRows)) as tf.Tensor2D;
       const part = crossEntropySum(scores, tf.tensor1d(blockLabels, "int32"));
       sum = sum ? tf.add(sum, part) : part;
     }

@@ -10,6 +10,7 @@ import {
   biasActivation,
   crossEntropySum,
   dropout,
+  gatherRows,
   layerNorm,
   linear,
   multiHeadAttention,
@@ -102,12 +103,15 @@ Deno.test({
           [q, k, v],
         );
         tf.dispose([q, k, v]);
+        await check("gatherRows (repeated and missing rows)", (x) =>
+          gatherRows(x, [3, 0, 3, 7, 0, 0]), [
+          values([9, h], 15),
+        ]);
         const labels = tf.tensor1d([3, -100, 0, 32, 7, -100, 1], "int32");
         await check("crossEntropySum", (l) =>
           crossEntropySum(l as tf.Tensor2D, labels), [values([7, 33], 11, 3)]);
         // dropout: a fresh generator of one seed per call, so both paths draw the same mask
-        await check("dropout", (x) =>
-          dropout(x, 0.3, { training: true, rng: new Rng(5) }), [x]);
+        await check("dropout", (x) => dropout(x, 0.3, { training: true, rng: new Rng(5) }), [x]);
         tf.dispose([mask, maskBias, labels, weight, lb]);
       } finally {
         setFusedKernels(true);
