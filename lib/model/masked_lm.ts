@@ -2,6 +2,12 @@
  * What every masked-LM model offers (the trainer codes against {@link MaskedLM}), the parameter table each model
  * family declares (HF checkpoint name → shape and initialiser), and the loss shared by both families.
  *
+ * The loss runs the MLM head on the labelled rows only, gathered (`gatherRows`) in blocks ({@link headBlocks}) padded
+ * to a few sizes ({@link paddedRows}). Two silent WebGPU bugs shape it: a `[rows, vocab]` buffer over the device's
+ * `maxStorageBufferBindingSize` reads and writes wrong values without an error (hence the blocks), and tfjs-webgpu's
+ * gather reads wrong values from flattened indices past ~2^24 (hence the label's score is picked by a one-hot row sum
+ * in the tf-op path, and by an integer index inside the row's workgroup in the fused `cross_entropy_*` kernels).
+ *
  * @module
  */
 import { tf } from "../deps.ts";
