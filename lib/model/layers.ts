@@ -27,10 +27,14 @@ import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cros
 import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
 import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
 import {
+  attentionBackwardQkv,
   attentionContext,
   attentionContextBackward,
   attentionScores,
   attentionScoresBackward,
+  packedAttentionContext,
+  packedAttentionProbsGrad,
+  packedAttentionScores,
 } from "./kernels/webgpu_attention_matmul.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
@@ -349,6 +353,77 @@ export function multiHeadAttention(
   );
   const context = tf.matMul(probs as tf.Tensor4D, split(v));
   return context.transpose([0, 2, 1, 3]).reshape([b, s, h]);
+}
+
+/** The query, key and value projections of a self-attention layer, each `[weight, bias]` (`nn.Linear`). */
+export interface QkvProjections {
+  /** Query Linear. */
+  query: [tf.Tensor, tf.Tensor];
+  /** Key Linear. */
+  key: [tf.Tensor, tf.Tensor];
+  /** Value Linear. */
+  value: [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Self-attention of `x [batch, seq, hidden]`: the query, key and value Linears, then {@link multiHeadAttention}. On
+ * webgpu the three projections run as one Linear over their weights stacked (`[3·hidden, hidden]`) into a packed
+ * `[batch, seq, 3·hidden]` q|k|v that the attention kernels read in place, and the backward writes the packed gradient
+ * in one kernel (`attention_backward_qkv`).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, selfAttention } from "./layers.ts";
+ * const lin = (): [tf.Tensor, tf.Tensor] => [tf.eye(4), tf.zeros([4])];
+ * const bias = attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D);
+ * const y = selfAttention(tf.randomNormal([1, 3, 4]), { query: lin(), key: lin(), value: lin() }, bias, { heads: 2, dropoutRate: 0 });
+ * if (y.shape[2] !== 4) throw new Error("shape");
+ * ```
+ */
+export function selfAttention(
+  x: tf.Tensor,
+  projections: QkvProjections,
+  bias: tf.Tensor4D,
+  options: AttentionOptions,
+): tf.Tensor {
+  const { query, key, value } = projections;
+  if (!fusedKernelsActive()) {
+    const [q, k, v] = [query, key, value].map(([w, b]) => linear(x, w, b));
+    return multiHeadAttention(q, k, v, bias, options);
+  }
+  const qkv = linear(x, tf.concat([query[0], key[0], value[0]], 0), tf.concat([query[1], key[1], value[1]], 0));
+  const heads = options.heads, scale = 1 / Math.sqrt(x.shape[2]! / heads);
+  let drop: { u: tf.Tensor; keep: number } | undefined;
+  if (options.training && options.dropoutRate > 0) {
+    if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+    // the draws tf.dropout would take on the probabilities (same seed, same mask)
+    const [b, s] = x.shape;
+    drop = {
+      u: tf.randomUniform([b, heads, s, s], 0, 1, "float32", options.rng.nextU32()),
+      keep: 1 - options.dropoutRate,
+    };
+  }
+  const attention = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qkv, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const scores = packedAttentionScores(qkv, heads);
+    const probs = drop
+      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop)
+      : attentionSoftmaxForward(scores, bias, scale);
+    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
+    return {
+      value: packedAttentionContext(probs, qkv, heads),
+      gradFunc: (dc: tf.Tensor | tf.Tensor[], [qkv, probs, scores, bias, u]: tf.Tensor[]) => {
+        const dContext = dc as tf.Tensor;
+        const dProbs = packedAttentionProbsGrad(dContext, qkv, heads);
+        const dScores = drop
+          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep })
+          : attentionSoftmaxBackward(probs, dProbs, scale);
+        return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
+      },
+    };
+  });
+  return attention(qkv);
 }
 
 /**

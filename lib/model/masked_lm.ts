@@ -21,6 +21,7 @@ import {
   gatherRows,
   layerNorm,
   linear,
+  type QkvProjections,
   residualLayerNorm,
   type XDropout,
 } from "./layers.ts";
@@ -349,6 +350,15 @@ export abstract class MaskedLMBase<C extends ModelConfig> implements MaskedLM {
   protected residualNorm(name: string, x: tf.Tensor, residual: tf.Tensor, xDropout?: XDropout): tf.Tensor {
     const [w, b] = [this.param(`${name}.weight`), this.param(`${name}.bias`)];
     return residualLayerNorm(x, residual, w, b, this.#eps, xDropout);
+  }
+
+  /** The query, key and value Linears named `names` (`name.weight`, `name.bias` each), for `selfAttention`. */
+  protected qkv(names: [string, string, string]): QkvProjections {
+    const [query, key, value] = names.map((n): [tf.Tensor, tf.Tensor] => [
+      this.param(`${n}.weight`),
+      this.param(`${n}.bias`),
+    ]);
+    return { query, key, value };
   }
 
   /** The Linear layer `name` followed by the activation `act`: `act(x W^T + b)`, the bias added with the activation. */
