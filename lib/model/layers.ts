@@ -6,8 +6,10 @@
  *
  * Each is written once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
  * `setFusedKernels(false)`) the fused ones run named kernels from `kernels/` instead, each with its backward as a
- * kernel too (`tf.customGrad`): `layernorm_*`, `bias_gelu_*`, `attention_softmax_*`, `dropout_apply`,
- * `cross_entropy_*`, and Linear's bias added inside the matmul (`tf.fused.matMul`).
+ * kernel too (`tf.customGrad`): `layernorm_*` (with the residual add and the sub-layer's dropout folded in),
+ * `bias_gelu_*`, `attention_matmul` / `attention_softmax_*` / `attention_backward_qkv` (q, k, v packed, no head
+ * transposes), `dropout_apply`, `cross_entropy_*`, `scatter_rows`, `bias_backward`, and Linear's bias added inside the
+ * matmul (`tf.fused.matMul`). Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
  *
  * @module
  */
