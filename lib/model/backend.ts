@@ -24,9 +24,9 @@ export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
 export const BACKEND_NAMES: readonly BackendName[] = ["auto", "webgpu", "wasm", "cpu"];
 
 /**
- * The WebGPU matmul: `tiled` (this project's register-tiled kernel, `kernels/webgpu_matmul.ts`), `tfjs` (tfjs's own),
- * or `auto`: tiled on a real (non-fallback) adapter, and on a fallback (software) adapter whichever measured faster
- * there ({@link FALLBACK_MATMUL}).
+ * The WebGPU matmul: `tiled` (this project's register-tiled kernel, `kernels/webgpu_matmul.ts`, for every product it
+ * handles), `tfjs` (tfjs's own), or `auto`: tiled on a real (non-fallback) adapter; on a fallback (software) adapter
+ * tiled for products at least {@link FALLBACK_TILED_MIN_EDGE} rows and columns wide and tfjs's for narrower ones.
  */
 export type MatMulName = "auto" | "tiled" | "tfjs";
 
@@ -34,11 +34,12 @@ export type MatMulName = "auto" | "tiled" | "tfjs";
 export const MATMUL_NAMES: readonly MatMulName[] = ["auto", "tiled", "tfjs"];
 
 /**
- * The matmul `auto` takes on a fallback (software) adapter: measured with `deno task bench:train --backend webgpu
- * --matmul tiled|tfjs` on Mesa llvmpipe (2 cores), see the README's speed section.
+ * On a fallback adapter, `auto` sends products with fewer rows or columns than this to tfjs's kernels (a 128×128 tile
+ * mostly empty costs more there than it saves). Measured on Mesa llvmpipe (2 busy cores), forward + backward, medians
+ * of 3 interleaved runs — distilbert-base at batch 2 × 16: tfjs 26.2 s, tiled 30.8 s, tiled from 128 up 21.6 s; the
+ * `small` shape at 4 × 128: tfjs 35.1 s, tiled 16.5 s, tiled from 128 up 20.7 s.
  */
-export const FALLBACK_MATMUL: "tiled" | "tfjs" = "tfjs";
-
+export const FALLBACK_TILED_MIN_EDGE = 128;
 /** What {@link selectBackend} chose. */
 export interface BackendChoice {
   /** tfjs backend name now active. */
@@ -47,6 +48,8 @@ export interface BackendChoice {
   adapter?: string;
   /** The matmul kernel, when WebGPU was chosen. */
   matmul?: "tiled" | "tfjs";
+  /** With `matmul` tiled: products narrower than this (rows or columns) still take tfjs's kernel. */
+  matmulMinEdge?: number;
 }
 
 /** Options of {@link selectBackend}. */
@@ -130,12 +133,13 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
       registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
       registerMatMulWithoutAtomics(); // no split-K (atomic) matmuls: small models' weight gradients repeat too
-      const matmul = matmulName === "auto" ? (adapter.isFallback ? FALLBACK_MATMUL : "tiled") : matmulName;
-      if (matmul === "tiled") registerTiledMatMul(); // after the no-atomics override: its fallback goes through it
-      else unregisterTiledMatMul();
+      const matmul = matmulName === "auto" ? "tiled" : matmulName;
+      const minEdge = matmulName === "auto" && adapter.isFallback ? FALLBACK_TILED_MIN_EDGE : 0;
+      unregisterTiledMatMul();
+      if (matmul === "tiled") registerTiledMatMul({ minEdge }); // after the no-atomics override: its fallback uses it
       await activate("webgpu");
       const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
-      choice = { backend: "webgpu", adapter: description, matmul };
+      choice = { backend: "webgpu", adapter: description, matmul, ...(minEdge ? { matmulMinEdge: minEdge } : {}) };
     } else if (name === "webgpu") {
       throw new Error("backend webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() returned none)");
     } else {
@@ -148,7 +152,8 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     await activate("cpu");
     choice = { backend: "cpu" };
   }
-  const matmulNote = choice.matmul ? `, matmul ${choice.matmul}` : "";
+  const edge = choice.matmulMinEdge ? ` from ${choice.matmulMinEdge} wide, else tfjs` : "";
+  const matmulNote = choice.matmul ? `, matmul ${choice.matmul}${edge}` : "";
   log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter}${matmulNote})` : ""}`);
   return choice;
 }

@@ -14,7 +14,7 @@
  */
 import { tf } from "../deps.ts";
 import type { BertConfig } from "./config.ts";
-import { attentionBias, dropout, embedding, type ForwardOptions, linear, multiHeadAttention } from "./layers.ts";
+import { attentionBias, dropout, embedding, type ForwardOptions, linear, selfAttention } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /**
@@ -98,10 +98,8 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
   /** BertAttention: self-attention → output.dense → dropout → LayerNorm(+ input). */
   #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `bert.encoder.layer.${i}.attention`;
-    const q = this.linear(`${p}.self.query`, x);
-    const k = this.linear(`${p}.self.key`, x);
-    const v = this.linear(`${p}.self.value`, x);
-    const context = multiHeadAttention(q, k, v, bias, {
+    const projections = this.qkv([`${p}.self.query`, `${p}.self.key`, `${p}.self.value`]);
+    const context = selfAttention(x, projections, bias, {
       heads: this.config.num_attention_heads,
       dropoutRate: this.config.attention_probs_dropout_prob,
       ...options,

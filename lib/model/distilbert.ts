@@ -13,7 +13,7 @@
  */
 import { tf } from "../deps.ts";
 import type { DistilBertConfig } from "./config.ts";
-import { attentionBias, dropout, embedding, type ForwardOptions, linear, multiHeadAttention } from "./layers.ts";
+import { attentionBias, dropout, embedding, type ForwardOptions, linear, selfAttention } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /** DistilBERT's LayerNorms use a fixed epsilon. */
@@ -104,8 +104,7 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
   /** Multi-head self-attention → out_lin. */
   #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
     const p = `distilbert.transformer.layer.${i}.attention`;
-    const q = this.linear(`${p}.q_lin`, x), k = this.linear(`${p}.k_lin`, x), v = this.linear(`${p}.v_lin`, x);
-    const context = multiHeadAttention(q, k, v, bias, {
+    const context = selfAttention(x, this.qkv([`${p}.q_lin`, `${p}.k_lin`, `${p}.v_lin`]), bias, {
       heads: this.config.n_heads,
       dropoutRate: this.config.attention_dropout,
       ...options,

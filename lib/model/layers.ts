@@ -6,8 +6,10 @@
  *
  * Each is written once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
  * `setFusedKernels(false)`) the fused ones run named kernels from `kernels/` instead, each with its backward as a
- * kernel too (`tf.customGrad`): `layernorm_*`, `bias_gelu_*`, `attention_softmax_*`, `dropout_apply`,
- * `cross_entropy_*`, and Linear's bias added inside the matmul (`tf.fused.matMul`).
+ * kernel too (`tf.customGrad`): `layernorm_*` (with the residual add and the sub-layer's dropout folded in),
+ * `bias_gelu_*`, `attention_matmul` / `attention_softmax_*` / `attention_backward_qkv` (q, k, v packed, no head
+ * transposes), `dropout_apply`, `cross_entropy_*`, `scatter_rows`, `bias_backward`, and Linear's bias added inside the
+ * matmul (`tf.fused.matMul`). Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
  *
  * @module
  */
@@ -25,11 +27,16 @@ import {
 import { dropoutApply } from "./kernels/webgpu_dropout.ts";
 import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
 import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
+import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
 import {
+  attentionBackwardQkv,
   attentionContext,
   attentionContextBackward,
   attentionScores,
   attentionScoresBackward,
+  packedAttentionContext,
+  packedAttentionProbsGrad,
+  packedAttentionScores,
 } from "./kernels/webgpu_attention_matmul.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
@@ -151,7 +158,7 @@ export function residualLayerNorm(
           const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
           const dr = r.size === x.size
             ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
-            : tf.sum(g.dx.reshape([x.size / r.size, ...r.shape]), 0);
+            : biasBackward(g.dx.reshape([x.size / r.size, r.size])); // the repeats summed
           const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
           if (dropout) g.dx.dispose();
           return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
@@ -350,6 +357,77 @@ export function multiHeadAttention(
   return context.transpose([0, 2, 1, 3]).reshape([b, s, h]);
 }
 
+/** The query, key and value projections of a self-attention layer, each `[weight, bias]` (`nn.Linear`). */
+export interface QkvProjections {
+  /** Query Linear. */
+  query: [tf.Tensor, tf.Tensor];
+  /** Key Linear. */
+  key: [tf.Tensor, tf.Tensor];
+  /** Value Linear. */
+  value: [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Self-attention of `x [batch, seq, hidden]`: the query, key and value Linears, then {@link multiHeadAttention}. On
+ * webgpu the three projections run as one Linear over their weights stacked (`[3·hidden, hidden]`) into a packed
+ * `[batch, seq, 3·hidden]` q|k|v that the attention kernels read in place, and the backward writes the packed gradient
+ * in one kernel (`attention_backward_qkv`).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, selfAttention } from "./layers.ts";
+ * const lin = (): [tf.Tensor, tf.Tensor] => [tf.eye(4), tf.zeros([4])];
+ * const bias = attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D);
+ * const y = selfAttention(tf.randomNormal([1, 3, 4]), { query: lin(), key: lin(), value: lin() }, bias, { heads: 2, dropoutRate: 0 });
+ * if (y.shape[2] !== 4) throw new Error("shape");
+ * ```
+ */
+export function selfAttention(
+  x: tf.Tensor,
+  projections: QkvProjections,
+  bias: tf.Tensor4D,
+  options: AttentionOptions,
+): tf.Tensor {
+  const { query, key, value } = projections;
+  if (!fusedKernelsActive()) {
+    const [q, k, v] = [query, key, value].map(([w, b]) => linear(x, w, b));
+    return multiHeadAttention(q, k, v, bias, options);
+  }
+  const qkv = linear(x, tf.concat([query[0], key[0], value[0]], 0), tf.concat([query[1], key[1], value[1]], 0));
+  const heads = options.heads, scale = 1 / Math.sqrt(x.shape[2]! / heads);
+  let drop: { u: tf.Tensor; keep: number } | undefined;
+  if (options.training && options.dropoutRate > 0) {
+    if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
+    // the draws tf.dropout would take on the probabilities (same seed, same mask)
+    const [b, s] = x.shape;
+    drop = {
+      u: tf.randomUniform([b, heads, s, s], 0, 1, "float32", options.rng.nextU32()),
+      keep: 1 - options.dropoutRate,
+    };
+  }
+  const attention = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qkv, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const scores = packedAttentionScores(qkv, heads);
+    const probs = drop
+      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop)
+      : attentionSoftmaxForward(scores, bias, scale);
+    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
+    return {
+      value: packedAttentionContext(probs, qkv, heads),
+      gradFunc: (dc: tf.Tensor | tf.Tensor[], [qkv, probs, scores, bias, u]: tf.Tensor[]) => {
+        const dContext = dc as tf.Tensor;
+        const dProbs = packedAttentionProbsGrad(dContext, qkv, heads);
+        const dScores = drop
+          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep })
+          : attentionSoftmaxBackward(probs, dProbs, scale);
+        return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
+      },
+    };
+  });
+  return attention(qkv);
+}
+
 /**
  * `softmax(scores · scale + bias)` over the keys: attention's scale, HF's additive padding mask (`bias`
  * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax. The mask gets no gradient.
@@ -403,6 +481,32 @@ function attentionSoftmaxDropout(
     };
   });
   return fused(scores);
+}
+
+/**
+ * Rows `rows` of `x [numRows, cols]` (`tf.gather` on axis 0, indices known on the CPU); on webgpu its gradient is one
+ * `scatter_rows` kernel.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { gatherRows } from "./layers.ts";
+ * const y = gatherRows(tf.tensor2d([[1, 2], [3, 4]]), [1, 1, 0]);
+ * if (y.dataSync().join() !== "3,4,3,4,1,2") throw new Error("rows 1, 1, 0");
+ * ```
+ */
+export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
+  const indices = tf.tensor1d(rows, "int32");
+  if (!fusedKernelsActive()) return tf.gather(x, indices);
+  const map = rowMap(rows, x.shape[0]);
+  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x] = args as [tf.Tensor];
+    return {
+      value: tf.gather(x, indices),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => scatterRows(dy as tf.Tensor, map),
+    };
+  });
+  return fused(x);
 }
 
 /**

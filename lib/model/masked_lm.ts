@@ -2,6 +2,12 @@
  * What every masked-LM model offers (the trainer codes against {@link MaskedLM}), the parameter table each model
  * family declares (HF checkpoint name → shape and initialiser), and the loss shared by both families.
  *
+ * The loss runs the MLM head on the labelled rows only, gathered (`gatherRows`) in blocks ({@link headBlocks}) padded
+ * to a few sizes ({@link paddedRows}). Two silent WebGPU bugs shape it: a `[rows, vocab]` buffer over the device's
+ * `maxStorageBufferBindingSize` reads and writes wrong values without an error (hence the blocks), and tfjs-webgpu's
+ * gather reads wrong values from flattened indices past ~2^24 (hence the label's score is picked by a one-hot row sum
+ * in the tf-op path, and by an integer index inside the row's workgroup in the fused `cross_entropy_*` kernels).
+ *
  * @module
  */
 import { tf } from "../deps.ts";
@@ -12,8 +18,10 @@ import {
   biasActivation,
   crossEntropySum,
   type ForwardOptions,
+  gatherRows,
   layerNorm,
   linear,
+  type QkvProjections,
   residualLayerNorm,
   type XDropout,
 } from "./layers.ts";
@@ -232,7 +240,7 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
       const blockRows = rows.slice(block.start, block.end), blockLabels = labels.slice(block.start, block.end);
       // Padding (row 0, label -100: weight 0, so the same sum and gradients) keeps the shapes to a few sizes.
       while (blockRows.length < block.padded) blockRows.push(0), blockLabels.push(-100);
-      const scores = model.mlmHead(tf.gather(flat, tf.tensor1d(blockRows, "int32"))) as tf.Tensor2D;
+      const scores = model.mlmHead(gatherRows(flat, blockRows)) as tf.Tensor2D;
       const part = crossEntropySum(scores, tf.tensor1d(blockLabels, "int32"));
       sum = sum ? tf.add(sum, part) : part;
     }
@@ -342,6 +350,15 @@ export abstract class MaskedLMBase<C extends ModelConfig> implements MaskedLM {
   protected residualNorm(name: string, x: tf.Tensor, residual: tf.Tensor, xDropout?: XDropout): tf.Tensor {
     const [w, b] = [this.param(`${name}.weight`), this.param(`${name}.bias`)];
     return residualLayerNorm(x, residual, w, b, this.#eps, xDropout);
+  }
+
+  /** The query, key and value Linears named `names` (`name.weight`, `name.bias` each), for `selfAttention`. */
+  protected qkv(names: [string, string, string]): QkvProjections {
+    const [query, key, value] = names.map((n): [tf.Tensor, tf.Tensor] => [
+      this.param(`${n}.weight`),
+      this.param(`${n}.bias`),
+    ]);
+    return { query, key, value };
   }
 
   /** The Linear layer `name` followed by the activation `act`: `act(x W^T + b)`, the bias added with the activation. */

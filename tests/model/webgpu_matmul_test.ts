@@ -3,13 +3,13 @@
 // rank-4 batches and the fused bias (a Linear layer's forward), and repeat bit for bit. Few shapes: llvmpipe compiles
 // each unrolled variant (transposeA × transposeB × bias) slowly, once.
 import { tf } from "../../lib/deps.ts";
-import { selectBackend } from "../../lib/model/backend.ts";
+import { FALLBACK_TILED_MIN_EDGE, selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 import {
   registerTiledMatMul,
   tiledMatMulRegistered,
   unregisterTiledMatMul,
 } from "../../lib/model/kernels/webgpu_matmul.ts";
-import { assert, assertEquals } from "../support/assert.ts";
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 
 const gpu = webgpuTestOptions("webgpu matmul test");
@@ -88,6 +88,33 @@ Deno.test({
       } finally {
         delete (backend as { runWebGPUProgram?: unknown }).runWebGPUProgram;
       }
+    } finally {
+      unregisterTiledMatMul();
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test("selectBackend: an unknown matmul fails naming the choices", async () => {
+  await assertRejects(() => selectBackend("cpu", { log: () => {}, matmul: "fast" as never }), "auto, tiled, tfjs");
+});
+
+Deno.test({
+  name: "selectBackend matmul: auto is tiled (from 128 wide on a fallback adapter), tfjs keeps tfjs's",
+  ...gpu,
+  fn: async () => {
+    const adapter = (await webgpuAdapter())!;
+    try {
+      const auto = await selectBackend("webgpu", { log: () => {} });
+      assertEquals(auto.matmul, "tiled");
+      assertEquals(auto.matmulMinEdge, adapter.isFallback ? FALLBACK_TILED_MIN_EDGE : undefined);
+      assert(tiledMatMulRegistered());
+      const theirs = await selectBackend("webgpu", { log: () => {}, matmul: "tfjs" });
+      assertEquals(theirs.matmul, "tfjs");
+      assert(!tiledMatMulRegistered());
+      const tiled = await selectBackend("webgpu", { log: () => {}, matmul: "tiled" });
+      assertEquals([tiled.matmul, tiled.matmulMinEdge], ["tiled", undefined]);
+      assert(tiledMatMulRegistered());
     } finally {
       unregisterTiledMatMul();
       await selectBackend("cpu", { log: () => {} });

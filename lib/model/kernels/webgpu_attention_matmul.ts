@@ -8,6 +8,10 @@
  * backward            dq = ds·k, dk = dsᵀ·q, dp = dc·vᵀ, dv = pᵀ·dc  (the same kernel, other strides)
  * ```
  *
+ * With q, k, v packed side by side in one `[batch, seq, 3·heads·d]` tensor (one projection for all three), the same
+ * products read them at column offsets 0, heads·d and 2·heads·d (`packedAttention*`), and the backward writes dq, dk
+ * and dv into one packed gradient with `attention_backward_qkv`.
+ *
  * All six are one program, `attention_matmul`: a thread per output element, the inner dimension added in increasing
  * order (deterministic, no atomics), every operand addressed through (batch, head, row, column) strides given as
  * uniforms. Simple rather than tiled: at the sequence lengths of MLM fine-tuning these products are a small part of a
@@ -34,8 +38,8 @@ fn main(index : i32) {
     let r2 = r1 / uniforms.m;
     let h = r2 % uniforms.heads;
     let b = r2 / uniforms.heads;
-    let a0 = b * uniforms.aStrides.x + h * uniforms.aStrides.y + i * uniforms.aStrides.z;
-    let b0 = b * uniforms.bStrides.x + h * uniforms.bStrides.y + j * uniforms.bStrides.w;
+    let a0 = uniforms.aOffset + b * uniforms.aStrides.x + h * uniforms.aStrides.y + i * uniforms.aStrides.z;
+    let b0 = uniforms.bOffset + b * uniforms.bStrides.x + h * uniforms.bStrides.y + j * uniforms.bStrides.w;
     var acc = 0.0;
     for (var k = 0; k < uniforms.k; k = k + 1) {
       acc = acc + A[a0 + k * uniforms.aStrides.w] * B[b0 + k * uniforms.bStrides.z];
@@ -61,6 +65,7 @@ function headMatMul(
   outShape: number[],
   oStrides: HeadStrides,
   p: Product,
+  offsets: [number, number] = [0, 0],
 ): tf.Tensor {
   const total = p.batch * p.heads * p.m * p.n;
   const spec = {
@@ -70,7 +75,7 @@ function headMatMul(
     workgroupSize: THREADS,
     dispatch: flatDispatch(total, THREADS),
     uniforms: "aStrides : vec4<i32>, bStrides : vec4<i32>, oStrides : vec4<i32>, total : i32, heads : i32, " +
-      "m : i32, n : i32, k : i32,",
+      "m : i32, n : i32, k : i32, aOffset : i32, bOffset : i32,",
     source: ATTENTION_MATMUL_SOURCE,
   };
   const int = (data: number[]) => ({ type: "int32" as const, data });
@@ -83,6 +88,8 @@ function headMatMul(
     int([p.m]),
     int([p.n]),
     int([p.k]),
+    int([offsets[0]]),
+    int([offsets[1]]),
   ]);
 }
 
@@ -212,4 +219,153 @@ export function attentionContextBackward(
     }),
     dv: headMatMul(p, square(heads, seq, true), dContext, proj, v.shape, proj, { batch, heads, m: seq, n: d, k: seq }),
   };
+}
+
+/** WGSL of `attention_backward_qkv`: the packed gradient `[dq | dk | dv]`, a thread per element. */
+export const ATTENTION_BACKWARD_QKV_SOURCE = `
+fn main(index : i32) {
+  if (index < uniforms.total) {
+    let w = uniforms.width;
+    let col = index % (3 * w);
+    let i = (index / (3 * w)) % uniforms.seq;
+    let b = index / (3 * w * uniforms.seq);
+    let part = col / w;
+    let h = (col % w) / uniforms.d;
+    let dd = (col % w) % uniforms.d;
+    let sq = uniforms.seq * uniforms.seq;
+    let s0 = (b * uniforms.heads + h) * sq;
+    let row = 3 * w;
+    let x0 = b * uniforms.seq * row + h * uniforms.d + dd;
+    var acc = 0.0;
+    if (part == 0) {
+      for (var j = 0; j < uniforms.seq; j = j + 1) { acc = acc + DS[s0 + i * uniforms.seq + j] * QKV[x0 + j * row + w]; }
+    } else if (part == 1) {
+      for (var r = 0; r < uniforms.seq; r = r + 1) { acc = acc + DS[s0 + r * uniforms.seq + i] * QKV[x0 + r * row]; }
+    } else {
+      let c0 = b * uniforms.seq * w + h * uniforms.d + dd;
+      for (var r = 0; r < uniforms.seq; r = r + 1) { acc = acc + PD[s0 + r * uniforms.seq + i] * DC[c0 + r * w]; }
+    }
+    result[index] = acc;
+  }
+}`;
+
+/** Sizes of a packed `[batch, seq, 3·heads·d]` q|k|v tensor. */
+function packedSizes(qkv: tf.Tensor, heads: number): { batch: number; seq: number; width: number; d: number } {
+  const [batch, seq, width3] = qkv.shape;
+  if (qkv.rank !== 3 || width3 % (3 * heads) !== 0) {
+    throw new Error(`attention: expected packed q|k|v [batch, seq, 3·heads·d] with ${heads} heads, got [${qkv.shape}]`);
+  }
+  return { batch, seq, width: width3 / 3, d: width3 / 3 / heads };
+}
+
+/**
+ * `q·kᵀ` per head from packed `qkv` `[batch, seq, 3·heads·d]` (q, k, v side by side): `[batch, heads, seq, seq]`
+ * (unscaled); one dispatch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../deps.ts";
+ * import { packedAttentionScores } from "./webgpu_attention_matmul.ts";
+ * if (tf.getBackend() === "webgpu") packedAttentionScores(tf.ones([1, 3, 12]), 2).dispose(); // 2s, [1, 2, 3, 3]
+ * ```
+ */
+export function packedAttentionScores(qkv: tf.Tensor, heads: number): tf.Tensor {
+  const { batch, seq, width, d } = packedSizes(qkv, heads);
+  const row = 3 * width;
+  return headMatMul(
+    qkv,
+    [seq * row, d, row, 1],
+    qkv,
+    [seq * row, d, 1, row],
+    [batch, heads, seq, seq],
+    square(heads, seq),
+    { batch, heads, m: seq, n: seq, k: d },
+    [0, width],
+  );
+}
+
+/**
+ * `p·v` per head with `v` read from packed `qkv`, written as `[batch, seq, heads·d]`; one dispatch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../deps.ts";
+ * import { packedAttentionContext } from "./webgpu_attention_matmul.ts";
+ * if (tf.getBackend() === "webgpu") packedAttentionContext(tf.fill([1, 2, 3, 3], 1 / 3), tf.ones([1, 3, 12]), 2).dispose();
+ * ```
+ */
+export function packedAttentionContext(p: tf.Tensor, qkv: tf.Tensor, heads: number): tf.Tensor {
+  const { batch, seq, width, d } = packedSizes(qkv, heads);
+  const row = 3 * width;
+  return headMatMul(
+    p,
+    square(heads, seq),
+    qkv,
+    [seq * row, d, row, 1],
+    [batch, seq, width],
+    projection(seq, width, d),
+    { batch, heads, m: seq, n: d, k: seq },
+    [0, 2 * width],
+  );
+}
+
+/**
+ * `dp = dc·vᵀ` `[batch, heads, seq, seq]` with `v` read from packed `qkv`; one dispatch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../deps.ts";
+ * import { packedAttentionProbsGrad } from "./webgpu_attention_matmul.ts";
+ * if (tf.getBackend() === "webgpu") packedAttentionProbsGrad(tf.ones([1, 3, 4]), tf.ones([1, 3, 12]), 2).dispose();
+ * ```
+ */
+export function packedAttentionProbsGrad(dContext: tf.Tensor, qkv: tf.Tensor, heads: number): tf.Tensor {
+  const { batch, seq, width, d } = packedSizes(qkv, heads);
+  const row = 3 * width;
+  return headMatMul(
+    dContext,
+    projection(seq, width, d),
+    qkv,
+    [seq * row, d, 1, row],
+    [batch, heads, seq, seq],
+    square(heads, seq),
+    { batch, heads, m: seq, n: seq, k: d },
+    [0, 2 * width],
+  );
+}
+
+/**
+ * `attention_backward_qkv`: the packed gradient `[dq | dk | dv]` `[batch, seq, 3·heads·d]` from the scores' gradient
+ * `ds` (scale included), the probabilities after dropout `pd` and the context's gradient `dc`; one dispatch.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../deps.ts";
+ * import { attentionBackwardQkv } from "./webgpu_attention_matmul.ts";
+ * if (tf.getBackend() === "webgpu") {
+ *   const [ds, pd] = [tf.zeros([1, 2, 3, 3]), tf.fill([1, 2, 3, 3], 1 / 3)];
+ *   attentionBackwardQkv(tf.ones([1, 3, 12]), ds, pd, tf.ones([1, 3, 4]), 2).dispose(); // dq = dk = 0, dv = 1
+ * }
+ * ```
+ */
+export function attentionBackwardQkv(
+  qkv: tf.Tensor,
+  dScores: tf.Tensor,
+  probs: tf.Tensor,
+  dContext: tf.Tensor,
+  heads: number,
+): tf.Tensor {
+  const { seq, width, d } = packedSizes(qkv, heads);
+  const total = qkv.size;
+  const spec = {
+    name: "attention_backward_qkv",
+    inputs: ["QKV", "DS", "PD", "DC"],
+    outputShape: qkv.shape,
+    workgroupSize: THREADS,
+    dispatch: flatDispatch(total, THREADS),
+    uniforms: "total : i32, seq : i32, heads : i32, d : i32, width : i32,",
+    source: ATTENTION_BACKWARD_QKV_SOURCE,
+  };
+  const int = (x: number) => ({ type: "int32" as const, data: [x] });
+  return runProgram(spec, [qkv, dScores, probs, dContext], [int(total), int(seq), int(heads), int(d), int(width)]);
 }

@@ -139,6 +139,7 @@ function program(batch: number, m: number, n: number, options: TiledMatMulSource
 }
 
 let minSize = 0;
+let minEdge = 0;
 
 function reshape(backend: unknown, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   const k = tf.getKernel("Reshape", "webgpu")!;
@@ -161,7 +162,8 @@ function tiled(args: KernelArgs, bias?: tf.TensorInfo): tf.TensorInfo | undefine
   const batchB = outerB.reduce((x, y) => x * y, 1);
   const simpleBatch = outerA.join() === outerB.join() || batchA === 1 || batchB === 1;
   if (
-    k !== kb || !simpleBatch || a.dtype !== "float32" || b.dtype !== "float32" || m * n * k < minSize ||
+    k !== kb || !simpleBatch || a.dtype !== "float32" || b.dtype !== "float32" || m * n * k < minSize || m < minEdge ||
+    n < minEdge ||
     m * n * k === 0 || (bias && (bias.dtype !== "float32" || bias.shape.reduce((x, y) => x * y, 1) !== n))
   ) {
     return undefined;
@@ -204,6 +206,11 @@ function fusedMatMul(args: KernelArgs) {
 export interface RegisterTiledMatMulOptions {
   /** Products with `M·N·K` below this go to tfjs's own kernels (default 0: every float32 matmul). */
   minSize?: number;
+  /**
+   * Products with `M` or `N` below this go to tfjs's own kernels (default 0). On a software adapter a 128-wide tile
+   * mostly empty costs more than tfjs's smaller tiles save: `selectBackend` passes 128 there.
+   */
+  minEdge?: number;
 }
 
 const override = new KernelOverride("BatchMatMul", batchMatMul);
@@ -226,6 +233,7 @@ const fusedOverride = new KernelOverride("_FusedMatMul", fusedMatMul);
  */
 export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): void {
   minSize = options.minSize ?? 0;
+  minEdge = options.minEdge ?? 0;
   override.register("registerTiledMatMul");
   fusedOverride.register("registerTiledMatMul");
 }
