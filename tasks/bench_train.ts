@@ -1,6 +1,6 @@
 /**
  * `deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128
- * --backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled]
+ * --backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul auto|tiled|tfjs]
  * [--adamw fused|tfjs] [--json] [--out FILE]`:
  * time training steps of a random masked LM of the named shape on random MLM batches (see `lib/bench/train_bench.ts`)
  * and print tokens/s and ms/step (on WebGPU also GPU dispatches per step); `--json` prints the result as one JSON line
@@ -21,7 +21,7 @@ import {
 } from "../lib/bench/train_bench.ts";
 
 const USAGE = "deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128 " +
-  "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul tfjs|tiled] " +
+  "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul auto|tiled|tfjs] " +
   "[--adamw fused|tfjs] [--json] [--out FILE]";
 
 async function main(): Promise<void> {
@@ -36,8 +36,8 @@ async function main(): Promise<void> {
     upload: { type: "string", default: "write", help: "WebGPU uploads: write (queue.writeBuffer) | mapped (tfjs's)" },
     matmul: {
       type: "string",
-      default: "tfjs",
-      help: "WebGPU matmul: tfjs | tiled (lib/model/kernels/webgpu_matmul.ts)",
+      default: "auto",
+      help: "WebGPU matmul: auto (tiled on real adapters, and for wide products on software ones) | tiled | tfjs",
     },
     adamw: { type: "string", default: "fused", help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw.ts) | tfjs" },
     seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },

@@ -23,9 +23,8 @@ import { createMlmCollator } from "../collate/mlm.ts";
 import { parseConfig } from "../model/config.ts";
 import { initMaskedLM } from "../model/init.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
-import { type BackendName, selectBackend } from "../model/backend.ts";
+import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "../model/backend.ts";
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
-import { registerTiledMatMul, unregisterTiledMatMul } from "../model/kernels/webgpu_matmul.ts";
 import { importTfWebgpu } from "../deps.ts";
 import { AdamW } from "../train/adamw.ts";
 import {
@@ -73,8 +72,11 @@ export const MODEL_SIZES: Readonly<Record<ModelSizeName, ModelShape>> = {
 /** How tfjs-backend-webgpu uploads CPU-held tensors: `write` (queue.writeBuffer, the default) or tfjs's `mapped`. */
 export type UploadPath = "write" | "mapped";
 
-/** WebGPU `BatchMatMul`: tfjs's own, or the optional register-tiled kernel (`lib/model/kernels/webgpu_matmul.ts`). */
-export type MatMulKernel = "tfjs" | "tiled";
+/**
+ * WebGPU `BatchMatMul`: `auto` (the default, as every task: the register-tiled kernel on real adapters, and on software
+ * ones for wide products only), `tiled` (`lib/model/kernels/webgpu_matmul.ts` for every product) or `tfjs` (tfjs's own).
+ */
+export type MatMulKernel = MatMulName;
 
 /** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw.ts`) or tf ops. */
 export type AdamWKernel = "fused" | "tfjs";
@@ -97,7 +99,7 @@ export interface TrainBenchOptions {
   splitPhases?: boolean;
   /** WebGPU upload path (default `write`). */
   upload?: UploadPath;
-  /** WebGPU matmul kernel (default `tfjs`). */
+  /** WebGPU matmul kernel (default `auto`, as the tasks). */
   matmul?: MatMulKernel;
   /** WebGPU AdamW update (default `fused`). */
   adamw?: AdamWKernel;
@@ -157,8 +159,8 @@ export interface TrainBenchResult {
   adapter?: string;
   /** WebGPU upload path, when WebGPU. */
   upload?: UploadPath;
-  /** WebGPU matmul kernel, when WebGPU. */
-  matmul?: MatMulKernel;
+  /** WebGPU matmul kernel used, when WebGPU: `tfjs`, `tiled`, or `tiled (≥ N wide)` on a software adapter. */
+  matmul?: string;
   /** WebGPU AdamW update, when WebGPU. */
   adamw?: AdamWKernel;
   /** GPU dispatches per step, when WebGPU. */
@@ -269,8 +271,8 @@ function checkOptions(o: TrainBenchOptions): void {
   if (o.upload !== undefined && o.upload !== "write" && o.upload !== "mapped") {
     throw new Error(`upload: expected write or mapped, got ${JSON.stringify(o.upload)}`);
   }
-  if (o.matmul !== undefined && o.matmul !== "tfjs" && o.matmul !== "tiled") {
-    throw new Error(`matmul: expected tfjs or tiled, got ${JSON.stringify(o.matmul)}`);
+  if (o.matmul !== undefined && !MATMUL_NAMES.includes(o.matmul)) {
+    throw new Error(`matmul: expected ${MATMUL_NAMES.join(", ")}, got ${JSON.stringify(o.matmul)}`);
   }
   if (o.adamw !== undefined && o.adamw !== "fused" && o.adamw !== "tfjs") {
     throw new Error(`adamw: expected fused or tfjs, got ${JSON.stringify(o.adamw)}`);
@@ -342,10 +344,10 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const maxGradNorm = options.maxGradNorm ?? 1;
   const shape = MODEL_SIZES[options.modelSize];
 
-  const choice = await selectBackend(options.backend, { log });
+  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
   const webgpu = choice.backend === "webgpu";
   let upload: UploadPath | undefined;
-  let matmul: MatMulKernel | undefined;
+  let matmul: string | undefined;
   let adamw: AdamWKernel | undefined;
   if (webgpu) {
     adamw = options.adamw ?? "fused";
@@ -353,9 +355,9 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     const mod = await importTfWebgpu();
     if (upload === "mapped") uninstallWriteBufferUpload(mod);
     else installWriteBufferUpload(mod);
-    matmul = options.matmul ?? "tfjs";
-    if (matmul === "tiled") registerTiledMatMul();
-    else unregisterTiledMatMul();
+    matmul = choice.matmul === "tiled" && choice.matmulMinEdge
+      ? `tiled (≥ ${choice.matmulMinEdge} wide)`
+      : choice.matmul;
   }
 
   const t0 = performance.now();

@@ -16,6 +16,7 @@ import { installWriteBufferUpload } from "./kernels/webgpu_upload.ts";
 import { registerWebgpuSegmentSum } from "./kernels/webgpu_segment_sum.ts";
 import { registerMatMulWithoutAtomics } from "./kernels/webgpu_matmul_no_atomics.ts";
 import { registerTiledMatMul, unregisterTiledMatMul } from "./kernels/webgpu_matmul.ts";
+import { quietVulkanDeviceSelect } from "./webgpu_env.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -98,6 +99,7 @@ export function prepareTf(): void {
 export async function webgpuAdapter(): Promise<{ description: string; isFallback: boolean } | undefined> {
   const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return undefined;
+  quietVulkanDeviceSelect(); // no "XDG_RUNTIME_DIR is invalid" lines from Mesa's Vulkan layer on headless Linux
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return undefined;
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
