@@ -42,6 +42,7 @@ export const WEBGPU_ENV_VARIABLES: readonly string[] = [
 /** What {@link quietVulkanDeviceSelect} did. */
 export type VulkanEnvAction =
   | "disabled-device-select" // NODEVICE_SELECT=1 was set
+  | "not-deno" // a browser: the browser owns its GPU setup
   | "not-linux"
   | "wayland-possible" // XDG_RUNTIME_DIR is usable or WAYLAND_DISPLAY is an absolute path: the layer is quiet
   | "user-configured" // MESA_VK_DEVICE_SELECT or NODEVICE_SELECT set by the user: left alone
@@ -86,6 +87,7 @@ function envGranted(): boolean {
  * ```
  */
 export function quietVulkanDeviceSelect(options: VulkanEnvOptions = {}): VulkanEnvAction {
+  if (options.os === undefined && typeof Deno === "undefined") return "not-deno";
   if ((options.os ?? Deno.build.os) !== "linux") return "not-linux";
   if (options.get === undefined && !envGranted()) return "no-permission";
   const get = options.get ?? ((name: string) => Deno.env.get(name));
