@@ -9,6 +9,7 @@ import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 import { AdamW, type AdamWOptions } from "../../lib/train/adamw.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
+import { makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
 
 const gpu = webgpuTestOptions("flat adamw webgpu tests");
 
@@ -20,18 +21,6 @@ const SHAPES: Record<string, number[]> = {
   "LayerNorm.weight": [9],
   "c.weight": [21],
 };
-
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function values(n: number, seed: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * scale);
-}
-
-function makeParams(): Map<string, tf.Variable> {
-  return new Map(Object.entries(SHAPES).map(([k, s], i) => [k, tf.variable(tf.tensor(values(size(s), i, 1), s))]));
-}
 
 /** Gradients of step `t` (global norms from ~0.3 to ~30: clipping at 1 scales most steps), `skip` left out. */
 function gradsAt(t: number, skip?: string): Map<string, tf.Tensor> {
@@ -57,7 +46,7 @@ interface Run {
  * the `a.weight` variable is assigned new values from outside first (as loading a checkpoint into the model does).
  */
 async function run(options: AdamWOptions, clip: boolean, skip?: string): Promise<Run> {
-  const params = makeParams();
+  const params = makeParams(SHAPES);
   const opt = new AdamW(params, { weightDecay: 0.1, ...options });
   const dispatches: number[] = [];
   const loss = tf.scalar(1);
@@ -87,19 +76,6 @@ async function run(options: AdamWOptions, clip: boolean, skip?: string): Promise
   return { out, dispatches };
 }
 
-function compare(a: Map<string, Float32Array>, b: Map<string, Float32Array>): { rel: number; differing: number } {
-  let rel = 0, differing = 0;
-  for (const [k, want] of b) {
-    const got = a.get(k)!;
-    assertEquals(got.length, want.length, k);
-    for (let i = 0; i < want.length; i++) {
-      if (got[i] !== want[i]) differing++;
-      rel = Math.max(rel, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-2));
-    }
-  }
-  return { rel, differing };
-}
-
 Deno.test({
   name: "flat AdamW: small chunks, a missing gradient and an outside assignment as the tf ops; dispatches per chunk",
   ...gpu,
@@ -114,8 +90,8 @@ Deno.test({
         const what = `step, skip ${skip}`;
         // per element the same shader whatever the chunks; against the tf ops within 1e-6 (0 differ on llvmpipe; a
         // GPU's compiler may contract a multiply and an add into one fma)
-        assertEquals(compare(small.out, one.out).differing, 0, `${what}: chunks of 8 vs one chunk`);
-        const vsOps = compare(one.out, ops.out);
+        assertEquals(maxRelDiff(small.out, one.out).differing, 0, `${what}: chunks of 8 vs one chunk`);
+        const vsOps = maxRelDiff(one.out, ops.out);
         console.log(`${what}: vs tf ops ${vsOps.rel.toExponential(2)} (${vsOps.differing} differ)`);
         assert(vsOps.rel <= 1e-6, `${what}: one chunk vs tf ops ${vsOps.rel}`);
         assertEquals(one.dispatches, LRS.map(() => 1), `${what}: adamw_update once`);
@@ -127,7 +103,7 @@ Deno.test({
         const small = await run({ chunkCapacity: 12 }, true, skip);
         const eight = await run({ chunkCapacity: 8 }, true, skip);
         const what = `update, skip ${skip}`;
-        const vsOne = compare(one.out, ops.out), vsSmall = compare(small.out, ops.out);
+        const vsOne = maxRelDiff(one.out, ops.out), vsSmall = maxRelDiff(small.out, ops.out);
         console.log(
           `${what}: one chunk vs tf ops ${vsOne.rel.toExponential(2)} (${vsOne.differing} differ), ` +
             `chunks of 12 ${vsSmall.rel.toExponential(2)} (${vsSmall.differing} differ)`,
@@ -136,9 +112,9 @@ Deno.test({
         assertEquals(one.dispatches, LRS.map(() => 3), `${what}: sum of squares, finalize, update`);
         assertEquals(small.dispatches, LRS.map(() => 1 + 1 + 6), `${what}: 64 / 12 → 6 chunks, one sum`);
         assertEquals(eight.dispatches, LRS.map(() => 2 + 1 + 8), `${what}: 64 / 8 → 8 chunks, two sums (7 + 1)`);
-        assert(compare(eight.out, ops.out).rel <= 1e-6, `${what}: chunks of 8 within 1e-6 of the tf ops`);
+        assert(maxRelDiff(eight.out, ops.out).rel <= 1e-6, `${what}: chunks of 8 within 1e-6 of the tf ops`);
         // the same bits twice
-        assertEquals(compare((await run({ chunkCapacity: 12 }, true, skip)).out, small.out).differing, 0, what);
+        assertEquals(maxRelDiff((await run({ chunkCapacity: 12 }, true, skip)).out, small.out).differing, 0, what);
       }
     } finally {
       await selectBackend("cpu", { log: () => {} });
@@ -152,7 +128,7 @@ Deno.test({
   fn: async () => {
     await useWebgpu();
     try {
-      const params = makeParams();
+      const params = makeParams(SHAPES);
       const opt = new AdamW(params, { chunkCapacity: 16 });
       const before = tf.clone(params.get("c.weight")!);
       const wantBefore = Array.from(await before.data());

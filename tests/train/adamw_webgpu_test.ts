@@ -16,6 +16,7 @@ import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
 import { goldenBatch } from "../support/goldens.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
+import { makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
 
 const gpu = webgpuTestOptions("adamw webgpu tests");
 
@@ -29,20 +30,6 @@ const SHAPES: Record<string, number[]> = {
   "odd.weight": [5, 3],
   "LayerNorm.weight": [8],
 };
-
-function values(n: number, seed: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * scale);
-}
-
-function makeParams(): Map<string, tf.Variable> {
-  return new Map(
-    Object.entries(SHAPES).map(([k, s], i) => [k, tf.variable(tf.tensor(values(size(s), i, 1), s))]),
-  );
-}
-
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 /** Gradients of step `t`: magnitudes from 1e-4 to 10, one parameter all zero at step 2 (v stays tiny, denom ≈ eps). */
 function gradsAt(t: number): Map<string, tf.Tensor> {
@@ -59,7 +46,7 @@ const LRS = [0, 1e-3, 5e-2, 2e-3];
 
 /** Run `LRS.length` steps; returns parameters and moments as arrays by `p.`/`m.`/`v.` name. */
 async function run(fused: boolean): Promise<{ out: Map<string, Float32Array>; dispatches: number[] }> {
-  const params = makeParams();
+  const params = makeParams(SHAPES);
   const opt = new AdamW(params, { weightDecay: 0.1, fused });
   const dispatches: number[] = [];
   for (let t = 0; t < LRS.length; t++) {
@@ -87,7 +74,7 @@ async function run(fused: boolean): Promise<{ out: Map<string, Float32Array>; di
  * optimizer before the flat buffers), with torch's scalars in float64.
  */
 async function runPerParameter(): Promise<Map<string, Float32Array>> {
-  const params = makeParams();
+  const params = makeParams(SHAPES);
   const m = new Map<string, tf.Tensor>([...params].map(([k, p]) => [k, tf.zerosLike(p)]));
   const v = new Map<string, tf.Tensor>([...params].map(([k, p]) => [k, tf.zerosLike(p)]));
   for (let t = 0; t < LRS.length; t++) {
@@ -119,20 +106,6 @@ async function runPerParameter(): Promise<Map<string, Float32Array>> {
   }
   tf.dispose([...m.values(), ...v.values(), ...params.values()]);
   return out;
-}
-
-/** Largest relative difference (denominator at least 1e-2 of a unit, so values near zero compare absolutely). */
-function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): { rel: number; differing: number } {
-  let rel = 0, differing = 0;
-  for (const [k, want] of b) {
-    const got = a.get(k)!;
-    assertEquals(got.length, want.length, k);
-    for (let i = 0; i < want.length; i++) {
-      if (got[i] !== want[i]) differing++;
-      rel = Math.max(rel, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-2));
-    }
-  }
-  return { rel, differing };
 }
 
 Deno.test({
@@ -254,7 +227,7 @@ Deno.test({
   fn: async () => {
     await useWebgpu();
     try {
-      const a = makeParams(), b = makeParams();
+      const a = makeParams(SHAPES), b = makeParams(SHAPES);
       const optA = new AdamW(a, {}), optB = new AdamW(b, {});
       for (let t = 0; t < 4; t++) {
         const g = gradsAt(t);
@@ -365,7 +338,7 @@ Deno.test({
     await useWebgpu();
     try {
       for (const fused of [true, false]) {
-        const a = makeParams(), b = makeParams();
+        const a = makeParams(SHAPES), b = makeParams(SHAPES);
         const optA = new AdamW(a, { weightDecay: 0.1, fused }), optB = new AdamW(b, { weightDecay: 0.1, fused });
         const loss = tf.scalar(1.5);
         let worstNorm = 0;
