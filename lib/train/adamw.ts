@@ -158,9 +158,9 @@ export class AdamW {
    */
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
     this.#checkNames(grads, "step");
+    if (this.#flat) this.#flatBackend("step");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
-      this.#flatBackend("step");
       this.#flat.update(grads, scalars(this.#decayedName()), undefined);
       return;
     }
@@ -183,8 +183,8 @@ export class AdamW {
    * skipped the optimizer stays poisoned (every later update is skipped too) until {@link AdamW.loadState}. The step
    * counter advances either way (the CPU does not know; a poisoned run stops at its last good checkpoint). With
    * finite values the weights are bit for bit those of `clipGradNorm` + {@link AdamW.step} on the tf-op path; on the
-   * flat webgpu path the norm is summed in another order (`webgpu_grad_norm.ts`), within 1e-6 relative. `grads` and `loss` are
-   * not disposed; the result's scalars are the caller's to dispose.
+   * flat webgpu path the norm is summed in another order (`webgpu_grad_norm.ts`), within 1e-6 relative. `grads` and
+   * `loss` are not disposed; the result's scalars are the caller's to dispose.
    *
    * @example
    * ```ts
@@ -205,9 +205,9 @@ export class AdamW {
     if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
     if (grads.size === 0) throw new Error("AdamW.update: no gradients");
+    if (this.#flat) this.#flatBackend("update");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
-      this.#flatBackend("update");
       return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
     }
     const fused = this.fused && tf.getBackend() === "webgpu";

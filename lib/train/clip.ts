@@ -3,6 +3,10 @@
  * together, `coef = max_norm / (total_norm + 1e-6)` clamped to 1, every gradient multiplied by `coef`. Everything
  * stays on the device (no read-back), so it costs no synchronisation on WebGPU.
  *
+ * `AdamW.update` (`adamw.ts`) clips with these functions on the tf-op path; an optimizer built on webgpu computes the
+ * same norm and coefficient with two multi-tensor kernels instead (`lib/model/kernels/webgpu_grad_norm.ts`; ~5 tf ops
+ * per gradient here).
+ *
  * @module
  */
 import { tf } from "../deps.ts";

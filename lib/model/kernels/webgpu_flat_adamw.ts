@@ -154,7 +154,6 @@ export class FlatAdamW {
     if (clip && clip.loss.size !== 1) throw new Error(`FlatAdamW.update: loss has shape [${clip.loss.shape}]`);
     const stateBuf = this.#state.map((t, i) => tensorBuffer(b, t, `FlatAdamW state chunk ${i}`));
     const gradBuf = this.#grad.map((t, i) => tensorBuffer(b, t, `FlatAdamW gradient chunk ${i}`));
-    const chunkLength = this.layout.chunks.map((c) => c.length);
     this.#syncParams(b, stateBuf);
     const missing: string[] = [];
     for (const { name, length } of this.layout.segments) {
@@ -174,32 +173,19 @@ export class FlatAdamW {
       }
       encodeGradNormFinalize(b, this.#partials, this.#partialCount, clip.loss, clip.maxNorm, this.#scal);
     }
-    // a missing gradient: its runs of P, M and V saved around the update (the update itself is per chunk)
+    // a missing gradient: its parameter and moments saved around the update (which runs over whole chunks)
     const saved = missing.map((name) => {
       const t = emptyTensor(b, [3 * this.layout.segment(name).length]);
-      const buf = tensorBuffer(b, t, `saved "${name}"`);
-      const n = this.layout.segment(name).length;
-      for (const piece of this.layout.pieces(name)) {
-        for (let run = 0; run < 3; run++) {
-          const from = run * chunkLength[piece.chunk] + piece.chunkOffset;
-          encodeCopy(b, stateBuf[piece.chunk], from, buf, run * n + piece.tensorOffset, piece.length);
-        }
-      }
-      return { name, t, n };
+      this.#copyRuns(b, name, stateBuf, tensorBuffer(b, t, `saved "${name}"`), "out");
+      return { name, t };
     });
     this.layout.chunks.forEach((c, i) => {
       const chunk = { state: this.#state[i], grad: this.#grad[i], decayEnd: this.layout.decayEnd - c.start };
       encodeAdamWFlat(b, chunk, scalars, clip ? this.#scal : undefined);
     });
-    for (const { name, t, n } of saved) {
+    for (const { name, t } of saved) {
       // fetched again: a dispatch above may have submitted the encoder, which clears the "in use" marks
-      const buf = tensorBuffer(b, t, `saved "${name}"`);
-      for (const piece of this.layout.pieces(name)) {
-        for (let run = 0; run < 3; run++) {
-          const to = run * chunkLength[piece.chunk] + piece.chunkOffset;
-          encodeCopy(b, buf, run * n + piece.tensorOffset, stateBuf[piece.chunk], to, piece.length);
-        }
-      }
+      this.#copyRuns(b, name, stateBuf, tensorBuffer(b, t, `saved "${name}"`), "in");
       t.dispose();
     }
     for (const name of grads.keys()) {
@@ -222,6 +208,21 @@ export class FlatAdamW {
       return t;
     };
     return { gradNorm: scalar(SCAL.norm, "gradNorm"), applied: scalar(SCAL.apply, "applied") };
+  }
+
+  /**
+   * Copy `name`'s runs of `P`, `M` and `V` out to `buf` (`[p | m | v]`, the tensor's length each) or back in.
+   */
+  #copyRuns(b: WebGPUBackendInternals, name: string, stateBuf: GPUBuffer[], buf: GPUBuffer, way: "out" | "in"): void {
+    const n = this.layout.segment(name).length;
+    for (const piece of this.layout.pieces(name)) {
+      const chunkLength = this.layout.chunks[piece.chunk].length;
+      for (let run = 0; run < 3; run++) {
+        const inChunk = run * chunkLength + piece.chunkOffset, inBuf = run * n + piece.tensorOffset;
+        if (way === "out") encodeCopy(b, stateBuf[piece.chunk], inChunk, buf, inBuf, piece.length);
+        else encodeCopy(b, buf, inBuf, stateBuf[piece.chunk], inChunk, piece.length);
+      }
+    }
   }
 
   /** Copy into `P` every parameter whose tensor is not the one this optimizer last wrote. */
