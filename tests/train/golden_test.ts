@@ -8,6 +8,7 @@ import { AdamW } from "../../lib/train/adamw.ts";
 import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
 import { onWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
+import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 
 // make_goldens.py: eval mode, the same batch three times, AdamW lr 1e-3 wd 0.01 (no decay for bias/LayerNorm),
 // linear warm-up 1 of 5 steps, clip_grad_norm_ 1.0; per-step loss and lr, and every parameter after.
@@ -19,6 +20,19 @@ async function threeSteps(name: string, backend: string): Promise<void> {
   const optimizer = new AdamW(trainableParams(model), { lr: 1e-3, weightDecay: 0.01 });
   const schedule = linearScheduleWithWarmup({ baseLr: 1e-3, warmupSteps: 1, totalSteps: 5 });
   const wantLoss = g.get("adamw.loss")!.data, wantLr = g.get("adamw.lr")!.data;
+  // On webgpu, the optimizer's own dispatches (counted around AdamW.update): one flat chunk holds the tiny model, so
+  // grad_sum_squares, grad_norm_finalize and adamw_update.
+  const adamwDispatches: number[] = [];
+  if (backend === "webgpu") {
+    const update = optimizer.update.bind(optimizer);
+    optimizer.update = (grads, options) => {
+      const counter = countWebgpuDispatches();
+      const r = update(grads, options);
+      counter.stop();
+      adamwDispatches.push(counter.count);
+      return r;
+    };
+  }
   for (let step = 0; step < 3; step++) {
     const lr = schedule(step);
     assert(
@@ -31,6 +45,9 @@ async function threeSteps(name: string, backend: string): Promise<void> {
       `${name} (${backend}) step ${step + 1}: loss ${r.loss} (torch ${wantLoss[step]}, rel ${rel.toExponential(2)})`,
     );
     assert(rel <= 1e-4, `loss at step ${step + 1}: ${r.loss} vs ${wantLoss[step]}`);
+  }
+  if (backend === "webgpu") {
+    assertEquals(adamwDispatches, [3, 3, 3], "one optimizer update a step, 3 dispatches each");
   }
   let worstAbs = 0, worstName = "", checked = 0;
   for (const [pname, v] of model.params) {
