@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
+import { checkCommitHash, existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
 import { hubDownload, type HubReadOptions } from "./download.ts";
 import { hubEndpoint, HubError, hubJson, hubToken, isHubUnreachable } from "./http.ts";
 
@@ -112,6 +112,7 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
   if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
     throw new Error(`${action}: ${url} answered without "sha" and "siblings" (is HF_ENDPOINT a Hugging Face Hub?)`);
   }
+  const sha = checkCommitHash(info.sha, `${action}: the "sha" field from ${url}`);
   const present = new Set(info.siblings.map((s) => s.rfilename));
   const wanted = MODEL_FILES.filter((f) => present.has(f));
   if (!present.has("config.json")) {
@@ -135,10 +136,10 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
     }
   }
   for (const file of wanted) {
-    await hubDownload(repoId, file, { ...options, repoType: "model", revision: info.sha, endpoint, token });
+    await hubDownload(repoId, file, { ...options, repoType: "model", revision: sha, endpoint, token });
   }
-  await writeRef(storage, revision, info.sha);
-  return `${storage}/snapshots/${info.sha}`;
+  await writeRef(storage, revision, sha);
+  return `${storage}/snapshots/${sha}`;
 }
 
 /**
