@@ -40,7 +40,7 @@ import {
   readBody,
   type RetryOptions,
 } from "./http.ts";
-import { sleep } from "../fs.ts";
+import { sleep, syncDir, syncFile } from "../fs.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 10 * 1024 * 1024;
@@ -365,7 +365,9 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
   }
   bar?.done();
   await verifyBlob(incomplete, meta, where);
+  await syncFile(incomplete); // on disk before it is named as a complete blob
   await Deno.rename(incomplete, blob);
+  await syncDir(dirname(blob));
 }
 
 /** Check size and hash (sha256 for a 64-hex etag, git blob sha1 for a 40-hex one); delete the file on mismatch. */
