@@ -47,26 +47,50 @@ export interface PushResult {
   files: string[];
 }
 
-/** Paths `upload_folder` skips by default: git metadata and huggingface_hub's local-dir cache. */
-function ignored(rel: string): boolean {
-  const parts = rel.split("/");
-  return parts.includes(".git") || rel.startsWith(".cache/huggingface/") || rel.endsWith(".incomplete");
+/**
+ * Paths never pushed: what `upload_folder` skips by default (git metadata, huggingface_hub's local-dir cache,
+ * `.incomplete` downloads) and the leftovers of an interrupted atomic write (`.checkpoint-N.tmp-*` folders,
+ * `*.tmp-*` files), which are not part of the checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { notPushed } from "./upload.ts";
+ * if (!notPushed(".checkpoint-500.tmp-1a2b3c4d/") || !notPushed("config.json.tmp-0f1e") || notPushed("config.json")) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export function notPushed(rel: string): boolean {
+  const parts = rel.replace(/\/$/, "").split("/");
+  return parts.includes(".git") || rel.startsWith(".cache/huggingface/") || rel.endsWith(".incomplete") ||
+    parts.some((p) => /\.tmp-[0-9A-Za-z-]+$/.test(p));
 }
 
-/** Every file under `folder`, relative, sorted (symlinks followed). */
+/**
+ * Every regular file under `folder`, relative, sorted. Symlinks are refused, each named: a link can point anywhere
+ * (`~/.ssh`), and pushing what it points at would publish a file from outside the folder.
+ */
 async function listFolder(folder: string): Promise<string[]> {
   const out: string[] = [];
+  const links: string[] = [];
   async function walk(dir: string): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
       const rel = relative(folder, path).split("\\").join("/");
-      const stat = entry.isSymlink ? await Deno.stat(path) : undefined;
-      if (entry.isDirectory || stat?.isDirectory) {
-        if (!ignored(`${rel}/`)) await walk(path);
-      } else if (!ignored(rel)) out.push(rel);
+      if (notPushed(entry.isDirectory ? `${rel}/` : rel)) continue;
+      if (entry.isSymlink) links.push(`${rel} -> ${await Deno.readLink(path).catch(() => "?")}`);
+      else if (entry.isDirectory) await walk(path);
+      else if (entry.isFile) out.push(rel);
     }
   }
   await walk(folder);
+  if (links.length > 0) {
+    throw new Error(
+      `${folder}: refusing to push symbolic links (their targets may lie outside the folder):\n${
+        links.sort().map((l) => `  - ${l}`).join("\n")
+      }\nReplace each with a copy of the file it points to (e.g. \`cp -L\`), or remove it, and push again.`,
+    );
+  }
   return out.sort();
 }
 
@@ -169,6 +193,7 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
   }
   const stat = await Deno.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory) throw new Error(`${folder}: not a folder (expected a checkpoint folder to push)`);
+  const onDisk = await listFolder(folder); // before any request: a folder with symlinks is refused at once
   const hub = await importHfHub();
   const hubUrl = hubEndpoint(options.endpoint);
   const methods = new Map<string, string>();
@@ -196,7 +221,6 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
     }
   }
 
-  const onDisk = await listFolder(folder);
   const extra = options.extraFiles ?? {};
   const files: { path: string; content: Blob | URL }[] = onDisk.filter((p) => !(p in extra)).map((path) => ({
     path,
