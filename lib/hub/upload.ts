@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { importHfHub } from "../deps.ts";
 import { displayUrl, hubEndpoint, HubError, hubToken, networkErrorMessage, redactToken } from "./http.ts";
 import { isRepoId } from "./resolve.ts";
+import { checkRelativeFilename } from "./cache.ts";
 
 /** Options of {@link pushToHub}. */
 export interface PushToHubOptions {
@@ -31,6 +32,8 @@ export interface PushToHubOptions {
   repoType?: "model" | "dataset";
   /** Files added or replaced in the same commit without being on disk (e.g. a generated `README.md`). */
   extraFiles?: Record<string, string | Uint8Array>;
+  /** Push only these paths of the folder (relative, regular files; default: every file under it). */
+  files?: readonly string[];
 }
 
 /** What a push did. */
@@ -90,6 +93,27 @@ async function listFolder(folder: string): Promise<string[]> {
         links.sort().map((l) => `  - ${l}`).join("\n")
       }\nReplace each with a copy of the file it points to (e.g. \`cp -L\`), or remove it, and push again.`,
     );
+  }
+  return out.sort();
+}
+
+/** `files` of `folder` checked: relative, inside it, regular files (a symlink is refused as in {@link listFolder}). */
+async function checkFiles(folder: string, files: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const rel of files) {
+    checkRelativeFilename(rel);
+    if (notPushed(rel)) continue;
+    const info = await Deno.lstat(join(folder, rel)).catch((e) => {
+      throw new Error(`${join(folder, rel)}: cannot push (${(e as Error).message})`);
+    });
+    if (info.isSymlink) {
+      throw new Error(
+        `${folder}: refusing to push symbolic links (their targets may lie outside the folder):\n  - ${rel} -> ${await Deno
+          .readLink(join(folder, rel))}\nReplace it with a copy of the file it points to, or remove it.`,
+      );
+    }
+    if (!info.isFile) throw new Error(`${join(folder, rel)}: cannot push (not a regular file)`);
+    out.push(rel);
   }
   return out.sort();
 }
@@ -193,7 +217,8 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
   }
   const stat = await Deno.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory) throw new Error(`${folder}: not a folder (expected a checkpoint folder to push)`);
-  const onDisk = await listFolder(folder); // before any request: a folder with symlinks is refused at once
+  // Before any request: a folder with symlinks is refused at once.
+  const onDisk = options.files === undefined ? await listFolder(folder) : await checkFiles(folder, options.files);
   const hub = await importHfHub();
   const hubUrl = hubEndpoint(options.endpoint);
   const methods = new Map<string, string>();
