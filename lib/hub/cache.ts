@@ -10,6 +10,9 @@
  *     └── .no_exist/<commit>/<file> empty marker: the file is absent at that commit
  * ```
  *
+ * Run as a script (`deno run --allow-env=HF_HUB_CACHE,HUGGINGFACE_HUB_CACHE,HF_HOME,XDG_CACHE_HOME,HOME,USERPROFILE
+ * lib/hub/cache.ts`), it prints the cache root: the tasks that write only there scope `--allow-write` with it.
+ *
  * @module
  */
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -301,7 +304,8 @@ export function blobPath(storage: string, etag: string): string {
 
 /**
  * Point `snapshots/<commit>/<filename>` at `blobs/<etag>` with a relative symlink, created under a temporary name and
- * renamed into place (atomic). Where symlinks are refused, the blob is copied instead (as `huggingface_hub` does).
+ * renamed into place (atomic). Where Deno's permissions refuse symlinks (a `--allow-write` scoped to folders), the
+ * snapshot file is a hard link to the blob; where the system refuses them, a copy (as `huggingface_hub` does).
  *
  * @example
  * ```ts
@@ -323,8 +327,19 @@ export async function linkSnapshot(storage: string, entry: SnapshotEntry): Promi
   try {
     await Deno.symlink(relative(dirname(pointer), blob), tmp);
   } catch (e) {
-    if (!(e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotSupported)) throw e;
-    await Deno.copyFile(blob, tmp);
+    if (e instanceof Deno.errors.NotCapable) {
+      // Deno grants symlinks only with unscoped --allow-read/--allow-write; under a grant scoped to the cache (the
+      // fill-mask and evaluate tasks), the snapshot file is a hard link to the blob: same bytes, no extra disk.
+      try {
+        await Deno.link(blob, tmp);
+      } catch {
+        await Deno.copyFile(blob, tmp);
+      }
+    } else if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotSupported) {
+      await Deno.copyFile(blob, tmp);
+    } else {
+      throw e;
+    }
   }
   await Deno.rename(tmp, pointer);
   return pointer;
@@ -410,5 +425,14 @@ export function existsSync(path: string): boolean {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
     throw e;
+  }
+}
+
+if (import.meta.main) {
+  try {
+    console.log(hubCacheDir());
+  } catch (e) {
+    console.error(`hub cache: ${(e as Error).message}`);
+    Deno.exit(1);
   }
 }
