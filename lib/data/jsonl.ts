@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { RecordSplitter, type ScanStats } from "./lines.ts";
 import { openBytes } from "./open_file.ts";
 
 /** A record read from a corpus file. */
@@ -16,8 +17,14 @@ export interface LocatedRecord {
   record: DataRecord;
 }
 
+/** Options of {@link readLines}. */
+export interface ReadLinesOptions {
+  /** Counts the characters the line search examined (one pass over the text: its length, give or take the pieces). */
+  stats?: ScanStats;
+}
+
 /**
- * Lines of a text file (`\n` or `\r\n`), streamed; `.gz` files are gunzipped on the fly. Yields `[lineNo, text]`
+ * Lines of a text file (`\n` or `\r\n`), streamed in time linear in the file (a line of any length is searched once); `.gz` files are gunzipped on the fly. Yields `[lineNo, text]`
  * (1-based). A file that cannot be opened, gunzipped or decoded fails naming the file.
  *
  * @example
@@ -30,10 +37,11 @@ export interface LocatedRecord {
  * if (lines.join() !== "1:a,2:b") throw new Error("unexpected");
  * ```
  */
-export async function* readLines(path: string): AsyncGenerator<[number, string]> {
+export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<[number, string]> {
   const stream = await openBytes(path);
   const text = stream.pipeThrough(new TextDecoderStream());
-  let buf = "";
+  const lines = new RecordSplitter("\n", options.stats);
+  const strip = (line: string): string => line.endsWith("\r") ? line.slice(0, -1) : line;
   let lineNo = 0;
   const parts = text[Symbol.asyncIterator]();
   while (true) {
@@ -44,17 +52,10 @@ export async function* readLines(path: string): AsyncGenerator<[number, string]>
       throw new Error(`${path}: cannot read${path.endsWith(".gz") ? " (gzip)" : ""} (${(e as Error).message})`);
     }
     if (next.done) break;
-    buf += next.value;
-    let start = 0;
-    let nl: number;
-    while ((nl = buf.indexOf("\n", start)) >= 0) {
-      const end = nl > start && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      yield [++lineNo, buf.slice(start, end)];
-      start = nl + 1;
-    }
-    buf = buf.slice(start);
+    for (const line of lines.push(next.value)) yield [++lineNo, strip(line)];
   }
-  if (buf.length > 0) yield [++lineNo, buf.endsWith("\r") ? buf.slice(0, -1) : buf];
+  const rest = lines.finish();
+  if (rest.length > 0) yield [++lineNo, strip(rest)];
 }
 
 /**

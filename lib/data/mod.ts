@@ -27,3 +27,4 @@ export * from "./records.ts";
 export * from "./split.ts";
 export * from "./group_texts.ts";
 export * from "./open_file.ts";
+export * from "./lines.ts";

@@ -7,6 +7,7 @@
  * @module
  */
 import type { LocatedRecord } from "./jsonl.ts";
+import { RecordSplitter, type ScanStats } from "./lines.ts";
 import { openBytes } from "./open_file.ts";
 
 /** How a text file is cut into records, as HF's `sample_by`. */
@@ -21,6 +22,8 @@ export interface ReadTextOptions {
   sampleBy?: SampleBy;
   /** Keep the `"\n"` at the end of each line (HF `keep_linebreaks`, default false). Only for `sampleBy: "line"`. */
   keepLinebreaks?: boolean;
+  /** Counts the characters the line or paragraph search examined (one pass over the text). */
+  stats?: ScanStats;
 }
 
 /** Text of a file in decoded pieces, newlines normalised to `\n` (`\r\n` and lone `\r` alike); strict UTF-8. */
@@ -59,23 +62,23 @@ async function textFilesIn(dir: string): Promise<string[]> {
   return names.map((name) => `${dir.replace(/\/+$/, "")}/${name}`);
 }
 
-async function* fileRecords(path: string, sampleBy: SampleBy, keepLinebreaks: boolean): AsyncGenerator<LocatedRecord> {
+async function* fileRecords(
+  path: string,
+  sampleBy: SampleBy,
+  keepLinebreaks: boolean,
+  stats?: ScanStats,
+): AsyncGenerator<LocatedRecord> {
   if (sampleBy === "document") {
     let text = "";
     for await (const piece of decodedPieces(path)) text += piece;
     if (text.length > 0) yield { where: path, record: { text } };
     return;
   }
-  const separator = sampleBy === "line" ? "\n" : "\n\n";
-  let buf = "";
+  const splitter = new RecordSplitter(sampleBy === "line" ? "\n" : "\n\n", stats);
   let lineNo = 1;
   let pieceLine = 1;
   for await (const piece of decodedPieces(path)) {
-    buf += piece;
-    let start = 0;
-    let at: number;
-    while ((at = buf.indexOf(separator, start)) >= 0) {
-      const text = buf.slice(start, at);
+    for (const text of splitter.push(piece)) {
       if (sampleBy === "line") {
         yield { where: `${path}:${lineNo}`, record: { text: keepLinebreaks ? text + "\n" : text } };
         lineNo++;
@@ -83,11 +86,10 @@ async function* fileRecords(path: string, sampleBy: SampleBy, keepLinebreaks: bo
         if (text.length > 0) yield { where: `${path}:${pieceLine}`, record: { text } };
         pieceLine += countNewlines(text) + 2;
       }
-      start = at + separator.length;
     }
-    buf = buf.slice(start);
   }
-  if (buf.length > 0) yield { where: `${path}:${sampleBy === "line" ? lineNo : pieceLine}`, record: { text: buf } };
+  const rest = splitter.finish();
+  if (rest.length > 0) yield { where: `${path}:${sampleBy === "line" ? lineNo : pieceLine}`, record: { text: rest } };
 }
 
 function countNewlines(text: string): number {
@@ -122,7 +124,7 @@ export async function* readTextLocated(path: string, options: ReadTextOptions = 
   if (!["line", "paragraph", "document"].includes(sampleBy)) {
     throw new Error(`readText: sampleBy must be "line", "paragraph" or "document", got ${JSON.stringify(sampleBy)}`);
   }
-  for (const file of files) yield* fileRecords(file, sampleBy, options.keepLinebreaks ?? false);
+  for (const file of files) yield* fileRecords(file, sampleBy, options.keepLinebreaks ?? false, options.stats);
 }
 
 /**

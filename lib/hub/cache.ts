@@ -10,9 +10,12 @@
  *     └── .no_exist/<commit>/<file> empty marker: the file is absent at that commit
  * ```
  *
+ * Run as a script (`deno run --allow-env=HF_HUB_CACHE,HUGGINGFACE_HUB_CACHE,HF_HOME,XDG_CACHE_HOME,HOME,USERPROFILE
+ * lib/hub/cache.ts`), it prints the cache root: the tasks that write only there scope `--allow-write` with it.
+ *
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 
 /** A 40-hex-digit commit id. */
@@ -97,6 +100,83 @@ export function normalizeEtag(etag: string | null): string | undefined {
 }
 
 /**
+ * A commit id sent by a server, checked: exactly 40 lower-case hex digits, else an error naming where it came from.
+ * Server-sent names become folder names in the cache, so nothing else is accepted.
+ *
+ * @example
+ * ```ts
+ * import { checkCommitHash } from "./cache.ts";
+ * checkCommitHash("a".repeat(40), "X-Repo-Commit");
+ * let refused = false;
+ * try {
+ *   checkCommitHash("../../../home/me/.bashrc", "X-Repo-Commit");
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("unexpected");
+ * ```
+ */
+export function checkCommitHash(commit: unknown, source: string): string {
+  if (typeof commit === "string" && REGEX_COMMIT_HASH.test(commit)) return commit;
+  throw new Error(
+    `${source}: expected a commit id (40 hex digits), got ${JSON.stringify(commit)?.slice(0, 120)}; refusing to use ` +
+      "it as a cache folder name (nothing was written). Is HF_ENDPOINT a Hugging Face Hub?",
+  );
+}
+
+/**
+ * A blob name from an `ETag` / `X-Linked-Etag` header, checked: the forms the Hub sends (`"<hex>"`, `W/"<hex>"`, bare
+ * `<hex>`) are normalized as `huggingface_hub._normalize_etag` does, and the result must be 32 to 128 hex digits (a
+ * git sha1, an LFS or Xet sha256, an md5). Anything else fails naming where it came from.
+ *
+ * @example
+ * ```ts
+ * import { checkEtag } from "./cache.ts";
+ * if (checkEtag(`W/"${"ab".repeat(20)}"`, "ETag") !== "ab".repeat(20)) throw new Error("normalized");
+ * let refused = false;
+ * try {
+ *   checkEtag("..", "ETag");
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("unexpected");
+ * ```
+ */
+export function checkEtag(etag: string | null, source: string): string {
+  const normalized = normalizeEtag(etag);
+  if (normalized !== undefined && /^[0-9a-fA-F]{32,128}$/.test(normalized)) return normalized;
+  throw new Error(
+    `${source}: expected an ETag of hex digits (a git sha1 or sha256, optionally quoted), got ` +
+      `${JSON.stringify(etag)?.slice(0, 120)}; refusing to use it as a cache file name (nothing was written). ` +
+      "Is HF_ENDPOINT a Hugging Face Hub?",
+  );
+}
+
+/**
+ * `path` if it lies inside `root` once both are resolved (`..` segments and all), else an error: every path the cache
+ * writes goes through this, so no name from a server or a revision can lead a write outside the cache.
+ *
+ * @example
+ * ```ts
+ * import { insideFolder } from "./cache.ts";
+ * if (insideFolder("/c/models--a", "/c/models--a/refs/main") !== "/c/models--a/refs/main") throw new Error();
+ * let refused = false;
+ * try {
+ *   insideFolder("/c/models--a", "/c/models--a/refs/../../../etc/passwd");
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("unexpected");
+ * ```
+ */
+export function insideFolder(root: string, path: string): string {
+  const base = resolve(root);
+  const full = resolve(path);
+  if (full !== base && full.startsWith(base.endsWith(sep) ? base : base + sep)) return path;
+  throw new Error(`refusing to write ${path}: it resolves to ${full}, outside the Hub cache folder ${base}`);
+}
+
+/**
  * Check a repo-relative file name before it is joined onto a cache folder (no absolute paths, no `..`).
  *
  * @example
@@ -115,7 +195,8 @@ export function normalizeEtag(etag: string | null): string | undefined {
 export function checkRelativeFilename(filename: string): void {
   const parts = filename.split("/");
   if (
-    filename === "" || filename.startsWith("/") || parts.includes("..") || parts.includes("") || filename.includes("\\")
+    filename === "" || filename.startsWith("/") || parts.includes("..") || parts.includes(".") || parts.includes("") ||
+    filename.includes("\\") || /^[a-zA-Z]:/.test(filename) || filename.includes("\0")
   ) {
     throw new Error(`invalid file name in repo: ${JSON.stringify(filename)} (expected a relative path without "..")`);
   }
@@ -189,7 +270,8 @@ export function resolveCachedRevision(storage: string, revision: string): string
  */
 export async function writeRef(storage: string, revision: string, commit: string): Promise<void> {
   if (revision === commit || readRef(storage, revision) === commit) return;
-  const path = join(storage, "refs", revision);
+  checkCommitHash(commit, `the commit for revision ${revision}`);
+  const path = insideFolder(join(storage, "refs"), join(storage, "refs", revision));
   await Deno.mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, commit);
 }
@@ -204,7 +286,7 @@ export async function writeRef(storage: string, revision: string, commit: string
  * ```
  */
 export function snapshotPath(storage: string, commit: string, filename: string): string {
-  return join(storage, "snapshots", commit, ...filename.split("/"));
+  return insideFolder(join(storage, "snapshots"), join(storage, "snapshots", commit, ...filename.split("/")));
 }
 
 /**
@@ -217,12 +299,13 @@ export function snapshotPath(storage: string, commit: string, filename: string):
  * ```
  */
 export function blobPath(storage: string, etag: string): string {
-  return join(storage, "blobs", etag);
+  return insideFolder(join(storage, "blobs"), join(storage, "blobs", etag));
 }
 
 /**
  * Point `snapshots/<commit>/<filename>` at `blobs/<etag>` with a relative symlink, created under a temporary name and
- * renamed into place (atomic). Where symlinks are refused, the blob is copied instead (as `huggingface_hub` does).
+ * renamed into place (atomic). Where Deno's permissions refuse symlinks (a `--allow-write` scoped to folders), the
+ * snapshot file is a hard link to the blob; where the system refuses them, a copy (as `huggingface_hub` does).
  *
  * @example
  * ```ts
@@ -235,6 +318,8 @@ export function blobPath(storage: string, etag: string): string {
  * ```
  */
 export async function linkSnapshot(storage: string, entry: SnapshotEntry): Promise<string> {
+  checkCommitHash(entry.commit, `the snapshot commit of ${entry.filename}`);
+  checkRelativeFilename(entry.filename);
   const pointer = snapshotPath(storage, entry.commit, entry.filename);
   const blob = blobPath(storage, entry.etag);
   await Deno.mkdir(dirname(pointer), { recursive: true });
@@ -242,8 +327,19 @@ export async function linkSnapshot(storage: string, entry: SnapshotEntry): Promi
   try {
     await Deno.symlink(relative(dirname(pointer), blob), tmp);
   } catch (e) {
-    if (!(e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotSupported)) throw e;
-    await Deno.copyFile(blob, tmp);
+    if (e instanceof Deno.errors.NotCapable) {
+      // Deno grants symlinks only with unscoped --allow-read/--allow-write; under a grant scoped to the cache (the
+      // fill-mask and evaluate tasks), the snapshot file is a hard link to the blob: same bytes, no extra disk.
+      try {
+        await Deno.link(blob, tmp);
+      } catch {
+        await Deno.copyFile(blob, tmp);
+      }
+    } else if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotSupported) {
+      await Deno.copyFile(blob, tmp);
+    } else {
+      throw e;
+    }
   }
   await Deno.rename(tmp, pointer);
   return pointer;
@@ -272,7 +368,12 @@ export interface SnapshotEntry {
  * ```
  */
 export async function markNoExist(storage: string, entry: Omit<SnapshotEntry, "etag">): Promise<void> {
-  const path = join(storage, ".no_exist", entry.commit, ...entry.filename.split("/"));
+  checkCommitHash(entry.commit, `the commit of missing ${entry.filename}`);
+  checkRelativeFilename(entry.filename);
+  const path = insideFolder(
+    join(storage, ".no_exist"),
+    join(storage, ".no_exist", entry.commit, ...entry.filename.split("/")),
+  );
   await Deno.mkdir(dirname(path), { recursive: true });
   await Deno.writeFile(path, new Uint8Array(0));
 }
@@ -324,5 +425,14 @@ export function existsSync(path: string): boolean {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
     throw e;
+  }
+}
+
+if (import.meta.main) {
+  try {
+    console.log(hubCacheDir());
+  } catch (e) {
+    console.error(`hub cache: ${(e as Error).message}`);
+    Deno.exit(1);
   }
 }

@@ -10,7 +10,17 @@
 import { join } from "node:path";
 import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision } from "./cache.ts";
 import { hubDownload, type HubReadOptions } from "./download.ts";
-import { hubEndpoint, HubError, hubErrorFromResponse, hubFetch, hubJson, hubToken, isHubUnreachable } from "./http.ts";
+import {
+  bodyText,
+  hubEndpoint,
+  HubError,
+  hubErrorFromResponse,
+  hubFetch,
+  hubJson,
+  hubTimeouts,
+  hubToken,
+  isHubUnreachable,
+} from "./http.ts";
 import { readParquet } from "../data/parquet.ts";
 import type { DataRecord } from "../data/jsonl.ts";
 
@@ -93,7 +103,14 @@ async function listTree(
   while (next !== undefined) {
     const response = await hubFetch(next, { token, retry: options.retry, action: options.action });
     if (!response.ok) throw await hubErrorFromResponse(response, { url: next, token, action: options.action });
-    const entries = await response.json() as { type: string; path: string }[];
+    const text = await bodyText(response, { url: next, idleMs: hubTimeouts(options.retry).idleMs });
+    let entries: { type: string; path: string }[];
+    try {
+      entries = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${options.action}: ${next}: expected a JSON answer from the Hub (${(e as Error).message})`);
+    }
+    if (!Array.isArray(entries)) throw new Error(`${options.action}: ${next}: expected a JSON list of tree entries`);
     for (const e of entries) if (e.type === "file") out.push(e.path);
     const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") ?? "");
     next = link ? new URL(link[1], next).href : undefined;

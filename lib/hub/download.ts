@@ -14,12 +14,14 @@ import {
   blobPath,
   cachedFile,
   type CacheLocation,
+  checkCommitHash,
+  checkEtag,
   checkRelativeFilename,
   existsSync,
   hubOffline,
+  insideFolder,
   linkSnapshot,
   markNoExist,
-  normalizeEtag,
   REGEX_COMMIT_HASH,
   repoCacheFolder,
   type RepoType,
@@ -32,11 +34,13 @@ import {
   HubError,
   hubErrorFromResponse,
   hubFetch,
+  hubTimeouts,
   hubToken,
   isHubUnreachable,
+  readBody,
   type RetryOptions,
 } from "./http.ts";
-import { sleep } from "../fs.ts";
+import { sleep, syncDir, syncFile } from "../fs.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 10 * 1024 * 1024;
@@ -241,18 +245,23 @@ async function fileMetadata(url: string, ctx: DownloadContext, retry: RetryOptio
     throw await hubErrorFromResponse(response, { url, token: ctx.token, action: ctx.action });
   }
   const commit = response.headers.get("X-Repo-Commit");
-  const etag = normalizeEtag(response.headers.get("X-Linked-Etag") ?? response.headers.get("ETag"));
   const size = Number(response.headers.get("X-Linked-Size") ?? response.headers.get("Content-Length"));
   const location = response.headers.get("Location");
-  if (commit === null || !REGEX_COMMIT_HASH.test(commit)) {
+  if (commit === null) {
     throw new Error(
       `${ctx.action}: the answer from ${url} has no X-Repo-Commit header, so it does not come from a Hugging Face ` +
         "Hub (check HF_ENDPOINT, proxy and firewall settings)",
     );
   }
-  if (etag === undefined || !/^[0-9A-Za-z._-]+$/.test(etag)) {
-    throw new Error(`${ctx.action}: ${url} sent no usable ETag, so the download cannot be checked or cached`);
+  checkCommitHash(commit, `${ctx.action}: the X-Repo-Commit header from ${url}`);
+  const etagHeader = response.headers.get("X-Linked-Etag") ?? response.headers.get("ETag");
+  if (etagHeader === null) {
+    throw new Error(`${ctx.action}: ${url} sent no ETag, so the download cannot be checked or cached`);
   }
+  const etag = checkEtag(
+    etagHeader,
+    `${ctx.action}: the ${response.headers.has("X-Linked-Etag") ? "X-Linked-Etag" : "ETag"} header from ${url}`,
+  );
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new Error(`${ctx.action}: ${url} sent no file size (Content-Length)`);
   }
@@ -262,7 +271,10 @@ async function fileMetadata(url: string, ctx: DownloadContext, retry: RetryOptio
 
 /** Take `.locks/<repo folder>/<etag>.lock` (the lock file `huggingface_hub` uses), so two downloads never interleave. */
 async function lockBlob(storage: string, etag: string): Promise<Deno.FsFile> {
-  const path = join(dirname(storage), ".locks", basename(storage), `${etag}.lock`);
+  const path = insideFolder(
+    join(dirname(storage), ".locks"),
+    join(dirname(storage), ".locks", basename(storage), `${etag}.lock`),
+  );
   await Deno.mkdir(dirname(path), { recursive: true });
   const file = await Deno.open(path, { create: true, write: true });
   await file.lock(true);
@@ -319,7 +331,13 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
       have = 0;
     }
     try {
-      for await (const chunk of response.body ?? new ReadableStream<Uint8Array>()) {
+      // Never more than the announced size: a longer body is cut there (and then fails the checksum if it differs).
+      const body = readBody(response, {
+        url: meta.location,
+        idleMs: hubTimeouts(ctx.retry).idleMs,
+        maxBytes: meta.size - have,
+      });
+      for await (const chunk of body) {
         let written = 0;
         while (written < chunk.length) written += await file.write(chunk.subarray(written));
         have += chunk.length;
@@ -347,7 +365,9 @@ async function downloadBlob(blob: string, meta: FileMetadata, ctx: DownloadConte
   }
   bar?.done();
   await verifyBlob(incomplete, meta, where);
+  await syncFile(incomplete); // on disk before it is named as a complete blob
   await Deno.rename(incomplete, blob);
+  await syncDir(dirname(blob));
 }
 
 /** Check size and hash (sha256 for a 64-hex etag, git blob sha1 for a 40-hex one); delete the file on mismatch. */

@@ -70,13 +70,157 @@ export class HubError extends Error {
   }
 }
 
-/** Retry policy for {@link hubFetch}. */
+/** Retry and timeout policy for {@link hubFetch} and the reads of its answers. */
 export interface RetryOptions {
   /** Attempts in all, first included (default 5). */
   attempts?: number;
   /** First backoff in milliseconds, doubled each time, capped at 8 s (default 1000). */
   baseDelayMs?: number;
+  /**
+   * Longest wait for a server's answer (its status and headers) to one request, in milliseconds (default
+   * `$HF_HUB_ETAG_TIMEOUT` seconds, else 10 s, as `huggingface_hub`). A request past it fails and is retried.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Longest wait for the next bytes of an answer's body, in milliseconds (default `$HF_HUB_DOWNLOAD_TIMEOUT` seconds,
+   * else 10 s, as `huggingface_hub`). A download past it is resumed, within the attempts.
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Default wait for an answer or for the next bytes of one, in milliseconds (`huggingface_hub`'s 10 s). */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** A timeout from the environment (`$name` in seconds, as Python reads it), when set and readable. */
+function envTimeoutMs(name: string): number | undefined {
+  const seconds = Number(envIfGranted(name));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * The connect (answer) and idle-read timeouts a retry policy means, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { hubTimeouts } from "./http.ts";
+ * if (hubTimeouts({ connectTimeoutMs: 50 }).connectMs !== 50) throw new Error("unexpected");
+ * ```
+ */
+export function hubTimeouts(retry: RetryOptions = {}): { connectMs: number; idleMs: number } {
+  return {
+    connectMs: retry.connectTimeoutMs ?? envTimeoutMs("HF_HUB_ETAG_TIMEOUT") ?? DEFAULT_TIMEOUT_MS,
+    idleMs: retry.idleTimeoutMs ?? envTimeoutMs("HF_HUB_DOWNLOAD_TIMEOUT") ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
+/** The error of a request or a body read that waited past its timeout (retried, unlike a caller's abort). */
+class HubTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Fewest bytes a body must bring in each idle-timeout window (a drip slower than this fails). */
+const MIN_BYTES_PER_WINDOW = 1024;
+
+/** Options of {@link readBody}. */
+export interface ReadBodyOptions {
+  /** The URL the answer came from, for messages. */
+  url: string;
+  /** Longest wait for the next bytes, in milliseconds. */
+  idleMs: number;
+  /** Stop after this many bytes: the rest of the body is never read (default: read it all). */
+  maxBytes?: number;
+}
+
+/**
+ * The chunks of a response body, each awaited at most `idleMs`, and at least 1 KiB (or the rest of the body) in every
+ * `idleMs` window: a server that stops sending, or drips, fails naming the URL. No more than `maxBytes` are read in
+ * all: the body is cancelled there, whatever the server still sends.
+ *
+ * @example
+ * ```ts
+ * import { readBody } from "./http.ts";
+ * const chunks = [];
+ * for await (const c of readBody(new Response("abcdef"), { url: "http://x/y", idleMs: 1000, maxBytes: 4 })) {
+ *   chunks.push(c);
+ * }
+ * if (new TextDecoder().decode(chunks[0]) !== "abcd") throw new Error("stopped at 4 bytes");
+ * ```
+ */
+export async function* readBody(response: Response, options: ReadBodyOptions): AsyncGenerator<Uint8Array> {
+  if (response.body === null) return;
+  const reader = response.body.getReader();
+  const max = options.maxBytes ?? Infinity;
+  let seen = 0;
+  let done = false;
+  // A server that drips (a byte every few seconds) never trips the idle timeout: each window of `idleMs` must also
+  // bring at least MIN_BYTES_PER_WINDOW (or what is left of the body, when less).
+  let windowStart = Date.now();
+  let windowSeen = 0;
+  try {
+    while (seen < max) {
+      const now = Date.now();
+      if (now - windowStart >= options.idleMs) {
+        if (seen - windowSeen < Math.min(MIN_BYTES_PER_WINDOW, max - windowSeen)) {
+          throw new HubTimeoutError(
+            `${displayUrl(options.url)} sent only ${seen - windowSeen} bytes in ${(now - windowStart) / 1000} s ` +
+              `(${seen} in all): slower than ${MIN_BYTES_PER_WINDOW} bytes per ${options.idleMs / 1000} s (read ` +
+              "timeout; HF_HUB_DOWNLOAD_TIMEOUT sets the window in seconds)",
+          );
+        }
+        windowStart = now;
+        windowSeen = seen;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new HubTimeoutError(
+              `no data from ${displayUrl(options.url)} for ${options.idleMs / 1000} s after ${seen} bytes ` +
+                "(read timeout; HF_HUB_DOWNLOAD_TIMEOUT sets it in seconds)",
+            ),
+          );
+        }, options.idleMs);
+      });
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await Promise.race([reader.read(), idle]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done) {
+        done = true;
+        return;
+      }
+      const chunk = next.value.length > max - seen ? next.value.subarray(0, max - seen) : next.value;
+      seen += chunk.length;
+      yield chunk;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * The body as text, read with {@link readBody}'s idle timeout and size cap.
+ *
+ * @example
+ * ```ts
+ * import { bodyText } from "./http.ts";
+ * if ((await bodyText(new Response("ok"), { url: "http://x/y", idleMs: 1000 })) !== "ok") throw new Error();
+ * ```
+ */
+export async function bodyText(response: Response, options: ReadBodyOptions): Promise<string> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  for await (const chunk of readBody(response, options)) parts.push(chunk.slice());
+  return await new Blob(parts).text();
+}
+
+/** Largest JSON answer read from the Hub (repo infos and listings are far smaller). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 /** Options of {@link hubFetch}. */
 export interface HubFetchOptions {
@@ -171,9 +315,9 @@ export async function hubFetch(url: string, options: HubFetchOptions = {}): Prom
   for (let attempt = 0;; attempt++) {
     let response: Response;
     try {
-      response = await followRedirects(url, options, trustedOrigin);
+      response = await followRedirects(url, options, trustedOrigin, hubTimeouts(retry).connectMs);
     } catch (e) {
-      if (isPermissionError(e) || isUnknownHost(e) || (e as Error).name === "AbortError" || attempt + 1 >= attempts) {
+      if (isPermissionError(e) || isUnknownHost(e) || isCallerAbort(e, options.signal) || attempt + 1 >= attempts) {
         const failed = (e as { hubUrl?: string }).hubUrl ?? url; // a redirect target when that one failed
         const message = networkErrorMessage(e, { url: failed, method: options.method, retried: attempt > 0 });
         throw new HubError(
@@ -193,8 +337,21 @@ export async function hubFetch(url: string, options: HubFetchOptions = {}): Prom
   }
 }
 
-/** Follow redirects for one attempt, dropping the token whenever the target leaves `trustedOrigin`. */
-async function followRedirects(url: string, options: HubFetchOptions, trustedOrigin: string): Promise<Response> {
+/** True when the caller's own signal stopped the request (not retried; a timeout is). */
+function isCallerAbort(e: unknown, signal: AbortSignal | undefined): boolean {
+  return (e as Error)?.name === "AbortError" || (signal?.aborted === true && !(e instanceof HubTimeoutError));
+}
+
+/**
+ * Follow redirects for one attempt, dropping the token whenever the target leaves `trustedOrigin`; each hop waits at
+ * most `connectMs` for its answer.
+ */
+async function followRedirects(
+  url: string,
+  options: HubFetchOptions,
+  trustedOrigin: string,
+  connectMs: number,
+): Promise<Response> {
   const follow = options.follow ?? "all";
   let current = url;
   let method = options.method ?? "GET";
@@ -204,11 +361,23 @@ async function followRedirects(url: string, options: HubFetchOptions, trustedOri
     const origin = new URL(current).origin;
     if (options.token && origin === trustedOrigin) headers.set("Authorization", `Bearer ${options.token}`);
     let response: Response;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => {
+      timeout.abort(
+        new HubTimeoutError(
+          `no answer within ${connectMs / 1000} s (connect timeout; HF_HUB_ETAG_TIMEOUT sets it in seconds)`,
+        ),
+      );
+    }, connectMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     try {
-      response = await fetch(current, { method, headers, body, redirect: "manual", signal: options.signal });
+      response = await fetch(current, { method, headers, body, redirect: "manual", signal });
     } catch (e) {
-      if (current !== url && e instanceof Error) Object.assign(e, { hubUrl: current });
-      throw e;
+      const error = timeout.signal.aborted && !options.signal?.aborted ? timeout.signal.reason : e;
+      if (current !== url && error instanceof Error) Object.assign(error, { hubUrl: current });
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
     const location = response.headers.get("Location");
     if (response.status < 300 || response.status >= 400 || location === null || follow === "none") return response;
@@ -260,7 +429,7 @@ async function classifyResponse(response: Response, url: string, token: string |
   const code = response.headers.get("X-Error-Code") ?? "";
   let serverMessage = response.headers.get("X-Error-Message") ?? "";
   try {
-    const text = (await response.text()).trim();
+    const text = (await bodyText(response, { url, idleMs: hubTimeouts().idleMs, maxBytes: 64 * 1024 })).trim();
     if (!serverMessage && text) {
       try {
         const json = JSON.parse(text);
@@ -349,8 +518,19 @@ export async function hubJson(url: string, options: HubFetchOptions = {}): Promi
   const response = await hubFetch(url, options);
   if (!response.ok) throw await hubErrorFromResponse(response, { url, token: options.token, action: options.action });
   try {
-    return await response.json();
+    const text = await bodyText(response, { url, idleMs: hubTimeouts(options.retry).idleMs, maxBytes: MAX_JSON_BYTES });
+    return JSON.parse(text);
   } catch (e) {
+    if (e instanceof HubTimeoutError) {
+      throw new HubError(
+        `${options.action ? `${options.action}: ` : ""}GET ${displayUrl(url)} failed: ${e.message}. ` +
+          "Check the network connection and any proxy; to use only what is already in the cache, set HF_HUB_OFFLINE=1.",
+        0,
+        "Network",
+        new Headers(),
+        displayUrl(url),
+      );
+    }
     throw new Error(
       `${options.action ? `${options.action}: ` : ""}${url}: expected a JSON answer from the Hub ` +
         `(${(e as Error).message}); is HF_ENDPOINT a Hugging Face Hub?`,

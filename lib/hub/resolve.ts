@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
+import { checkCommitHash, existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
+import { dirname, resolve as resolvePath } from "node:path";
 import { hubDownload, type HubReadOptions } from "./download.ts";
 import { hubEndpoint, HubError, hubJson, hubToken, isHubUnreachable } from "./http.ts";
 
@@ -112,6 +113,7 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
   if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
     throw new Error(`${action}: ${url} answered without "sha" and "siblings" (is HF_ENDPOINT a Hugging Face Hub?)`);
   }
+  const sha = checkCommitHash(info.sha, `${action}: the "sha" field from ${url}`);
   const present = new Set(info.siblings.map((s) => s.rfilename));
   const wanted = MODEL_FILES.filter((f) => present.has(f));
   if (!present.has("config.json")) {
@@ -135,21 +137,54 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
     }
   }
   for (const file of wanted) {
-    await hubDownload(repoId, file, { ...options, repoType: "model", revision: info.sha, endpoint, token });
+    await hubDownload(repoId, file, { ...options, repoType: "model", revision: sha, endpoint, token });
   }
-  await writeRef(storage, revision, info.sha);
-  return `${storage}/snapshots/${info.sha}`;
+  await writeRef(storage, revision, sha);
+  return `${storage}/snapshots/${sha}`;
 }
 
 /**
- * A model reference made local: an existing folder is returned as is; otherwise `idOrDir` must be a Hub id, fetched
- * with {@link snapshotModel}.
+ * True when `ref` reads as a path on disk rather than a Hub id: it starts with `./`, `../`, `/` or `~`, has a
+ * backslash or a drive letter, or is not a well-formed Hub id at all.
+ *
+ * @example
+ * ```ts
+ * import { looksLikePath } from "./resolve.ts";
+ * if (!looksLikePath("./runs/nope") || !looksLikePath("~/m") || looksLikePath("runs/nope")) throw new Error();
+ * ```
+ */
+export function looksLikePath(ref: string): boolean {
+  return /^(\.{1,2}(\/|\\|$)|\/|~)/.test(ref) || ref.includes("\\") || /^[a-zA-Z]:/.test(ref) || !isRepoId(ref);
+}
+
+/** Why `ref` is not a local folder, in words: the absolute path that does not exist, and which part of it does. */
+async function noSuchFolder(ref: string): Promise<string> {
+  if (ref.startsWith("~")) {
+    return `no such folder: ${ref} (a "~" in a quoted path is not expanded; write the full path)`;
+  }
+  const absolute = resolvePath(ref);
+  let existing = dirname(absolute);
+  while (existing !== dirname(existing) && !(await Deno.stat(existing).then((i) => i.isDirectory, () => false))) {
+    existing = dirname(existing);
+  }
+  return `no such folder: ${absolute} (${existing} exists, ${absolute.slice(existing.length).replace(/^\//, "")} ` +
+    "does not)";
+}
+
+/**
+ * A model reference made local, as transformers' `from_pretrained` reads it: an existing folder is returned as is; a
+ * Hub id (`name` or `namespace/name`) is fetched with {@link snapshotModel}. A reference that reads as a path
+ * (`./runs/x`, `/models/x`, `~/x`) and does not exist fails at once saying so; a Hub id that can be neither found on
+ * disk nor fetched fails saying both: not a local folder (the path looked for), and not a Hub id that could be
+ * reached (the URL and the cause).
  *
  * @example
  * ```ts
  * import { resolveModel } from "./resolve.ts";
  * const dir = await Deno.makeTempDir();
  * if ((await resolveModel(dir)) !== dir) throw new Error("unexpected");
+ * const err = await resolveModel("./runs/nope").catch((e) => e);
+ * if (!err.message.includes("not a local folder")) throw err;
  * ```
  */
 export async function resolveModel(idOrDir: string, options: HubReadOptions = {}): Promise<string> {
@@ -157,12 +192,22 @@ export async function resolveModel(idOrDir: string, options: HubReadOptions = {}
   try {
     stat = await Deno.stat(idOrDir);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
   }
   if (stat?.isDirectory) return idOrDir;
   if (stat) throw new Error(`${idOrDir} is a file; expected a model folder (config.json, model.safetensors, …)`);
-  if (!isRepoId(idOrDir)) {
-    throw new Error(`"${idOrDir}" is neither an existing folder nor a Hub model id ("name" or "namespace/name")`);
+  if (looksLikePath(idOrDir)) {
+    throw new Error(
+      `"${idOrDir}" is not a local folder (${await noSuchFolder(idOrDir)}), and not a Hub model id either ` +
+        '(expected "name" or "namespace/name"); check the path',
+    );
   }
-  return await snapshotModel(idOrDir, options);
+  try {
+    return await snapshotModel(idOrDir, options);
+  } catch (e) {
+    if (!(e instanceof HubError)) throw e;
+    e.message = `"${idOrDir}" is not a local folder (${await noSuchFolder(idOrDir)}), and not a Hub model id that ` +
+      `could be reached: ${e.message}`;
+    throw e;
+  }
 }

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { importHfHub } from "../deps.ts";
 import { displayUrl, hubEndpoint, HubError, hubToken, networkErrorMessage, redactToken } from "./http.ts";
 import { isRepoId } from "./resolve.ts";
+import { checkRelativeFilename } from "./cache.ts";
 
 /** Options of {@link pushToHub}. */
 export interface PushToHubOptions {
@@ -31,6 +32,8 @@ export interface PushToHubOptions {
   repoType?: "model" | "dataset";
   /** Files added or replaced in the same commit without being on disk (e.g. a generated `README.md`). */
   extraFiles?: Record<string, string | Uint8Array>;
+  /** Push only these paths of the folder (relative, regular files; default: every file under it). */
+  files?: readonly string[];
 }
 
 /** What a push did. */
@@ -47,26 +50,71 @@ export interface PushResult {
   files: string[];
 }
 
-/** Paths `upload_folder` skips by default: git metadata and huggingface_hub's local-dir cache. */
-function ignored(rel: string): boolean {
-  const parts = rel.split("/");
-  return parts.includes(".git") || rel.startsWith(".cache/huggingface/") || rel.endsWith(".incomplete");
+/**
+ * Paths never pushed: what `upload_folder` skips by default (git metadata, huggingface_hub's local-dir cache,
+ * `.incomplete` downloads) and the leftovers of an interrupted atomic write (`.checkpoint-N.tmp-*` folders,
+ * `*.tmp-*` files), which are not part of the checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { notPushed } from "./upload.ts";
+ * if (!notPushed(".checkpoint-500.tmp-1a2b3c4d/") || !notPushed("config.json.tmp-0f1e") || notPushed("config.json")) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export function notPushed(rel: string): boolean {
+  const parts = rel.replace(/\/$/, "").split("/");
+  return parts.includes(".git") || rel.startsWith(".cache/huggingface/") || rel.endsWith(".incomplete") ||
+    parts.some((p) => /\.tmp-[0-9A-Za-z-]+$/.test(p));
 }
 
-/** Every file under `folder`, relative, sorted (symlinks followed). */
+/**
+ * Every regular file under `folder`, relative, sorted. Symlinks are refused, each named: a link can point anywhere
+ * (`~/.ssh`), and pushing what it points at would publish a file from outside the folder.
+ */
 async function listFolder(folder: string): Promise<string[]> {
   const out: string[] = [];
+  const links: string[] = [];
   async function walk(dir: string): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
       const rel = relative(folder, path).split("\\").join("/");
-      const stat = entry.isSymlink ? await Deno.stat(path) : undefined;
-      if (entry.isDirectory || stat?.isDirectory) {
-        if (!ignored(`${rel}/`)) await walk(path);
-      } else if (!ignored(rel)) out.push(rel);
+      if (notPushed(entry.isDirectory ? `${rel}/` : rel)) continue;
+      if (entry.isSymlink) links.push(`${rel} -> ${await Deno.readLink(path).catch(() => "?")}`);
+      else if (entry.isDirectory) await walk(path);
+      else if (entry.isFile) out.push(rel);
     }
   }
   await walk(folder);
+  if (links.length > 0) {
+    throw new Error(
+      `${folder}: refusing to push symbolic links (their targets may lie outside the folder):\n${
+        links.sort().map((l) => `  - ${l}`).join("\n")
+      }\nReplace each with a copy of the file it points to (e.g. \`cp -L\`), or remove it, and push again.`,
+    );
+  }
+  return out.sort();
+}
+
+/** `files` of `folder` checked: relative, inside it, regular files (a symlink is refused as in {@link listFolder}). */
+async function checkFiles(folder: string, files: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const rel of files) {
+    checkRelativeFilename(rel);
+    if (notPushed(rel)) continue;
+    const info = await Deno.lstat(join(folder, rel)).catch((e) => {
+      throw new Error(`${join(folder, rel)}: cannot push (${(e as Error).message})`);
+    });
+    if (info.isSymlink) {
+      throw new Error(
+        `${folder}: refusing to push symbolic links (their targets may lie outside the folder):\n  - ${rel} -> ${await Deno
+          .readLink(join(folder, rel))}\nReplace it with a copy of the file it points to, or remove it.`,
+      );
+    }
+    if (!info.isFile) throw new Error(`${join(folder, rel)}: cannot push (not a regular file)`);
+    out.push(rel);
+  }
   return out.sort();
 }
 
@@ -169,6 +217,8 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
   }
   const stat = await Deno.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory) throw new Error(`${folder}: not a folder (expected a checkpoint folder to push)`);
+  // Before any request: a folder with symlinks is refused at once.
+  const onDisk = options.files === undefined ? await listFolder(folder) : await checkFiles(folder, options.files);
   const hub = await importHfHub();
   const hubUrl = hubEndpoint(options.endpoint);
   const methods = new Map<string, string>();
@@ -196,7 +246,6 @@ export async function pushToHub(folder: string, options: PushToHubOptions): Prom
     }
   }
 
-  const onDisk = await listFolder(folder);
   const extra = options.extraFiles ?? {};
   const files: { path: string; content: Blob | URL }[] = onDisk.filter((p) => !(p in extra)).map((path) => ({
     path,

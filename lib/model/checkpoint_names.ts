@@ -131,3 +131,21 @@ export function checkpointMismatch(source: string, what: string, problems: reado
   if (problems.length > 12) shown.push(`  … and ${problems.length - 12} more`);
   return new Error(`${source}: does not match the config (${what}); nothing was loaded:\n${shown.join("\n")}`);
 }
+
+/**
+ * The quoted names the problems found so far mention (`tensor "x": …`), as a set: a parameter named there is not
+ * reported again as missing. One pass over the problems, so a checkpoint far from its config (`n_layers: 10000`)
+ * is checked in time linear in the names.
+ *
+ * @example
+ * ```ts
+ * import { mentionedNames } from "./checkpoint_names.ts";
+ * const seen = mentionedNames(['tensor "a.weight": expected shape [2], found [3]']);
+ * if (!seen.has("a.weight") || seen.has("b")) throw new Error("unexpected");
+ * ```
+ */
+export function mentionedNames(problems: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const problem of problems) for (const m of problem.matchAll(/"([^"]*)"/g)) names.add(m[1]);
+  return names;
+}

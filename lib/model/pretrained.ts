@@ -13,7 +13,7 @@
  */
 import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import { exists, writeDirAtomic, writeFileAtomic } from "../fs.ts";
-import { checkpointMismatch, checkpointNames, tensorProblem } from "./checkpoint_names.ts";
+import { checkpointMismatch, checkpointNames, mentionedNames, tensorProblem } from "./checkpoint_names.ts";
 import type { MaskedLM } from "./masked_lm.ts";
 import { configToJson, type ModelConfig, readConfig } from "./config.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
@@ -115,8 +115,9 @@ export function checkpointValues(
     if (problem) problems.push(problem);
     else if (!tied.has(name)) values.set(name, tensor.data as Float32Array);
   }
+  const mentioned = mentionedNames(problems);
   for (const [name, spec] of specs) {
-    if (!values.has(name) && !problems.some((p) => p.includes(`"${name}"`))) {
+    if (!values.has(name) && !mentioned.has(name)) {
       problems.push(`missing tensor "${name}" (expected shape [${spec.shape}])`);
     }
   }

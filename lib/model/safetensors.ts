@@ -130,13 +130,81 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
  * ```
  */
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  let bytes: Uint8Array;
+  let file: Deno.FsFile;
   try {
-    bytes = await Deno.readFile(path);
+    file = await Deno.open(path, { read: true });
   } catch (e) {
     throw new Error(`${path}: cannot read (${(e as Error).message})`);
   }
-  return parseSafetensors(bytes, { source: path });
+  try {
+    // Check what the file is before reading it: a device, a FIFO or a file larger than its header says (a symlink to
+    // /dev/zero, say) is refused after reading at most its header.
+    const info = await file.stat();
+    const fail = (what: string): never => {
+      throw new Error(`${path}: not a valid safetensors file: ${what}`);
+    };
+    if (!info.isFile) fail("not a regular file (a device, FIFO or folder, or a link to one)");
+    const size = info.size;
+    if (size < 8) fail(`${size} bytes, shorter than the 8-byte header length (truncated?)`);
+    const lengthBytes = await readExactly(file, 8, path);
+    const n = Number(new DataView(lengthBytes.buffer).getBigUint64(0, true));
+    if (n > MAX_HEADER) fail(`header length ${n} exceeds ${MAX_HEADER} bytes (corrupt?)`);
+    if (8 + n > size) fail(`header of ${n} bytes but the file has ${size} bytes (truncated?)`);
+    const headerBytes = await readExactly(file, n, path);
+    const dataBytes = dataBytesImplied(headerBytes);
+    if (dataBytes === undefined) {
+      // Not a JSON object: the parser names what is wrong from the header alone.
+      const head = new Uint8Array(8 + n);
+      head.set(lengthBytes, 0);
+      head.set(headerBytes, 8);
+      parseSafetensors(head, { source: path });
+      fail("header is not a JSON object");
+    }
+    const implied = 8 + n + dataBytes!;
+    if (implied !== size) {
+      fail(
+        `its header describes ${implied} bytes in all but the file has ${size} bytes (${
+          size > implied ? "trailing bytes" : "truncated?"
+        })`,
+      );
+    }
+    const bytes = new Uint8Array(size);
+    bytes.set(lengthBytes, 0);
+    bytes.set(headerBytes, 8);
+    bytes.set(await readExactly(file, size - 8 - n, path), 8 + n);
+    return parseSafetensors(bytes, { source: path });
+  } finally {
+    file.close();
+  }
+}
+
+/** The data bytes a header describes (the largest `data_offsets` end); undefined when it is not a JSON object. */
+function dataBytesImplied(headerBytes: Uint8Array): number | undefined {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
+  } catch {
+    return undefined;
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) return undefined;
+  let end = 0;
+  for (const [name, entry] of Object.entries(header)) {
+    const offsets = name === "__metadata__" ? undefined : (entry as { data_offsets?: unknown })?.data_offsets;
+    if (Array.isArray(offsets) && Number.isSafeInteger(offsets[1])) end = Math.max(end, offsets[1]);
+  }
+  return end;
+}
+
+/** Exactly `n` bytes from the file's current position (fails naming the file when it ends sooner). */
+async function readExactly(file: Deno.FsFile, n: number, path: string): Promise<Uint8Array<ArrayBuffer>> {
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (at < n) {
+    const got = await file.read(out.subarray(at));
+    if (got === null) throw new Error(`${path}: not a valid safetensors file: ended after ${at} of ${n} bytes`);
+    at += got;
+  }
+  return out;
 }
 
 /** Options of {@link encodeSafetensors} and {@link writeSafetensors}. */

@@ -124,7 +124,7 @@ export function reportHtml(log: RunLog, options: ReportHtmlOptions = {}): string
     ...extraKeys,
   ];
   const epochTable = rows.length === 0 ? `<p class="empty">No evaluation was logged.</p>` : `<table class="epochs">
-<thead><tr>${headers.map((c) => `<th>${c}</th>`).join("")}</tr></thead>
+<thead><tr>${headers.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead>
 <tbody>
 ${
     rows.map((r, i) => {
@@ -141,7 +141,7 @@ ${
     `<section class="chart"><h3>${escapeHtml(c.title)}</h3>${
       c.x.length === 0
         ? `<p class="empty">Not logged.</p>`
-        : `<div class="plot" id="${c.id}" data-series="${c.series.length}"></div>`
+        : `<div class="plot" id="${escapeHtml(c.id)}" data-series="${c.series.length}"></div>`
     }</section>`
   ).join("\n");
 
@@ -293,8 +293,10 @@ function inlineScript(js: string): string {
   return js.replace(/<\/script/gi, "<\\/script");
 }
 
+/** Text safe in HTML content and in quoted attribute values. */
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 const PAGE_CSS = `

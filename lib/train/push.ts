@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { resolve } from "node:path";
 import { modelCard } from "../hub/model_card.ts";
 import { type PushResult, pushToHub } from "../hub/upload.ts";
 import { onnxHubFiles, transformersJsSnippet } from "../export/hub.ts";
@@ -103,13 +102,13 @@ export async function loggedEpochs(outputDir: string): Promise<EpochRow[]> {
 }
 
 /** The files of `folder` HF's `push_to_hub` uploads: top-level files (no `checkpoint-*`, hidden or temp ones). */
-async function stage(folder: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mlm-push-" });
+async function stage(folder: string): Promise<string[]> {
+  const names: string[] = [];
   for await (const e of Deno.readDir(folder)) {
     if (!e.isFile || e.name.startsWith(".") || e.name.startsWith("_") || e.name.includes(".tmp-")) continue;
-    await Deno.symlink(resolve(folder, e.name), `${dir}/${e.name}`);
+    names.push(e.name);
   }
-  return dir;
+  return names;
 }
 
 /**
@@ -145,17 +144,13 @@ export async function pushRun(
       : undefined,
   });
   const onnx = options.exportOnnx ? (await onnxHubFiles(folder)).files : {};
-  const staged = await stage(folder);
-  try {
-    return await pushToHub(staged, {
-      repoId: options.repoId,
-      token: options.token,
-      endpoint: options.endpoint,
-      private: options.private,
-      commitMessage,
-      extraFiles: { ...onnx, "README.md": card },
-    });
-  } finally {
-    await Deno.remove(staged, { recursive: true });
-  }
+  return await pushToHub(folder, {
+    repoId: options.repoId,
+    token: options.token,
+    endpoint: options.endpoint,
+    private: options.private,
+    commitMessage,
+    extraFiles: { ...onnx, "README.md": card },
+    files: await stage(folder),
+  });
 }

@@ -70,8 +70,53 @@ Deno.test("resolveModel uses a local folder as is and rejects what is neither fo
     assertEquals(await resolveModel(dir), dir);
     await Deno.writeTextFile(`${dir}/file.txt`, "x");
     await assertRejects(() => resolveModel(`${dir}/file.txt`), "is a file");
-    await assertRejects(() => resolveModel(`${dir}/no/such/dir`), "neither an existing folder nor a Hub model id");
+    const err = await assertRejects(() => resolveModel(`${dir}/no/such/dir`), "is not a local folder");
+    assertStringIncludes(err.message, `no such folder: ${dir}/no/such/dir (${dir} exists, no/such/dir does not)`);
+    await assertRejects(() => resolveModel(`${dir}/file.txt/x`), "is not a local folder");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a mistyped local folder says it is no such folder; a Hub-shaped one says both, with the URL and cause", async () => {
+  const hub = await startHubServer();
+  const root = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  const name = `nope-${crypto.randomUUID().slice(0, 8)}`; // absent from the working folder
+  try {
+    await Deno.mkdir(`${root}/runs`);
+    const options = { endpoint: hub.endpoint, cacheDir: `${root}/cache` };
+    // Read as paths: refused at once, without asking the Hub.
+    for (const ref of [`./${name}/x`, `../${name}`, `${root}/runs/nope`, "~/models/nope", "runs/no pe"]) {
+      const err = await assertRejects(
+        () => resolveModel(ref, options),
+        `"${ref}" is not a local folder (no such folder`,
+      );
+      assertStringIncludes(err.message, "not a Hub model id either");
+    }
+    const dotted = await assertRejects(() => resolveModel(`./${name}/x`, options), "not a local folder");
+    assertStringIncludes(dotted.message, `no such folder: ${cwd}/${name}/x (${cwd} exists, ${name}/x does not)`);
+    const absolute = await assertRejects(() => resolveModel(`${root}/runs/nope`, options), "not a local folder");
+    assertStringIncludes(absolute.message, `(${root}/runs exists, nope does not)`);
+    assertEquals(hub.requests.length, 0);
+    // Shaped like a Hub id: asked of the Hub, and the message says both what is not on disk and why the Hub failed.
+    const missing = await assertRejects(() => resolveModel(`${name}/m`, options), `"${name}/m" is not a local folder`);
+    assertStringIncludes(missing.message, `no such folder: ${cwd}/${name}/m`);
+    assertStringIncludes(missing.message, "not a Hub model id that could be reached");
+    assertStringIncludes(missing.message, "Repository Not Found");
+    assertStringIncludes(missing.message, `${hub.endpoint}/api/models/${name}/m/revision/main`);
+    // A Hub that cannot be reached: the URL and the network cause.
+    const port = hub.endpoint.split(":").at(-1);
+    await hub.close();
+    const down = await assertRejects(
+      () => resolveModel(`${name}/m`, { ...options, retry: { attempts: 1 } }),
+      "not a Hub model id that could be reached",
+    );
+    assertStringIncludes(down.message, `GET http://127.0.0.1:${port}/api/models/${name}/m/revision/main failed`);
+    assertStringIncludes(down.message, "connection refused");
+    assertStringIncludes(down.message, "not in the cache");
+  } finally {
+    await hub.close().catch(() => {});
+    await Deno.remove(root, { recursive: true });
   }
 });

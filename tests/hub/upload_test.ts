@@ -122,3 +122,35 @@ Deno.test("deno task push uploads a folder with a generated card, token from HF_
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pushToHub refuses symlinks, naming each, before any request; temp leftovers are never uploaded", async () => {
+  const hub = await startHubServer({ tokens: [TOKEN] });
+  const { dir } = await checkpointFolder();
+  const outside = await Deno.makeTempDir({ prefix: "outside-" });
+  try {
+    await Deno.writeTextFile(`${outside}/id_rsa`, "PRIVATE KEY");
+    await Deno.symlink(outside, `${dir}/ssh`);
+    await Deno.symlink(`${outside}/id_rsa`, `${dir}/notes.txt`);
+    const err = await assertRejects(
+      () => pushToHub(dir, { repoId: "me/linked", token: TOKEN, endpoint: hub.endpoint }),
+      "refusing to push symbolic links",
+    );
+    assertStringIncludes(err.message, `  - notes.txt -> ${outside}/id_rsa\n  - ssh -> ${outside}`);
+    assertEquals(hub.requests.length, 0, "nothing was sent");
+    assert(hub.repo("me/linked") === undefined);
+    await Deno.remove(`${dir}/ssh`);
+    await Deno.remove(`${dir}/notes.txt`);
+
+    // An interrupted save's leftovers: a temporary checkpoint folder and a temporary file.
+    await Deno.mkdir(`${dir}/.checkpoint-500.tmp-1a2b3c4d`);
+    await Deno.writeTextFile(`${dir}/.checkpoint-500.tmp-1a2b3c4d/config.json`, "{}");
+    await Deno.writeTextFile(`${dir}/trainer_state.json.tmp-0f1e2d3c-aaaa`, "{");
+    const result = await pushToHub(dir, { repoId: "me/linked", token: TOKEN, endpoint: hub.endpoint });
+    assertEquals(result.files, ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"]);
+    assertEquals([...hub.files("me/linked").keys()].filter((p) => p.includes("tmp")), []);
+  } finally {
+    await hub.close();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});

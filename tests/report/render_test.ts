@@ -88,3 +88,25 @@ Deno.test("deno task report DIR re-renders the page with the task's own permissi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("renderReport: a metric name is escaped in the table head (no stored script injection)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const evil = "eval_<script>alert(1)</script><img src=x onerror=alert(2)>";
+    await Deno.writeTextFile(
+      `${dir}/metrics.jsonl`,
+      [
+        JSON.stringify({ type: "header", args: {}, backend: "cpu" }),
+        JSON.stringify({ step: 1, epoch: 1, loss: 0.7 }),
+        JSON.stringify({ step: 1, epoch: 1, eval_loss: 0.6, perplexity: 1.8, [evil]: 0.25 }),
+      ].join("\n"),
+    );
+    const html = await Deno.readTextFile(await renderReport(dir));
+    assertStringIncludes(html, "<th>eval_&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;</th>");
+    assert(!html.includes("<script>alert(1)"), "the metric name's script tag is not live");
+    assert(!html.includes("<img"), "the metric name's img tag is not live");
+    assertStringIncludes(html, "<td>0.25</td>");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

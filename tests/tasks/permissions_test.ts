@@ -110,3 +110,47 @@ Deno.test("deno.json: tasks without network or Hub access read no Hub variables"
     assert(!(p.get("env") as string[]).includes("HF_TOKEN"), `${name}: reads no Hub token`);
   }
 });
+
+/** Write permission states of `paths` under a task's flags, expanded as `deno task` does in `env`. */
+async function writeStates(name: string, env: Record<string, string>, paths: string[]): Promise<string[]> {
+  const probe = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    probe,
+    `const out = [];
+    for (const path of Deno.args) out.push((await Deno.permissions.query({ name: "write", path })).state);
+    console.log(JSON.stringify(out));`,
+  );
+  try {
+    const flags = taskArgs(name, [], env).filter((w) => w.startsWith("--"));
+    const out = await new Deno.Command("deno", { args: ["run", ...flags, probe, ...paths], cwd: ROOT, env }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    return JSON.parse(new TextDecoder().decode(out.stdout));
+  } finally {
+    await Deno.remove(probe);
+  }
+}
+
+Deno.test("deno.json: fill-mask and evaluate write only the Hub cache (wherever HF_* puts it) and evaluate's cache", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const layouts: [Record<string, string>, string][] = [
+      [{ HOME: `${root}/home` }, `${root}/home/.cache/huggingface/hub`],
+      [{ HOME: `${root}/home`, XDG_CACHE_HOME: `${root}/xdg` }, `${root}/xdg/huggingface/hub`],
+      [{ HOME: `${root}/home`, HF_HOME: `${root}/hf` }, `${root}/hf/hub`],
+      [{ HOME: `${root}/home`, HF_HOME: `${root}/hf`, HF_HUB_CACHE: `${root}/hub` }, `${root}/hub`],
+    ];
+    for (const [env, cache] of layouts) {
+      const outside = [ROOT, `${ROOT}/runs/x`, root, `${root}/home/.bashrc`, "/tmp/x", `${cache}/../escape`];
+      const inside = [`${cache}/models--org--m/blobs/abc`, `${cache}/.locks/models--org--m/abc.lock`];
+      for (const name of ["fill-mask", "evaluate"]) {
+        const own = name === "evaluate" ? [`${ROOT}/.cache/prepared/abc/train.bin`] : [];
+        const states = await writeStates(name, env, [...inside, ...own, ...outside]);
+        const where = `${name} with ${JSON.stringify(env)}`;
+        assertEquals(states.slice(0, inside.length + own.length), [...inside, ...own].map(() => "granted"), where);
+        assertEquals(states.slice(inside.length + own.length), outside.map(() => "prompt"), where);
+      }
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -4,22 +4,38 @@ import { ROOT } from "../support/shared.ts";
 const TASKS = JSON.parse(Deno.readTextFileSync(`${ROOT}/deno.json`)).tasks as Record<string, string>;
 
 /**
- * The arguments after `deno` in deno.json's line for `name` (words split on spaces, single quotes removed), with
- * `extra` flags put before the script (e.g. `--allow-net=127.0.0.1` for a local Hub server).
+ * `line` as `deno task` expands it in the environment `env` (added to this process's): each `$(command)` replaced by
+ * what the command prints (run from the project folder), then each `$NAME` / `${NAME}` by its value.
  */
-export function taskArgs(name: string, extra: string[] = []): string[] {
+export function expandTaskLine(line: string, env: Record<string, string> = {}): string {
+  const substituted = line.replace(/\$\(([^)]*)\)/g, (_, command: string) => {
+    const [program, ...args] = command.trim().split(/\s+/);
+    const out = new Deno.Command(program, { args, cwd: ROOT, env, stdout: "piped", stderr: "piped" }).outputSync();
+    if (!out.success) throw new Error(`$(${command}) failed: ${new TextDecoder().decode(out.stderr)}`);
+    return new TextDecoder().decode(out.stdout).trim();
+  });
+  const value = (v: string): string => env[v] ?? Deno.env.get(v) ?? "";
+  return substituted.replace(/\$\{([A-Z_]+)\}|\$([A-Z_]+)/g, (_, a?: string, b?: string) => value((a ?? b)!));
+}
+
+/**
+ * The arguments after `deno` in deno.json's line for `name` (expanded as `deno task` does in `env`, see
+ * {@link expandTaskLine}; words split on spaces, single quotes removed), with `extra` flags put before the script
+ * (e.g. `--allow-net=127.0.0.1` for a local Hub server).
+ */
+export function taskArgs(name: string, extra: string[] = [], env: Record<string, string> = {}): string[] {
   const line = TASKS[name];
   if (line === undefined) throw new Error(`deno.json has no task "${name}"`);
-  const [deno, ...words] = line.split(" ").map((w) => w.replace(/^'(.*)'$/, "$1"));
+  const [deno, ...words] = expandTaskLine(line, env).split(" ").map((w) => w.replace(/^'(.*)'$/, "$1"));
   if (deno !== "deno") throw new Error(`task "${name}": expected a deno command, got ${line}`);
   const script = words.findIndex((w) => w.endsWith(".ts"));
   return [...words.slice(0, script), ...extra, ...words.slice(script)];
 }
 
-/** The `--allow-X=...` values of a task's line (`true` for a bare `--allow-X`). */
-export function taskPermissions(name: string): Map<string, string[] | true> {
+/** The `--allow-X=...` values of a task's line (`true` for a bare `--allow-X`), expanded in `env`. */
+export function taskPermissions(name: string, env: Record<string, string> = {}): Map<string, string[] | true> {
   const out = new Map<string, string[] | true>();
-  for (const w of taskArgs(name)) {
+  for (const w of taskArgs(name, [], env)) {
     const m = /^--allow-([a-z]+)(?:=(.*))?$/.exec(w);
     if (m) out.set(m[1], m[2] === undefined ? true : m[2].split(","));
   }
