@@ -13,6 +13,7 @@ import json
 import time
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import load_dataset
 
@@ -45,8 +46,8 @@ def main():
     table = chunks.data.table
     ids = pc.list_flatten(table.column("input_ids"))
     words = pc.list_flatten(table.column("word_ids"))
-    special = pc.is_in(ids, value_set=__import__("pyarrow").array([int(x) for x in args.special_ids.split(",")],
-                                                                    type=ids.type))
+    special_ids = pa.array([int(x) for x in args.special_ids.split(",")], type=ids.type)
+    special = pc.is_in(ids, value_set=special_ids)
     null = pc.is_null(words)
     lengths = {name: sorted(set(pc.list_value_length(table.column(name)).to_pylist())) for name in chunks.column_names}
 
@@ -61,7 +62,7 @@ def main():
         "features": {name: str(feature) for name, feature in chunks.features.items()},
         "list_lengths": lengths,
         "tokens": len(ids),
-        "word_ids_nulls": null.null_count + int(pc.sum(null).as_py()),
+        "word_ids_nulls": int(pc.sum(null).as_py()),
         "nulls_at_special_tokens": int(pc.sum(pc.and_(null, special)).as_py()),
         "special_tokens": int(pc.sum(special).as_py()),
         "attention_mask_all_ones": bool(pc.all(pc.equal(pc.list_flatten(table.column("attention_mask")), 1)).as_py()),
