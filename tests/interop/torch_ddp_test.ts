@@ -211,26 +211,60 @@ Deno.test({ name: NAME, ignore: SKIP !== undefined, sanitizeResources: false, sa
     // 4. The docs' training script under torchrun, two CPU processes, both collators.
     const torchOut: Record<string, string> = {};
     const torchEval: Record<string, number> = {};
+    //    The random-token run continues checkpoint-2 with its optimizer state and writes the state back; the
+    //    whole-word run starts from the final model with a fresh optimizer.
+    const ckpt = `${ours}/checkpoint-2`;
     for (const collator of ["random", "whole-word"]) {
       await t.step(`torchrun --nproc_per_node 2 train_hf.py --collator ${collator}`, async () => {
         const out = `${tmp}/torch-${collator}`;
+        const start = collator === "random" ? ckpt : ours;
+        const withState = collator === "random"
+          ? ["--optimizer-state", `${ckpt}/optimizer.safetensors`, "--save-optimizer-state"]
+          : [];
         const r = await run(TORCHRUN, [
           ...["--standalone", "--nproc_per_node", "2", "tools/interop/train_hf.py"],
-          ...["--data", parquet, "--model", ours, "--output-dir", out, "--collator", collator],
+          ...["--data", parquet, "--model", start, "--output-dir", out, "--collator", collator, ...withState],
           ...["--test-size", "100", "--per-device-train-batch-size", "8", "--max-steps", "4", "--logging-steps", "1"],
           ...["--cache-dir", `${tmp}/hf/datasets`],
         ], pyEnv);
-        const res = lastJson<
-          { global_step: number; world_size: number; train_loss: number; eval_loss: number; train_rows: number }
-        >(r);
+        const res = lastJson<{
+          global_step: number;
+          world_size: number;
+          train_loss: number;
+          eval_loss: number;
+          train_rows: number;
+          optimizer_state_from_step: number | null;
+        }>(r);
         assertEquals([res.world_size, res.global_step, res.train_rows], [2, 4, 10_000]);
         // An untrained 30,522-word model scores about ln(30522) = 10.33 nats; a loss scaled by the process count
         // (transformers' average_tokens_across_devices with a model that averages itself) would read about 20.7.
         for (const loss of [res.train_loss, res.eval_loss]) assert(loss > 9 && loss < 11.5, `loss ${loss}`);
-        const before = await readSafetensors(`${ours}/model.safetensors`);
+        const before = await readSafetensors(`${start}/model.safetensors`);
         const after = await readSafetensors(`${out}/model.safetensors`);
         const name = "distilbert.transformer.layer.0.attention.q_lin.weight";
         assert(maxAbsDiff(before.tensors.get(name)!.data, after.tensors.get(name)!.data) > 0, "PyTorch trained");
+        if (withState.length > 0) {
+          // Trainer's AdamW continued our step count (2 + 4), and its state comes back into our AdamW.
+          assertEquals(res.optimizer_state_from_step, 2);
+          const back = await readSafetensors(`${out}/optimizer.safetensors`);
+          assertEquals(Array.from(back.tensors.get("step")!.data), [6], "steps: 2 here, 4 in PyTorch");
+          const model = await loadMaskedLM(out, { backend: "wasm" });
+          const optimizer = new AdamW(trainableParams(model));
+          const m = new Map<string, tf.Tensor>(), v = new Map<string, tf.Tensor>();
+          for (const [key, t] of back.tensors) {
+            if (key.startsWith("m.")) m.set(key.slice(2), tf.tensor(t.data, t.shape, "float32"));
+            if (key.startsWith("v.")) v.set(key.slice(2), tf.tensor(t.data, t.shape, "float32"));
+          }
+          try {
+            assertEquals(m.size, trainableParams(model).size, "a first moment for every parameter");
+            optimizer.loadState({ step: 6, m, v });
+            assertEquals(optimizer.stepCount, 6);
+          } finally {
+            tf.dispose([...m.values(), ...v.values()]);
+            optimizer.dispose();
+            model.dispose();
+          }
+        }
         torchOut[collator] = out;
         torchEval[collator] = res.eval_loss;
         note(
@@ -304,7 +338,6 @@ Deno.test({ name: NAME, ignore: SKIP !== undefined, sanitizeResources: false, sa
     });
 
     // 6. Optimizer state: ours into torch.optim.AdamW and back; one step from checkpoint-2 compared.
-    const ckpt = `${ours}/checkpoint-2`;
     await t.step("optimizer.safetensors → torch.optim.AdamW → optimizer.safetensors is unchanged", async () => {
       await run(PYTHON, [
         "tools/interop/optimizer_state.py",

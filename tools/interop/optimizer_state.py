@@ -74,7 +74,9 @@ def load_optimizer_state(model, optimizer, path):
                     if tuple(t.shape) != tuple(p.shape):
                         raise ValueError(f'{path}: "{tensor_name}" has shape {list(t.shape)}, expected {list(p.shape)}')
                     state[key] = t.to(dtype=p.dtype, device=p.device).clone()
-                state["step"] = torch.tensor(float(step), dtype=torch.float32)
+                # torch keeps the step on the parameter's device for fused and capturable AdamW, else on the CPU.
+                on_device = group.get("fused") or group.get("capturable")
+                state["step"] = torch.tensor(float(step), dtype=torch.float32, device=p.device if on_device else "cpu")
                 optimizer.state[p] = state
         extra = keys - wanted - {"step"}
         if extra:

@@ -18,6 +18,9 @@ Collators (`--collator`):
     torchrun --nproc_per_node 2 tools/interop/train_hf.py --data chunks.parquet --model runs/imdb \
         --output-dir runs/imdb-torch
 
+With `--optimizer-state CHECKPOINT/optimizer.safetensors` Trainer's AdamW starts from this project's moments and step
+(`optimizer_state.py`), and `--save-optimizer-state` writes the final state back in that format beside the model.
+
 Prints one JSON line on stdout (rank 0): steps, losses, perplexity, world size, seconds. Progress goes to stderr.
 """
 
@@ -41,6 +44,8 @@ from transformers import (
     TrainingArguments,
     default_data_collator,
 )
+
+from optimizer_state import load_optimizer_state, save_optimizer_state  # beside this script
 
 
 def whole_word_masking_data_collator(tokenizer, wwm_probability, rng):
@@ -92,6 +97,16 @@ def main():
     p.add_argument("--max-steps", type=int, default=-1, help="total optimizer steps when > 0 (overrides epochs)")
     p.add_argument("--logging-steps", type=int, default=50)
     p.add_argument("--cache-dir", default=None, help="datasets' cache (default: HF_DATASETS_CACHE)")
+    p.add_argument(
+        "--optimizer-state",
+        default=None,
+        help="start AdamW from this project's optimizer.safetensors (of the --model checkpoint-STEP folder)",
+    )
+    p.add_argument(
+        "--save-optimizer-state",
+        action="store_true",
+        help="also write the final AdamW state as OUTPUT_DIR/optimizer.safetensors in this project's format",
+    )
     args = p.parse_args()
 
     t0 = time.time()
@@ -141,10 +156,19 @@ def main():
         data_collator=collator,
         processing_class=tokenizer,
     )
+    resumed_step = None
+    if args.optimizer_state:
+        # Trainer's own optimizer (its groups: no decay on biases and LayerNorm weights), with our moments and step:
+        # train() keeps an optimizer that exists, and the bias corrections continue from the saved step.
+        trainer.create_optimizer()
+        resumed_step = load_optimizer_state(trainer.model, trainer.optimizer, args.optimizer_state)
     with contextlib.redirect_stdout(sys.stderr):  # Trainer prints its logs; stdout keeps the result line
         result = trainer.train()
         metrics = trainer.evaluate()
         trainer.save_model(args.output_dir)
+    if args.save_optimizer_state and trainer.is_world_process_zero():
+        # DDP keeps the same optimizer state in every process; the first one writes it.
+        save_optimizer_state(trainer.model, trainer.optimizer, os.path.join(args.output_dir, "optimizer.safetensors"))
     if trainer.is_world_process_zero():
         print(
             json.dumps(
@@ -157,6 +181,7 @@ def main():
                     "train_rows": len(split["train"]),
                     "test_rows": len(split["test"]),
                     "collator": args.collator,
+                    "optimizer_state_from_step": resumed_step,
                     "seconds": round(time.time() - t0, 1),
                 }
             ),
