@@ -4,8 +4,8 @@ Reads the chunks (`deno task prepare --format parquet`: columns input_ids, atten
 `datasets.load_dataset("parquet")`, takes the course's `train_test_split(train_size, test_size, seed)` (the members
 `trainTestSplit` picks in this project), loads a checkpoint folder this project wrote (`from_pretrained`) and trains
 it with `transformers.Trainer`, then evaluates and saves the model and tokenizer (HF's layout, which `loadMaskedLM`
-reads back). One process or several: under `torchrun --nproc_per_node N` (or `accelerate launch`) Trainer runs DDP
-and shards the batches across the processes (gloo on CPU, NCCL on GPUs).
+reads back). One process or several: under `torchrun --nproc_per_node N` Trainer runs DDP and shards the batches
+across the processes (gloo on CPU, NCCL on GPUs).
 
 Collators (`--collator`):
 - `random` (default): `DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)`, the course's random-token
@@ -15,7 +15,7 @@ Collators (`--collator`):
   `DataCollatorForLanguageModeling(whole_word_mask=True)` needs `offset_mapping`, which the chunks do not carry.
   Masking draws from `numpy.random.default_rng(seed + rank)`, one generator per process.
 
-    torchrun --nproc_per_node 2 tools/interop/train_hf.py --data chunks.parquet --model runs/imdb \
+    torchrun --standalone --nproc_per_node 2 tools/interop/train_hf.py --data chunks.parquet --model runs/imdb \
         --output-dir runs/imdb-torch
 
 With `--optimizer-state CHECKPOINT/optimizer.safetensors` Trainer's AdamW starts from this project's moments and step
