@@ -176,7 +176,8 @@ Deno.test({ name: NAME, ignore: SKIP !== undefined, sanitizeResources: false, sa
         assertEquals(await sha256(Int32Array.from(split.test)), py.split.test_indices_sha256, "test members");
         assertEquals(await sha256(Int32Array.from(split.train)), py.split.train_indices_sha256, "train members");
         const testIds = new Int32Array(split.test.length * ds.chunkSize);
-        split.test.forEach((row, k) => testIds.set(ds.inputIds.subarray(row * 128, (row + 1) * 128), k * 128));
+        const size = ds.chunkSize;
+        split.test.forEach((row, k) => testIds.set(ds.inputIds.subarray(row * size, (row + 1) * size), k * size));
         assertEquals(await sha256(testIds), py.split.test_input_ids_sha256, "test chunks' content");
         const shuffled = shuffle(indices, { seed: 7 });
         assertEquals(shuffled.slice(0, 5), py.shuffle.first);
