@@ -83,6 +83,11 @@ async function filesOf(input: HTMLInputElement): Promise<Record<string, Uint8Arr
   return out;
 }
 
+function backendOf(name: string): StartMessage["backend"] {
+  if (name === "auto" || name === "webgpu" || name === "wasm") return name;
+  throw new Error(`Backend: expected auto, webgpu or wasm, got ${JSON.stringify(name)}`);
+}
+
 async function startMessage(query: URLSearchParams): Promise<StartMessage> {
   const value = (id: string, key: string) => query.get(key) ?? $(id).value;
   const choice = (name: string) => (document.querySelector(`input[name=${name}]:checked`) as HTMLInputElement).value;
@@ -104,7 +109,7 @@ async function startMessage(query: URLSearchParams): Promise<StartMessage> {
     type: "start",
     model,
     corpus,
-    backend: value("backend", "backend") === "wasm" ? "wasm" : "webgpu",
+    backend: backendOf(value("backend", "backend")),
     options: {
       chunkSize: Number(value("chunk-size", "chunkSize")),
       epochs: Number(value("epochs", "epochs")),
@@ -141,7 +146,8 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       const note = $<HTMLParagraphElement>("backend-note");
       note.textContent = `Backend: ${m.backend}${m.adapter ? ` (adapter: ${m.adapter})` : ""}.` +
         (m.note ? ` ${m.note}.` : "");
-      note.className = m.note ? "note warn" : "note";
+      // A warning when training is not on a hardware GPU: on wasm, or on a fallback (software) WebGPU adapter.
+      note.className = m.note && (m.backend === "wasm" || /fallback/.test(m.adapter ?? "")) ? "note warn" : "note";
       run.backend = m.backend;
       run.adapter = m.adapter;
       break;
@@ -172,6 +178,7 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       losses.push(m.loss);
       drawChart();
       $<HTMLProgressElement>("progress").value = m.step;
+      run.step = m.step;
       $("tps").textContent = Math.round(m.tokensPerSecond).toLocaleString("en-US");
       status(`step ${m.step}/${m.totalSteps}: loss ${m.loss.toFixed(4)}, lr ${m.lr.toExponential(2)}`);
       break;

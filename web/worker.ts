@@ -8,6 +8,7 @@
  */
 import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
+import { chooseWebgpuOrWasm } from "../lib/model/backend.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
 import {
@@ -38,8 +39,11 @@ export interface StartMessage {
   corpus: { kind: "demo" } | { kind: "file"; name: string; bytes: Uint8Array };
   /** Training options. */
   options: Omit<AdaptOptions, "signal">;
-  /** `webgpu` (falls back to wasm, saying so, when the browser has none) or `wasm`. */
-  backend: "webgpu" | "wasm";
+  /**
+   * `auto` (a hardware WebGPU adapter, else wasm, as the CLI's `auto`), `webgpu` (any adapter; wasm, saying so, when
+   * the browser has none) or `wasm`.
+   */
+  backend: "auto" | "webgpu" | "wasm";
 }
 
 /** What the worker posts. */
@@ -95,15 +99,13 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
   return { files, name: source.kind === "demo" ? "demo model" : source.id };
 }
 
-async function useBackend(wanted: "webgpu" | "wasm"): Promise<void> {
+async function useBackend(wanted: "auto" | "webgpu" | "wasm"): Promise<void> {
   const log = (line: string) => post({ type: "log", line });
-  if (wanted === "webgpu") {
-    const adapter = await webgpuAdapter();
-    if (adapter) {
-      const choice = await selectBackend("webgpu", { log });
-      post({ type: "backend", backend: choice.backend, adapter: choice.adapter });
-      return;
-    }
+  const decision = wanted === "wasm" ? undefined : chooseWebgpuOrWasm(wanted, await webgpuAdapter());
+  if (decision?.backend === "webgpu") {
+    const choice = await selectBackend("webgpu", { log });
+    post({ type: "backend", backend: choice.backend, adapter: choice.adapter, note: decision.reason });
+    return;
   }
   const wasm = await importTfWasm();
   wasm.setWasmPaths(new URL("./", self.location.href).href);
@@ -111,7 +113,9 @@ async function useBackend(wanted: "webgpu" | "wasm"): Promise<void> {
   const note = wanted === "webgpu"
     ? "WebGPU is not available in this browser (no navigator.gpu or no adapter): training on the wasm backend " +
       "(CPU, much slower)"
-    : undefined;
+    : decision?.reason.startsWith("WebGPU adapter")
+    ? `${decision.reason}, so auto chose wasm; choose WebGPU under Backend to train on it anyway`
+    : decision && `No WebGPU adapter in this browser, so auto chose wasm (CPU)`;
   post({ type: "backend", backend: "wasm", note });
 }
 

@@ -2,7 +2,8 @@
  * The in-browser fine-tuning page, end to end in headless Chromium: `buildWeb` writes the static folder,
  * `serveWeb` serves it, the page adapts the demo model on the demo corpus in its Web Worker on WebGPU (Dawn,
  * SwiftShader here), perplexity falls, the downloaded `model.safetensors` loads in the Deno toolkit and gives the
- * page's logits, and the page logs no error. Without WebGPU the page trains on wasm and says so.
+ * page's logits, and the page logs no error. Without WebGPU the page trains on wasm and says so. By default (`auto`)
+ * it passes over the fallback adapter, trains on wasm and says why; Stop ends a wasm run after the current step.
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { Browser, haveChromium } from "./chromium.ts";
@@ -166,6 +167,52 @@ Deno.test({
       assertEquals(browser.errors, [], "the page logged errors");
     } finally {
       await stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "web page: auto passes over a fallback adapter (SwiftShader) for wasm and says why; Stop ends a wasm run at once",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const root = await buildOnce();
+    const server = serveWeb(root, { port: 0 });
+    const browser = await Browser.launch({ webgpu: true }); // Chromium's WebGPU here: SwiftShader, a fallback adapter
+    try {
+      // No backend in the query: the form's default, auto. One epoch of the demo corpus is 53 steps.
+      await browser.goto(`http://127.0.0.1:${server.addr.port}/?autorun=1&epochs=1`);
+      await browser.waitFor<boolean>(`(globalThis.mlmRun.step ?? 0) >= 2`, 120_000, "the run's second step");
+      // Read the step the page has shown and click Stop in one go (the page's main thread runs both at once).
+      const clickedAt = await browser.evaluate<number>(
+        `(() => { const s = globalThis.mlmRun.step; document.getElementById("stop").click(); return s; })()`,
+      );
+      const state = await browser.waitFor<string>(
+        `["done", "error"].includes(document.body.dataset.state) && document.body.dataset.state`,
+        120_000,
+        "the stopped run to finish",
+      );
+      const run = await browser.evaluate<PageRun & { data: { totalSteps: number } }>(
+        READ_RUN.replace("backend: r.backend,", "backend: r.backend, data: r.data,"),
+      );
+      assertEquals(state, "done", `the page's run failed: ${run.error}\nconsole:\n${browser.console.join("\n")}`);
+      console.log(`auto chose ${run.backend}: ${run.note}`);
+      console.log(`Stop clicked at step ${clickedAt} of ${run.data.totalSteps}: the run ended after step ${run.steps}`);
+      assertEquals(run.backend, "wasm", `auto took the fallback adapter: ${run.note}`);
+      assert(/fallback \(software\) adapter/.test(run.note) && /swiftshader/i.test(run.note), run.note);
+      assert(run.note.includes("choose WebGPU"), `the page does not say how to train on WebGPU anyway: ${run.note}`);
+      assertEquals(run.data.totalSteps, 53);
+      assert(run.steps <= clickedAt + 2, `Stop at step ${clickedAt}, yet the run went on to step ${run.steps}`);
+      assert(
+        run.after > 0 && run.files.includes("model.safetensors"),
+        "a stopped run still evaluates and offers files",
+      );
+      assertEquals(browser.errors, [], "the page logged errors");
+    } finally {
+      await browser.close();
+      await server.shutdown();
     }
   },
 });
