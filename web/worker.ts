@@ -16,6 +16,7 @@ import {
   adaptInMemory,
   type AdaptOptions,
   corpusTexts,
+  fetchFile,
   type FileBytes,
   maskedLMFromFiles,
   pretrainedFiles,
@@ -26,7 +27,7 @@ import {
 /** Where the model comes from. */
 export type ModelSource =
   | { kind: "demo" }
-  | { kind: "files"; files: Record<string, Uint8Array> }
+  | { kind: "files"; files: Record<string, Uint8Array>; name?: string }
   | { kind: "hub"; id: string; endpoint?: string };
 
 /** Start a run. */
@@ -74,19 +75,14 @@ function post(message: WorkerMessage, transfer: Transferable[] = []): void {
 }
 
 async function fetchBytes(url: URL | string, optional = false): Promise<Uint8Array | undefined> {
-  const response = await fetch(url);
-  if (!response.ok) {
-    if (optional && response.status === 404) return undefined;
-    throw new Error(`GET ${url}: HTTP ${response.status} ${response.statusText}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  return await fetchFile(url, { optional }); // errors name the URL and the cause
 }
 
 async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name: string }> {
   const files: FileBytes = new Map();
   if (source.kind === "files") {
     for (const [name, bytes] of Object.entries(source.files)) files.set(name, bytes);
-    return { files, name: "local folder" };
+    return { files, name: source.name ?? "local folder" }; // the chosen folder's name; "" for files chosen alone
   }
   const base = source.kind === "demo" ? new URL("./demo/model/", self.location.href) : new URL(
     `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,

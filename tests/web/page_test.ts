@@ -216,3 +216,98 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "web page: plain messages — Fill before Train, a missing Hub model, a broken local file — and a clean record after",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const root = await buildOnce();
+    const mirror = `${root}/hub-mirror/demo-org/demo-model/resolve/main`; // the wasm test's mirror; made if absent
+    await Deno.mkdir(mirror, { recursive: true });
+    const picked = await Deno.makeTempDir({ prefix: "mlm-web-picked-" });
+    for (const f of ["config.json", "tokenizer.json"]) await Deno.copyFile(`${DEMO_MODEL}/${f}`, `${picked}/${f}`);
+    await Deno.writeFile(`${picked}/model.safetensors`, new Uint8Array(16)); // a header length of 0: not a checkpoint
+    const server = serveWeb(root, { port: 0 });
+    const browser = await Browser.launch({ webgpu: false });
+    const status = () =>
+      browser.evaluate<{ text: string; error: boolean }>(
+        `({ text: document.getElementById("status").textContent, error: document.getElementById("status").className === "error" })`,
+      );
+    const train = async (setup: string) => {
+      await browser.evaluate(`(() => { ${setup}; document.getElementById("train").click(); })()`);
+      return await browser.waitFor<string>(
+        `["done", "error"].includes(document.body.dataset.state) && document.body.dataset.state`,
+        120_000,
+        "the run to end",
+      );
+    };
+    try {
+      await browser.goto(`http://127.0.0.1:${server.addr.port}/?hubEndpoint=/hub-mirror/`);
+      await browser.waitFor<boolean>(`typeof globalThis.mlmRun === "object"`, 30_000, "the page's script");
+      // No blank chart area before the first step.
+      assertEquals(await browser.evaluate<number>(`document.getElementById("chart").offsetHeight`), 0);
+
+      // Fill mask before any model is loaded: a plain instruction, not an error.
+      await browser.evaluate(`document.getElementById("fill").click()`);
+      let s = await status();
+      assert(!s.error && s.text.includes("press Train first"), JSON.stringify(s));
+
+      // A Hub id the mirror does not have: the error names the URL and what the status means.
+      const radio = (name: string, value: string) =>
+        `document.querySelector("input[name=${name}][value=${value}]").checked = true`;
+      const set = (id: string, value: string) => `document.getElementById("${id}").value = ${JSON.stringify(value)}`;
+      const common = `${set("backend", "wasm")}; ${set("max-steps", "1")}`;
+      assertEquals(
+        await train(`${common}; ${radio("model", "hub")}; ${set("hub-id", "demo-org/no-such-model")}`),
+        "error",
+      );
+      s = await status();
+      assert(s.error, JSON.stringify(s));
+      assert(
+        /GET http:\/\/127\.0\.0\.1:\d+\/hub-mirror\/demo-org\/no-such-model\/resolve\/main\/config\.json: HTTP 404/
+          .test(s.text) &&
+          s.text.includes("check the id"),
+        s.text,
+      );
+
+      // Local files chosen one by one, one of them broken: the error names that file, not a made-up folder.
+      await browser.setInputFiles(
+        "#model-files",
+        ["config.json", "model.safetensors", "tokenizer.json"].map((f) => `${picked}/${f}`),
+      );
+      assertEquals(await train(`${common}; ${radio("model", "files")}`), "error");
+      s = await status();
+      assert(s.text.startsWith("model.safetensors: ") && !s.text.includes("local folder"), s.text);
+      assertEquals(await browser.evaluate<string>(`globalThis.mlmRun.error`), s.text);
+
+      // Then a good run: the old error is gone from the status and the run record; the fill panel names its prompt.
+      assertEquals(await train(`${common}; ${radio("model", "demo")}`), "done");
+      s = await status();
+      assert(!s.error && s.text.startsWith("done: 1 steps"), JSON.stringify(s));
+      assertEquals(await browser.evaluate<unknown>(`globalThis.mlmRun.error ?? null`), null);
+      assertEquals(
+        await browser.evaluate<string>(`document.getElementById("fill-prompt").textContent`),
+        "Prompt: This is a great [MASK].",
+      );
+      assert(await browser.evaluate<number>(`document.getElementById("chart").offsetHeight`) > 100, "the chart shows");
+
+      // Fill mask on a new prompt answers that prompt, and says so.
+      await browser.evaluate(`${set("prompt", "The [MASK] was amazing.")}; document.getElementById("fill").click()`);
+      await browser.waitFor<boolean>(
+        `document.getElementById("fill-prompt").textContent === "Prompt: The [MASK] was amazing."`,
+        30_000,
+        "the fill-mask panel to answer the new prompt",
+      );
+      assertEquals(await browser.evaluate<number>(`document.querySelectorAll("#fill-after li").length`), 5);
+      // The only console errors: the browser's own line for the mirror's 404.
+      assertEquals(browser.errors.filter((e) => !/404 \(Not Found\)/.test(e)), [], "the page logged errors");
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(picked, { recursive: true });
+    }
+  },
+});
