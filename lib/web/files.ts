@@ -165,10 +165,10 @@ function statusHint(status: number): string {
  * @example
  * ```ts
  * import { fetchFile } from "./files.ts";
- * const server = Deno.serve({ port: 0, onListen() {} }, () => new Response("no", { status: 404 }));
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("no", { status: 404 }));
  * const base = `http://127.0.0.1:${server.addr.port}`;
  * if (await fetchFile(`${base}/vocab.txt`, { optional: true }) !== undefined) throw new Error("404 → undefined");
- * const e = await fetchFile(`${base}/org/model/resolve/main/config.json`).catch((e) => e as Error);
+ * const e = await fetchFile(`${base}/org/model/resolve/main/config.json`).then(() => undefined, (e: Error) => e);
  * if (!/^GET http:\/\/127.*config\.json: HTTP 404 .*check the id/.test(String(e?.message))) throw new Error(String(e));
  * await server.shutdown();
  * ```

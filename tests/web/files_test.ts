@@ -99,7 +99,8 @@ Deno.test("fetchFile: a request that gets no answer names the URL and the likely
   listener.close(); // nothing listens there now: the connection is refused
   const url = `http://127.0.0.1:${port}/demo-org/demo-model/resolve/main/config.json`;
   const e = await fetchFile(url).then(() => undefined, (e: Error) => e);
-  assert(e?.message.startsWith(`GET ${url}: no answer (`), e?.message);
+  assert(e, "fetchFile resolved");
+  assert(e.message.startsWith(`GET ${url}: no answer (`), e.message);
   assert(e.message.includes("offline") && e.message.includes("CORS"), e.message);
 });
 
@@ -108,15 +109,9 @@ Deno.test('maskedLMFromFiles: files chosen one by one are named alone in errors 
     ["config.json", await Deno.readFile(`${DEMO}model/config.json`)],
     ["model.safetensors", new Uint8Array(16)],
   ]);
-  const e = (() => {
-    try {
-      maskedLMFromFiles(files, { source: "" });
-    } catch (e) {
-      return e as Error;
-    }
-  })();
-  assert(e?.message.startsWith("model.safetensors: "), e?.message);
+  const e = assertThrows(() => maskedLMFromFiles(files, { source: "" }));
+  assert(e.message.startsWith("model.safetensors: "), e.message);
   files.delete("model.safetensors");
-  assertThrows(() => maskedLMFromFiles(files, { source: "" }), Error, "the chosen files: no model.safetensors");
-  assertThrows(() => maskedLMFromFiles(files, { source: "my-model" }), Error, "my-model: no model.safetensors");
+  assertThrows(() => maskedLMFromFiles(files, { source: "" }), "the chosen files: no model.safetensors");
+  assertThrows(() => maskedLMFromFiles(files, { source: "my-model" }), "my-model: no model.safetensors");
 });
