@@ -58,7 +58,8 @@ function blockAfter(file: string, marker: RegExp): { line: number; text: string 
 
 /**
  * Run a documented `deno task …` from the checkout with `runs/NAME` arguments moved under `tmp` and `extra` flags
- * appended; returns stdout (the command must succeed).
+ * appended; returns stdout (the command must succeed). Its notes belong on stderr: stdout may not hold the backend
+ * note nor tokenizing progress.
  */
 async function runDocumented(words: string[], tmp: string, extra: string[] = []): Promise<string> {
   assertEquals(words.slice(0, 2), ["deno", "task"], words.join(" "));
@@ -71,7 +72,11 @@ async function runDocumented(words: string[], tmp: string, extra: string[] = [])
     env: { NO_COLOR: "1" },
   }).output();
   const stdout = new TextDecoder().decode(out.stdout);
-  assertEquals(out.code, 0, `deno ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}\n${stdout}`);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, `deno ${args.join(" ")} failed:\n${stderr}\n${stdout}`);
+  for (const note of [/^backend( auto)?: /m, /^\[tokenizing\]/m]) {
+    assert(!note.test(stdout), `deno ${args.join(" ")}: ${note} on stdout (notes go to stderr):\n${stdout}`);
+  }
   return stdout;
 }
 
