@@ -216,7 +216,6 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       showFillPrompt(m.text);
       showFill("fill-before", m.before);
       showFill("fill-after", m.after);
-      if (document.body.dataset.state !== "running") status(`filled: ${m.text}`);
       break;
     case "done":
       offerFiles(m.files);
