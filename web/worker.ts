@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
- * The page's Web Worker: picks the backend (WebGPU, else wasm), loads the model and tokenizer from bytes, adapts the
- * model with `adaptInMemory` and posts every event back; the page never blocks. Messages in: {@link StartMessage},
- * `{type: "fill", text}`, `{type: "stop"}`. Messages out: {@link WorkerMessage}.
+ * The page's Web Worker: picks the backend (`auto`: a hardware WebGPU adapter, else wasm), loads the model and
+ * tokenizer from bytes, adapts the model with `adaptInMemory` and posts every event back; the page never blocks.
+ * Messages in: {@link StartMessage}, `{type: "fill", text}`, `{type: "stop"}`. Messages out: {@link WorkerMessage}.
  *
  * @module
  */
