@@ -99,7 +99,7 @@ export function prepareTf(): void {
  * ```
  */
 export async function webgpuAdapter(): Promise<{ description: string; isFallback: boolean } | undefined> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  const gpu = (globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu; // Navigator or WorkerNavigator
   if (!gpu) return undefined;
   quietVulkanDeviceSelect(); // no "XDG_RUNTIME_DIR is invalid" lines from Mesa's Vulkan layer on headless Linux
   const adapter = await gpu.requestAdapter().catch(() => null);
