@@ -7,21 +7,12 @@
  */
 import { intFlag, optionalIntFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { readTexts } from "../lib/data/records.ts";
-import { prepareDataset, type PrepareProgress } from "../lib/prepare/mod.ts";
+import { CountProgress, prepareDataset } from "../lib/prepare/mod.ts";
 import { exportPreparedParquet } from "../lib/export/mod.ts";
 
 const USAGE =
   "deno task prepare --data PATH --tokenizer DIR --out DIR [--chunk-size 128] [--group-batch 1000|global] " +
   "[--text-column text] [--split NAME] [--workers N] [--format i32|parquet]";
-
-function progressLine(p: PrepareProgress, total: number | undefined): string {
-  const s = p.elapsedMs / 1000;
-  const rate = p.examples / Math.max(s, 1e-3);
-  const eta = total !== undefined && rate > 0 ? ` ETA ${Math.max(0, (total - p.examples) / rate).toFixed(0)} s` : "";
-  const of = total !== undefined ? `/${total}` : "";
-  return `\r${p.examples}${of} examples, ${p.tokens} tokens, ${p.chunks} chunks | ` +
-    `${rate.toFixed(0)} ex/s, ${(p.tokens / Math.max(s, 1e-3) / 1000).toFixed(0)}k tok/s${eta}   `;
-}
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
@@ -48,7 +39,9 @@ async function main(): Promise<void> {
     total = 0;
     for await (const _ of readTexts(data, { textColumn, split })) total++;
   }
-  const encoder = new TextEncoder();
+  // Progress on stderr (a bar on a terminal, a line every few seconds otherwise); stdout holds only the result.
+  const progress = new CountProgress({ label: "tokenizing", unit: "examples", total });
+  progress.start(`${data} with the tokenizer of ${values.tokenizer} (a folder under ${values.out}/)`);
   const result = await prepareDataset(data, {
     tokenizer: values.tokenizer as string,
     out: values.out as string,
@@ -57,12 +50,21 @@ async function main(): Promise<void> {
     textColumn,
     split,
     workers: optionalIntFlag(values, "workers", 0),
-    onProgress: tty ? (p) => Deno.stderr.writeSync(encoder.encode(progressLine(p, total))) : undefined,
+    onProgress: (p) =>
+      progress.update(
+        p.examples,
+        `${p.tokens.toLocaleString("en-US")} tokens, ${p.chunks.toLocaleString("en-US")} chunks`,
+      ),
   });
-  if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
+  progress.done();
   if (result.cached) console.error(`reusing the prepared data in ${result.path} (same inputs and parameters)`);
   const parquet = values.format === "parquet" ? `${result.path}/chunks.parquet` : undefined;
-  if (parquet) await exportPreparedParquet(result.path, parquet);
+  if (parquet) {
+    const writing = new CountProgress({ label: "writing Parquet", unit: "chunks", total: result.chunks });
+    writing.start(parquet);
+    await exportPreparedParquet(result.path, parquet, { onProgress: (rows) => writing.update(rows) });
+    writing.done();
+  }
   console.log(JSON.stringify(parquet ? { ...result, parquet } : result));
 }
 

@@ -1,13 +1,14 @@
 /**
- * `deno run --allow-net=127.0.0.1 --allow-read=dist/web tasks/serve_web.ts [--root dist/web] [--port 8000]
- * [--hostname 127.0.0.1]` (`deno task serve:web`): serve the page `deno task build:web` wrote (`lib/web/serve.ts`).
+ * `deno task serve:web [--root dist/web] [--port 8000] [--hostname 127.0.0.1]`: serve the page `deno task build:web`
+ * wrote (`lib/web/serve.ts`). The task reads only `dist/web` and listens only on 127.0.0.1; another root or interface
+ * needs `deno run --allow-read=DIR --allow-net=HOST --allow-env=DEBUG tasks/serve_web.ts --root DIR --hostname HOST`.
  *
  * @module
  */
 import { intFlag, parseFlags, runTask } from "../lib/cli.ts";
 import { serveWeb } from "../lib/web/serve.ts";
 
-const USAGE = "deno run --allow-net=127.0.0.1 --allow-read=dist/web tasks/serve_web.ts [--root dist/web] [--port 8000]";
+const USAGE = "deno task serve:web [--root dist/web] [--port 8000] [--hostname 127.0.0.1]";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {

@@ -120,7 +120,7 @@ Deno.test("README: the library example runs and prints chunks, a perplexity tabl
   const dir = await Deno.makeTempDir(); // the example's runs/ and .cache/ go here, not into the checkout
   try {
     const file = `${dir}/example.ts`;
-    const code = block[1].replaceAll('"./mod.ts"', JSON.stringify(`${ROOT}/mod.ts`))
+    const code = block[1].replaceAll('"../mod.ts"', JSON.stringify(`${ROOT}/mod.ts`)) // saved as runs/example.ts
       .replaceAll('"fixtures/', `"${ROOT}/fixtures/`);
     await Deno.writeTextFile(file, code);
     const out = await new Deno.Command("deno", {

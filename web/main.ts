@@ -3,9 +3,10 @@
  * The page's script: reads the form, starts the Web Worker (`worker.js`, which does every computation), draws the
  * loss curve with uPlot, shows perplexity and fill-mask before/after and offers the adapted model's files.
  *
- * For tests, `?autorun=1` starts a run on load, taking `epochs`, `maxSteps`, `chunkSize`, `batchSize`,
- * `learningRate`, `masking`, `backend`, `seed` and `model=hub&hubId=ID&hubEndpoint=URL` (a Hub mirror) from the query; the body's `data-state` becomes `done` or `error`,
- * and `globalThis.mlmRun` holds the numbers and the files.
+ * `?hubEndpoint=URL` points the Hub model at a mirror (HF's `ID/resolve/main/FILE` layout). For tests, `?autorun=1`
+ * starts a run on load, taking `epochs`, `maxSteps`, `chunkSize`, `batchSize`, `learningRate`, `masking`, `backend`,
+ * `seed`, `prompt` and `model=hub&hubId=ID` from the query; the body's `data-state` becomes `done` or `error`, and
+ * `globalThis.mlmRun` holds the run's record: its numbers, files and error (`step`: the last step shown).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import type { FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
 declare const uPlot: new (opts: unknown, data: number[][], el: HTMLElement) => { setData(d: number[][]): void };
 
 const $ = <T extends HTMLElement = HTMLInputElement>(id: string): T => document.getElementById(id) as T;
+const query = new URLSearchParams(location.search);
 const run: Record<string, unknown> = {};
 (globalThis as Record<string, unknown>).mlmRun = run;
 
@@ -24,6 +26,10 @@ let chart: { setData(d: number[][]): void } | undefined;
 let droppedCorpus: File | undefined;
 const fileUrls: string[] = [];
 let lastFiles: Record<string, Uint8Array> = {};
+/** Whether the worker holds a model (fill-mask works from then on). */
+let modelLoaded = false;
+/** The prompt the run fills before and after training. */
+let trainPrompt = "";
 
 function setState(state: "idle" | "running" | "done" | "error"): void {
   document.body.dataset.state = state;
@@ -45,12 +51,18 @@ function drawChart(): void {
         height: 240,
         title: "training loss",
         scales: { x: { time: false } },
+        axes: [{ incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] }, {}],
         series: [{ label: "step" }, { label: "loss", stroke: "#c33", width: 2 }],
       },
       [steps, losses],
       $("chart"),
     );
   } else chart.setData([steps, losses]);
+}
+
+/** Say which prompt the fill-mask lists answer. */
+function showFillPrompt(text: string): void {
+  $<HTMLParagraphElement>("fill-prompt").textContent = `Prompt: ${text}`;
 }
 
 function showFill(id: string, predictions: FillMaskPrediction[] | undefined): void {
@@ -62,9 +74,22 @@ function showFill(id: string, predictions: FillMaskPrediction[] | undefined): vo
   }));
 }
 
-async function filesOf(input: HTMLInputElement): Promise<Record<string, Uint8Array>> {
+/**
+ * The checkpoint files among those chosen, and the name errors give them: the folder's name for a folder pick
+ * (`my-model/model.safetensors: …`), `""` for files chosen one by one (`model.safetensors: …`).
+ */
+async function filesOf(input: HTMLInputElement): Promise<{ files: Record<string, Uint8Array>; name: string }> {
   const out: Record<string, Uint8Array> = {};
-  for (const file of input.files ?? []) {
+  const chosen = [...(input.files ?? [])];
+  const folder = chosen[0]?.webkitRelativePath.split("/")[0] ?? "";
+  if (chosen.length === 0) {
+    throw new Error(
+      input.id === "model-folder"
+        ? "Model: choose a checkpoint folder (it holds config.json, model.safetensors, tokenizer.json)"
+        : "Model: choose the checkpoint's files (config.json, model.safetensors, tokenizer.json, …)",
+    );
+  }
+  for (const file of chosen) {
     const name = file.name;
     if (
       /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.txt)$/
@@ -73,14 +98,19 @@ async function filesOf(input: HTMLInputElement): Promise<Record<string, Uint8Arr
       out[name] = new Uint8Array(await file.arrayBuffer());
     }
   }
-  if (!out["config.json"] || !out["model.safetensors"] || !out["tokenizer.json"]) {
+  const missing = ["config.json", "model.safetensors", "tokenizer.json"].filter((f) => !out[f]);
+  if (missing.length > 0) {
+    const what = folder ? `the folder "${folder}"` : `the chosen files (${chosen.map((f) => f.name).join(", ")})`;
     throw new Error(
-      `the chosen files lack ${
-        ["config.json", "model.safetensors", "tokenizer.json"].filter((f) => !out[f]).join(", ")
-      } (a Hugging Face checkpoint folder holds them)`,
+      `Model: ${what} lack${folder ? "s" : ""} ${missing.join(", ")} (a Hugging Face checkpoint holds them)`,
     );
   }
-  return out;
+  return { files: out, name: folder };
+}
+
+function backendOf(name: string): StartMessage["backend"] {
+  if (name === "auto" || name === "webgpu" || name === "wasm") return name;
+  throw new Error(`Backend: expected auto, webgpu or wasm, got ${JSON.stringify(name)}`);
 }
 
 async function startMessage(query: URLSearchParams): Promise<StartMessage> {
@@ -92,7 +122,7 @@ async function startMessage(query: URLSearchParams): Promise<StartMessage> {
     ? { kind: "demo" }
     : modelKind === "hub"
     ? { kind: "hub", id: (query.get("hubId") ?? $("hub-id").value).trim(), endpoint }
-    : { kind: "files", files: await filesOf($(modelKind === "folder" ? "model-folder" : "model-files")) };
+    : { kind: "files", ...await filesOf($(modelKind === "folder" ? "model-folder" : "model-files")) };
   if (model.kind === "hub" && !model.id) throw new Error("Hub id: enter a model id such as distilbert-base-uncased");
   const file = choice("corpus") === "file" ? (droppedCorpus ?? $("corpus-file").files?.[0]) : undefined;
   if (choice("corpus") === "file" && !file) throw new Error("Corpus: choose or drop a .txt or .jsonl file");
@@ -104,7 +134,7 @@ async function startMessage(query: URLSearchParams): Promise<StartMessage> {
     type: "start",
     model,
     corpus,
-    backend: value("backend", "backend") === "wasm" ? "wasm" : "webgpu",
+    backend: backendOf(value("backend", "backend")),
     options: {
       chunkSize: Number(value("chunk-size", "chunkSize")),
       epochs: Number(value("epochs", "epochs")),
@@ -113,7 +143,7 @@ async function startMessage(query: URLSearchParams): Promise<StartMessage> {
       learningRate: Number(value("learning-rate", "learningRate")),
       masking: value("masking", "masking") === "whole-word" ? "whole-word" : "random-token",
       seed: Number(value("seed", "seed")),
-      prompts: [$("prompt").value],
+      prompts: [trainPrompt],
     },
   };
 }
@@ -141,7 +171,8 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       const note = $<HTMLParagraphElement>("backend-note");
       note.textContent = `Backend: ${m.backend}${m.adapter ? ` (adapter: ${m.adapter})` : ""}.` +
         (m.note ? ` ${m.note}.` : "");
-      note.className = m.note ? "note warn" : "note";
+      // A warning when training is not on a hardware GPU: on wasm, or on a fallback (software) WebGPU adapter.
+      note.className = m.note && (m.backend === "wasm" || /fallback/.test(m.adapter ?? "")) ? "note warn" : "note";
       run.backend = m.backend;
       run.adapter = m.adapter;
       break;
@@ -151,7 +182,11 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       break;
     case "loaded":
       run.source = m.source;
-      status(`${m.source}: ${m.parameters.toLocaleString("en-US")}-parameter ${m.modelType}; reading the corpus…`);
+      modelLoaded = true;
+      status(
+        `${m.source || "the chosen files"}: ${m.parameters.toLocaleString("en-US")}-parameter ${m.modelType}; ` +
+          "reading the corpus…",
+      );
       break;
     case "data":
       status(`${m.texts} texts → ${m.chunks} chunks (${m.train} train, ${m.eval} eval); ${m.totalSteps} steps`);
@@ -164,6 +199,7 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       run[m.phase] = m.result;
       break;
     case "fill":
+      if (m.phase === "before") showFillPrompt(trainPrompt);
       showFill(`fill-${m.phase}`, m.predictions[0]);
       run[`fill_${m.phase}`] = m.predictions;
       break;
@@ -172,10 +208,12 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       losses.push(m.loss);
       drawChart();
       $<HTMLProgressElement>("progress").value = m.step;
+      run.step = m.step;
       $("tps").textContent = Math.round(m.tokensPerSecond).toLocaleString("en-US");
       status(`step ${m.step}/${m.totalSteps}: loss ${m.loss.toFixed(4)}, lr ${m.lr.toExponential(2)}`);
       break;
     case "filled":
+      showFillPrompt(m.text);
       showFill("fill-before", m.before);
       showFill("fill-after", m.after);
       break;
@@ -205,7 +243,15 @@ worker.onerror = (e: ErrorEvent) => {
 async function train(query: URLSearchParams): Promise<void> {
   steps.length = 0;
   losses.length = 0;
+  chart?.setData([steps, losses]);
   for (const id of ["ppl-before", "ppl-after", "loss-before", "loss-after", "tps"]) $(id).textContent = "–";
+  // A new run record: nothing of an earlier run (its error, numbers, files) stays; the backend stays chosen.
+  for (const key of Object.keys(run)) if (key !== "backend" && key !== "adapter") delete run[key];
+  showFill("fill-before", []);
+  showFill("fill-after", []);
+  $<HTMLParagraphElement>("fill-prompt").textContent = "";
+  trainPrompt = query.get("prompt") ?? $("prompt").value;
+  modelLoaded = false;
   setState("running");
   status("loading the model…");
   try {
@@ -220,10 +266,18 @@ async function train(query: URLSearchParams): Promise<void> {
 
 $<HTMLFormElement>("setup").addEventListener("submit", (e) => {
   e.preventDefault();
-  train(new URLSearchParams());
+  // The form's values, and from the page's address only the Hub mirror (`?hubEndpoint=URL`).
+  const endpoint = query.get("hubEndpoint");
+  train(new URLSearchParams(endpoint ? { hubEndpoint: endpoint } : {}));
 });
 $("stop").addEventListener("click", () => worker.postMessage({ type: "stop" }));
-$("fill").addEventListener("click", () => worker.postMessage({ type: "fill", text: $("prompt").value }));
+$("fill").addEventListener("click", () => {
+  if (!modelLoaded) {
+    status("Fill mask answers with a loaded model: press Train first (it loads the model, then adapts it).");
+    return;
+  }
+  worker.postMessage({ type: "fill", text: $("prompt").value });
+});
 $("save-folder").addEventListener("click", async () => {
   const picker = globalThis as unknown as { showDirectoryPicker(o: unknown): Promise<FileSystemDirectoryHandle> };
   const dir = await picker.showDirectoryPicker({ mode: "readwrite" });
@@ -250,5 +304,4 @@ drop.addEventListener("drop", (e) => {
   }
 });
 
-const query = new URLSearchParams(location.search);
 if (query.get("autorun") === "1") train(query);

@@ -1,13 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * The page's Web Worker: picks the backend (WebGPU, else wasm), loads the model and tokenizer from bytes, adapts the
- * model with `adaptInMemory` and posts every event back; the page never blocks. Messages in: {@link StartMessage},
- * `{type: "fill", text}`, `{type: "stop"}`. Messages out: {@link WorkerMessage}.
+ * The page's Web Worker: picks the backend (`auto`: a hardware WebGPU adapter, else wasm), loads the model and
+ * tokenizer from bytes, adapts the model with `adaptInMemory` and posts every event back; the page never blocks.
+ * Messages in: {@link StartMessage}, `{type: "fill", text}`, `{type: "stop"}`. Messages out: {@link WorkerMessage}.
  *
  * @module
  */
 import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
+import { chooseWebgpuOrWasm } from "../lib/model/backend.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
 import {
@@ -15,6 +16,7 @@ import {
   adaptInMemory,
   type AdaptOptions,
   corpusTexts,
+  fetchFile,
   type FileBytes,
   maskedLMFromFiles,
   pretrainedFiles,
@@ -25,7 +27,7 @@ import {
 /** Where the model comes from. */
 export type ModelSource =
   | { kind: "demo" }
-  | { kind: "files"; files: Record<string, Uint8Array> }
+  | { kind: "files"; files: Record<string, Uint8Array>; name?: string }
   | { kind: "hub"; id: string; endpoint?: string };
 
 /** Start a run. */
@@ -38,8 +40,11 @@ export interface StartMessage {
   corpus: { kind: "demo" } | { kind: "file"; name: string; bytes: Uint8Array };
   /** Training options. */
   options: Omit<AdaptOptions, "signal">;
-  /** `webgpu` (falls back to wasm, saying so, when the browser has none) or `wasm`. */
-  backend: "webgpu" | "wasm";
+  /**
+   * `auto` (a hardware WebGPU adapter, else wasm, as the CLI's `auto`), `webgpu` (any adapter; wasm, saying so, when
+   * the browser has none) or `wasm`.
+   */
+  backend: "auto" | "webgpu" | "wasm";
 }
 
 /** What the worker posts. */
@@ -70,19 +75,14 @@ function post(message: WorkerMessage, transfer: Transferable[] = []): void {
 }
 
 async function fetchBytes(url: URL | string, optional = false): Promise<Uint8Array | undefined> {
-  const response = await fetch(url);
-  if (!response.ok) {
-    if (optional && response.status === 404) return undefined;
-    throw new Error(`GET ${url}: HTTP ${response.status} ${response.statusText}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  return await fetchFile(url, { optional }); // errors name the URL and the cause
 }
 
 async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name: string }> {
   const files: FileBytes = new Map();
   if (source.kind === "files") {
     for (const [name, bytes] of Object.entries(source.files)) files.set(name, bytes);
-    return { files, name: "local folder" };
+    return { files, name: source.name ?? "local folder" }; // the chosen folder's name; "" for files chosen alone
   }
   const base = source.kind === "demo" ? new URL("./demo/model/", self.location.href) : new URL(
     `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
@@ -95,15 +95,13 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
   return { files, name: source.kind === "demo" ? "demo model" : source.id };
 }
 
-async function useBackend(wanted: "webgpu" | "wasm"): Promise<void> {
+async function useBackend(wanted: "auto" | "webgpu" | "wasm"): Promise<void> {
   const log = (line: string) => post({ type: "log", line });
-  if (wanted === "webgpu") {
-    const adapter = await webgpuAdapter();
-    if (adapter) {
-      const choice = await selectBackend("webgpu", { log });
-      post({ type: "backend", backend: choice.backend, adapter: choice.adapter });
-      return;
-    }
+  const decision = wanted === "wasm" ? undefined : chooseWebgpuOrWasm(wanted, await webgpuAdapter());
+  if (decision?.backend === "webgpu") {
+    const choice = await selectBackend("webgpu", { log });
+    post({ type: "backend", backend: choice.backend, adapter: choice.adapter, note: decision.reason });
+    return;
   }
   const wasm = await importTfWasm();
   wasm.setWasmPaths(new URL("./", self.location.href).href);
@@ -111,7 +109,9 @@ async function useBackend(wanted: "webgpu" | "wasm"): Promise<void> {
   const note = wanted === "webgpu"
     ? "WebGPU is not available in this browser (no navigator.gpu or no adapter): training on the wasm backend " +
       "(CPU, much slower)"
-    : undefined;
+    : decision?.reason.startsWith("WebGPU adapter")
+    ? `${decision.reason}, so auto chose wasm; choose WebGPU under Backend to train on it anyway`
+    : decision && `No WebGPU adapter in this browser, so auto chose wasm (CPU)`;
   post({ type: "backend", backend: "wasm", note });
 }
 

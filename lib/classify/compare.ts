@@ -93,8 +93,9 @@ export function formatComparison(rows: readonly ComparisonRow[]): string {
   ) => (x === undefined || x === null || !Number.isFinite(x) ? "-" : x.toFixed(4));
   const d = (a: number | null | undefined, b: number | null | undefined) => {
     if (a === undefined || b === undefined || a === null || b === null || !Number.isFinite(a - b)) return "-";
-    const x = a - b;
-    return (x >= 0 ? "+" : "") + x.toFixed(4);
+    const x = a - b, text = x.toFixed(4);
+    if (Number(text) === 0) return "0.0000"; // no "-0.0000" nor "+0.0000" for a difference that rounds to zero
+    return (x > 0 ? "+" : "") + text;
   };
   const body = rows.map((r) => [
     Number.isInteger(r.epoch) ? String(r.epoch) : r.epoch.toFixed(2),

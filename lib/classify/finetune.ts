@@ -86,7 +86,7 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
   checkTrainArgs(options, CLASSIFIER_DEFAULTS);
   await prepareRunDir(options);
   const modelDir = await resolveModel(options.model, options.hub);
-  const choice = await selectBackend(options.backend, { log });
+  const choice = await selectBackend(options.backend); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);
   const seed = options.seed ?? 42;
   const data = await loadClassificationData(options.dataset, {

@@ -19,6 +19,8 @@ export const PREPARED_PARQUET_COLUMNS: readonly string[] = ["input_ids", "attent
 export interface ExportPreparedParquetOptions {
   /** Chunks per row group (default 10,000: about 20 MB of values per group at 128 tokens). */
   rowGroupSize?: number;
+  /** Called after each row group with the chunks written so far and in all (e.g. `CountProgress.update`). */
+  onProgress?: (rows: number, total: number) => void;
 }
 
 /** What {@link exportPreparedParquet} wrote. */
@@ -104,6 +106,7 @@ export async function exportPreparedParquet(
       rowGroupSize,
     });
     rowGroups++;
+    options.onProgress?.(end, ds.length);
   }
   parquet.finish();
   const bytes = writer.getBytes();

@@ -51,6 +51,8 @@ export interface BackendChoice {
   matmul?: "tiled" | "tfjs";
   /** With `matmul` tiled: products narrower than this (rows or columns) still take tfjs's kernel. */
   matmulMinEdge?: number;
+  /** With `auto` or `webgpu`: why this backend ({@link chooseWebgpuOrWasm}'s reason). */
+  reason?: string;
 }
 
 /** Options of {@link selectBackend}. */
@@ -97,15 +99,61 @@ export function prepareTf(): void {
  * ```
  */
 export async function webgpuAdapter(): Promise<{ description: string; isFallback: boolean } | undefined> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  const gpu = (globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu; // Navigator or WorkerNavigator
   if (!gpu) return undefined;
   quietVulkanDeviceSelect(); // no "XDG_RUNTIME_DIR is invalid" lines from Mesa's Vulkan layer on headless Linux
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return undefined;
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const isFallback = Boolean(info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-  const description = [info.description, info.vendor && `vendor ${info.vendor}`].filter(Boolean).join(", ");
+  // Deno's wgpu fills `description`; Chromium leaves it empty and names vendor and architecture ("google", "swiftshader").
+  const description = info.description
+    ? [info.description, info.vendor && `vendor ${info.vendor}`].filter(Boolean).join(", ")
+    : [info.vendor, info.architecture].filter(Boolean).join(" ");
   return { description: description || "unnamed adapter", isFallback };
+}
+
+/** What {@link chooseWebgpuOrWasm} decided, and why, in words a user reads. */
+export interface AdapterDecision {
+  /** The backend to activate. */
+  backend: "webgpu" | "wasm";
+  /** Why, naming the adapter (`no WebGPU adapter`, `WebGPU adapter "…" is a fallback (software) adapter…`). */
+  reason: string;
+}
+
+/**
+ * The rule `auto` follows, one place for the CLI and the page: a hardware WebGPU adapter is taken; a fallback
+ * (software) adapter (`isFallbackAdapter`: Mesa llvmpipe, Chromium's SwiftShader) is not, because training on it is
+ * many times slower than on wasm; without an adapter, wasm. `webgpu` takes any adapter, a fallback one too, and
+ * falls back to wasm only when there is none. Pure: {@link webgpuAdapter} gives `adapter`.
+ *
+ * @example
+ * ```ts
+ * import { chooseWebgpuOrWasm } from "./backend.ts";
+ * const soft = { description: "SwiftShader Device (Subzero)", isFallback: true };
+ * if (chooseWebgpuOrWasm("auto", soft).backend !== "wasm") throw new Error("auto skips a fallback adapter");
+ * if (chooseWebgpuOrWasm("webgpu", soft).backend !== "webgpu") throw new Error("webgpu takes it");
+ * if (chooseWebgpuOrWasm("auto", { description: "NVIDIA H100", isFallback: false }).backend !== "webgpu") throw new Error();
+ * if (chooseWebgpuOrWasm("auto", undefined).reason !== "no WebGPU adapter") throw new Error();
+ * ```
+ */
+export function chooseWebgpuOrWasm(
+  name: "auto" | "webgpu",
+  adapter: { description: string; isFallback: boolean } | undefined,
+): AdapterDecision {
+  if (!adapter) return { backend: "wasm", reason: "no WebGPU adapter" };
+  const named = `WebGPU adapter "${adapter.description}"`;
+  if (!adapter.isFallback) return { backend: "webgpu", reason: `${named} is a hardware adapter` };
+  if (name === "webgpu") {
+    return {
+      backend: "webgpu",
+      reason: `${named} is a fallback (software) adapter, taken because webgpu was asked for`,
+    };
+  }
+  return {
+    backend: "wasm",
+    reason: `${named} is a fallback (software) adapter, much slower than wasm for training`,
+  };
 }
 
 /**
@@ -131,7 +179,8 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   let choice: BackendChoice;
   if (name === "auto" || name === "webgpu") {
     const adapter = await webgpuAdapter();
-    if (adapter && (name === "webgpu" || !adapter.isFallback)) {
+    const decision = chooseWebgpuOrWasm(name, adapter);
+    if (adapter && decision.backend === "webgpu") {
       installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
       registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
       registerMatMulWithoutAtomics(); // no split-K (atomic) matmuls: small models' weight gradients repeat too
@@ -141,12 +190,18 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       if (matmul === "tiled") registerTiledMatMul({ minEdge }); // after the no-atomics override: its fallback uses it
       await activate("webgpu");
       const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
-      choice = { backend: "webgpu", adapter: description, matmul, ...(minEdge ? { matmulMinEdge: minEdge } : {}) };
+      choice = {
+        backend: "webgpu",
+        adapter: description,
+        matmul,
+        ...(minEdge ? { matmulMinEdge: minEdge } : {}),
+        reason: decision.reason,
+      };
     } else if (name === "webgpu") {
       throw new Error("backend webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() returned none)");
     } else {
-      log(`backend auto: ${adapter ? `WebGPU adapter "${adapter.description}" is a fallback` : "no WebGPU adapter"}`);
-      choice = await useWasm();
+      log(`backend auto: ${decision.reason}${adapter ? " (--backend webgpu takes it anyway)" : ""}`);
+      choice = { ...await useWasm(), reason: decision.reason };
     }
   } else if (name === "wasm") {
     choice = await useWasm();

@@ -66,9 +66,11 @@ export {
   type SavePretrainedOptions,
 } from "./pretrained.ts";
 export {
+  type AdapterDecision,
   BACKEND_NAMES,
   type BackendChoice,
   type BackendName,
+  chooseWebgpuOrWasm,
   prepareTf,
   selectBackend,
   type SelectBackendOptions,

@@ -48,7 +48,7 @@ export interface PrepareOptions {
   split?: string;
   /** Tokenizer worker threads (0: this thread); default `min(hardwareConcurrency, 4)`. */
   workers?: number;
-  /** Called about every 1,000 examples while tokenizing. */
+  /** Called every 1,000 examples while tokenizing, and once at the end (a count is never reported twice). */
   onProgress?: (progress: PrepareProgress) => void;
 }
 
@@ -350,7 +350,9 @@ async function writePrepared(
     idsFile.close();
     wordsFile.close();
   }
-  options.onProgress?.({ examples, tokens, chunks: writer.chunks, elapsedMs: performance.now() - started });
+  if (examples % 1000 !== 0) {
+    options.onProgress?.({ examples, tokens, chunks: writer.chunks, elapsedMs: performance.now() - started });
+  }
   if (examples === 0) throw new Error(`${dataPath}: the corpus is empty (no texts to tokenize)`);
   if (writer.chunks === 0) {
     const group = groupBatch === "global" ? "" : ` in any group of ${groupBatch} examples`;

@@ -16,6 +16,7 @@ import type { Chunk } from "../data/types.ts";
 import { writeDirAtomic } from "../fs.ts";
 import { trainTestSplit } from "../data/split.ts";
 import { loadPrepared, prepareDataset } from "../prepare/prepared.ts";
+import { CountProgress } from "../prepare/progress.ts";
 import { hubDatasetFiles } from "../hub/dataset.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 
@@ -98,6 +99,7 @@ export async function loadTrainEvalChunks(dataset: string, options: TrainEvalChu
   }
   const stat = await Deno.stat(corpus).catch(() => undefined);
   if (!stat) throw new Error(`--dataset ${dataset}: no such file or folder`);
+  const tokenizing = new CountProgress({ label: "tokenizing", unit: "examples" });
   const prepared = await prepareDataset(corpus, {
     tokenizer: options.tokenizerDir,
     out: options.cacheDir,
@@ -105,8 +107,9 @@ export async function loadTrainEvalChunks(dataset: string, options: TrainEvalChu
     groupBatch: options.groupBatch,
     textColumn: options.textColumn,
     split: stat.isDirectory ? options.split ?? "train" : undefined,
-    onProgress: (p) => log(`tokenizing: ${p.examples} examples, ${p.chunks} chunks`),
+    onProgress: (p) => tokenizing.update(p.examples, `${p.chunks.toLocaleString("en-US")} chunks`), // on stderr, with a rate
   });
+  tokenizing.done();
   log(
     `${prepared.cached ? "reusing" : "tokenized"} ${dataset}: ${prepared.examples} examples, ` +
       `${prepared.tokens} tokens, ${prepared.chunks} chunks of ${prepared.chunk_size} (${prepared.path})`,

@@ -131,7 +131,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const fixture = options.fixtureDir ?? DEMO_FIXTURE_DIR;
   const seed = options.seed ?? 42;
-  const chosen = await selectBackend(options.backend ?? "wasm", { log });
+  const chosen = await selectBackend(options.backend ?? "wasm"); // its note goes to stderr: stdout is for results
   const modelDir = `${fixture}/model`;
   const tokenizer = await loadTokenizer(modelDir);
   const model = await loadMaskedLM(modelDir);

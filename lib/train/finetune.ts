@@ -161,7 +161,7 @@ async function loadModelAndData(
 ): Promise<Loaded> {
   checkData(data);
   const modelDir = await resolveModelDir(modelArg, data.hub);
-  const choice = await selectBackend(backend, { log });
+  const choice = await selectBackend(backend); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);
   const { train, test } = await loadTrainEvalChunks(data.dataset, {
     tokenizerDir: modelDir,

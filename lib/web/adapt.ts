@@ -193,6 +193,7 @@ export async function adaptInMemory(
         step++;
         losses.push(r.loss);
         onEvent({ type: "step", step, totalSteps, loss: r.loss, lr: schedule(s), tokensPerSecond: tokens / seconds });
+        await new Promise((resolve) => setTimeout(resolve, 0)); // a macrotask: a worker's "stop" message is handled now
       }
     }
   } finally {

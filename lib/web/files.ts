@@ -18,8 +18,21 @@ export type FileBytes = Map<string, Uint8Array>;
 
 /** Options of {@link tokenizerFromFiles} and {@link maskedLMFromFiles}. */
 export interface FromFilesOptions {
-  /** Where the files came from (a folder name, a Hub id), for error messages; default `"files"`. */
+  /**
+   * Where the files came from (a folder name, a Hub id), for error messages (`SOURCE/config.json: …`); default
+   * `"files"`. `""`: files chosen one by one, named alone (`config.json: …`).
+   */
   source?: string;
+}
+
+/** `source/name`, or `name` alone when `source` is `""` (files chosen one by one). */
+function pathOf(source: string, name: string): string {
+  return source === "" ? name : `${source}/${name}`;
+}
+
+/** `source` for a message about the set of files as a whole. */
+function setOf(source: string): string {
+  return source === "" ? "the chosen files" : source;
 }
 
 function jsonFile(files: FileBytes, name: string, source: string): Record<string, unknown> | undefined {
@@ -29,10 +42,10 @@ function jsonFile(files: FileBytes, name: string, source: string): Record<string
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new Error(`${source}/${name}: malformed JSON (${(e as Error).message})`);
+    throw new Error(`${pathOf(source, name)}: malformed JSON (${(e as Error).message})`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error(`${source}/${name}: expected a JSON object`);
+    throw new Error(`${pathOf(source, name)}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -55,10 +68,12 @@ export function tokenizerFromFiles(files: FileBytes, options: FromFilesOptions =
   const source = options.source ?? "files";
   const json = jsonFile(files, "tokenizer.json", source);
   if (json === undefined) {
-    throw new Error(`${source}: no tokenizer.json among the files (a Hugging Face fast-tokenizer file is required)`);
+    throw new Error(
+      `${setOf(source)}: no tokenizer.json among the files (a Hugging Face fast-tokenizer file is required)`,
+    );
   }
   for (const key of ["model", "added_tokens"]) {
-    if (!(key in json)) throw new Error(`${source}/tokenizer.json: missing field "${key}"`);
+    if (!(key in json)) throw new Error(`${pathOf(source, "tokenizer.json")}: missing field "${key}"`);
   }
   for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) json[key] ??= null;
   const config = jsonFile(files, "tokenizer_config.json", source) ?? {};
@@ -66,7 +81,7 @@ export function tokenizerFromFiles(files: FileBytes, options: FromFilesOptions =
   const merged: Record<string, unknown> = { ...config };
   for (const [k, v] of Object.entries(map)) merged[k] ??= v;
   const present = TOKENIZER_FILES.filter((name) => files.has(name));
-  return new Tokenizer({ dir: source, files: present, tokenizerJson: json, config: merged });
+  return new Tokenizer({ dir: setOf(source), files: present, tokenizerJson: json, config: merged });
 }
 
 /**
@@ -91,12 +106,12 @@ export function maskedLMFromFiles(
 ): MaskedLM {
   const source = options.source ?? "files";
   const configJson = jsonFile(files, "config.json", source);
-  if (configJson === undefined) throw new Error(`${source}: no config.json among the files`);
-  const config = parseConfig(configJson, { source: `${source}/config.json` });
-  if (options.tokenizer) assertTokenizerMatches(config, options.tokenizer, { source });
+  if (configJson === undefined) throw new Error(`${setOf(source)}: no config.json among the files`);
+  const config = parseConfig(configJson, { source: pathOf(source, "config.json") });
+  if (options.tokenizer) assertTokenizerMatches(config, options.tokenizer, { source: setOf(source) });
   const weights = files.get("model.safetensors");
-  if (weights === undefined) throw new Error(`${source}: no model.safetensors among the files`);
-  const path = `${source}/model.safetensors`;
+  if (weights === undefined) throw new Error(`${setOf(source)}: no model.safetensors among the files`);
+  const path = pathOf(source, "model.safetensors");
   const values = checkpointValues(parseSafetensors(weights, { source: path }).tensors, config, { source: path });
   return buildMaskedLM(config, values);
 }
@@ -127,4 +142,52 @@ export async function pretrainedFiles(model: MaskedLM, tokenizerFiles: FileBytes
     if (bytes !== undefined) out.set(name, bytes);
   }
   return out;
+}
+
+/** Options of {@link fetchFile}. */
+export interface FetchFileOptions {
+  /** Return `undefined` for HTTP 404 instead of failing (an optional file such as `vocab.txt`). */
+  optional?: boolean;
+}
+
+/** What an HTTP status means for a model file, in a few words. */
+function statusHint(status: number): string {
+  if (status === 401 || status === 403) return "the model is private or gated, or the id is wrong (no token is sent)";
+  if (status === 404) return "no such model or file: check the id";
+  if (status >= 500) return "the server failed; try again later";
+  return "";
+}
+
+/**
+ * `url`'s bytes, or an error that names the URL and the cause: the HTTP status with a hint, or — when the request
+ * never got an answer (a browser says only "Failed to fetch") — the likely reasons.
+ *
+ * @example
+ * ```ts
+ * import { fetchFile } from "./files.ts";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("no", { status: 404 }));
+ * const base = `http://127.0.0.1:${server.addr.port}`;
+ * if (await fetchFile(`${base}/vocab.txt`, { optional: true }) !== undefined) throw new Error("404 → undefined");
+ * const e = await fetchFile(`${base}/org/model/resolve/main/config.json`).then(() => undefined, (e: Error) => e);
+ * if (!/^GET http:\/\/127.*config\.json: HTTP 404 .*check the id/.test(String(e?.message))) throw new Error(String(e));
+ * await server.shutdown();
+ * ```
+ */
+export async function fetchFile(url: URL | string, options: FetchFileOptions = {}): Promise<Uint8Array | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(
+      `GET ${url}: no answer (${(e as Error).message}): offline, the host is unreachable or unknown, or it does not ` +
+        `allow requests from this page's origin (CORS)`,
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    if (options.optional && response.status === 404) return undefined;
+    const hint = statusHint(response.status);
+    throw new Error(`GET ${url}: HTTP ${response.status} ${response.statusText}${hint ? ` (${hint})` : ""}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }

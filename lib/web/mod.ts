@@ -1,7 +1,8 @@
 /**
  * The library without a file system (a browser tab, a worker): a checkpoint folder held in memory
  * ({@link tokenizerFromFiles}, {@link maskedLMFromFiles}, {@link pretrainedFiles}), a corpus file's texts
- * ({@link corpusTexts}) and the whole domain adaptation in memory ({@link adaptInMemory}). No module here touches
+ * ({@link corpusTexts}), model files over HTTP with errors that say why ({@link fetchFile}) and the whole domain
+ * adaptation in memory ({@link adaptInMemory}). No module here touches
  * `Deno.*`; `build.ts` and `serve.ts` beside it (the page's build and server) are Deno-only and not re-exported.
  *
  * @example
@@ -14,6 +15,8 @@
  * @module
  */
 export {
+  fetchFile,
+  type FetchFileOptions,
   type FileBytes,
   type FromFilesOptions,
   maskedLMFromFiles,

@@ -54,6 +54,14 @@ Deno.test("compare-adaptation: the table pairs epochs and signs the differences"
   assertStringIncludes(row, "+0.1000"); // F1 rose
 });
 
+Deno.test("compare-adaptation: a difference that rounds to zero prints 0.0000, never -0.0000", () => {
+  const b = { epoch: 1, step: 5, trainLoss: 0.6, evalLoss: 0.5, perplexity: null, accuracy: 0.7, f1: 0.6 };
+  const a = { ...b, evalLoss: 0.5 - 1e-6, accuracy: 0.7 + 1e-6 };
+  const row = formatComparison(pairEpochs([b], [a])).split("\n")[2];
+  assertEquals(row.includes("-0.0000") || row.includes("+0.0000"), false, row);
+  assertEquals(row.split("|").filter((c) => c.trim() === "0.0000").length, 3, row); // Δ accuracy, Δ F1, Δ eval loss
+});
+
 Deno.test("compare-adaptation: the deno task runs end to end and prints the table", async () => {
   const root = await Deno.makeTempDir();
   try {

@@ -162,6 +162,16 @@ export class Browser {
     await this.send("Page.navigate", { url }, this.#page);
   }
 
+  /** Choose `paths` in the page's file input matching `selector`, as a user picking files does. */
+  async setInputFiles(selector: string, paths: string[]): Promise<void> {
+    const { root } = await this.send("DOM.getDocument", {}, this.#page) as { root: { nodeId: number } };
+    const { nodeId } = await this.send("DOM.querySelector", { nodeId: root.nodeId, selector }, this.#page) as {
+      nodeId: number;
+    };
+    if (!nodeId) throw new Error(`no element ${selector} in the page`);
+    await this.send("DOM.setFileInputFiles", { files: paths, nodeId }, this.#page);
+  }
+
   /** Evaluate `expression` in the page (awaiting a promise) and return its JSON value. */
   async evaluate<T>(expression: string): Promise<T> {
     const t0 = performance.now();

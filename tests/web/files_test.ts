@@ -2,7 +2,7 @@
 // corpus reader gives what readTexts gives, and the static server serves only its root with the right types.
 import { assert, assertEquals, assertRejects, assertThrows } from "../support/assert.ts";
 import { loadMaskedLM, loadTokenizer, readTexts, savePretrained, selectBackend } from "../../mod.ts";
-import { maskedLMFromFiles, pretrainedFiles, tokenizerFromFiles } from "../../lib/web/files.ts";
+import { fetchFile, maskedLMFromFiles, pretrainedFiles, tokenizerFromFiles } from "../../lib/web/files.ts";
 import { corpusTexts } from "../../lib/web/corpus.ts";
 import { serveWeb } from "../../lib/web/serve.ts";
 
@@ -91,4 +91,27 @@ Deno.test("serveWeb serves files under its root with their types, and nothing ou
     await Deno.remove(root, { recursive: true });
   }
   await assertRejects(() => fetch(origin)); // stopped
+});
+
+Deno.test("fetchFile: a request that gets no answer names the URL and the likely causes", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close(); // nothing listens there now: the connection is refused
+  const url = `http://127.0.0.1:${port}/demo-org/demo-model/resolve/main/config.json`;
+  const e = await fetchFile(url).then(() => undefined, (e: Error) => e);
+  assert(e, "fetchFile resolved");
+  assert(e.message.startsWith(`GET ${url}: no answer (`), e.message);
+  assert(e.message.includes("offline") && e.message.includes("CORS"), e.message);
+});
+
+Deno.test('maskedLMFromFiles: files chosen one by one are named alone in errors (source "")', async () => {
+  const files = new Map<string, Uint8Array>([
+    ["config.json", await Deno.readFile(`${DEMO}model/config.json`)],
+    ["model.safetensors", new Uint8Array(16)],
+  ]);
+  const e = assertThrows(() => maskedLMFromFiles(files, { source: "" }));
+  assert(e.message.startsWith("model.safetensors: "), e.message);
+  files.delete("model.safetensors");
+  assertThrows(() => maskedLMFromFiles(files, { source: "" }), "the chosen files: no model.safetensors");
+  assertThrows(() => maskedLMFromFiles(files, { source: "my-model" }), "my-model: no model.safetensors");
 });
