@@ -9,8 +9,8 @@
 import { parseFlags, runTask } from "../lib/cli.ts";
 import { CLASSIFY_FLAGS, classifyOptionsFromFlags } from "../lib/classify/cli_options.ts";
 import { classifyFinetune } from "../lib/classify/finetune.ts";
-import { defaultRunDir } from "../lib/train/cli_options.ts";
-import { onCtrlC } from "../lib/train/interrupt.ts";
+import { defaultRunDir } from "../lib/app/flags.ts";
+import { onCtrlC } from "../lib/app/interrupt.ts";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {

@@ -6,7 +6,7 @@
  */
 import { intFlag, parseFlags, runTask } from "../lib/cli.ts";
 import type { BackendName } from "../lib/model/backend.ts";
-import { formatDemo, runDemo } from "../lib/train/demo.ts";
+import { formatDemo, runDemo } from "../lib/app/demo.ts";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {

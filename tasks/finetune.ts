@@ -6,15 +6,15 @@
  * @module
  */
 import { type FlagSpec, parseFlags, runTask } from "../lib/cli.ts";
-import { finetune, type HubStrategy } from "../lib/train/finetune.ts";
-import { onCtrlC } from "../lib/train/interrupt.ts";
+import { finetune, type HubStrategy } from "../lib/app/finetune.ts";
+import { onCtrlC } from "../lib/app/interrupt.ts";
 import {
   dataOptionsFromFlags,
   defaultRunDir,
   MLM_DATA_FLAGS,
   trainingArgumentFlags,
   trainingArgumentsFromFlags,
-} from "../lib/train/cli_options.ts";
+} from "../lib/app/flags.ts";
 
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
 const b = (help: string): FlagSpec => ({ type: "boolean", default: false, help, multiple: false });

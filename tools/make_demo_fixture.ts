@@ -22,7 +22,8 @@ import { batchFixed, maskOnce } from "../lib/collate/mask_once.ts";
 import { loadTokenizer } from "../lib/tokenize/tokenizer.ts";
 import { trainTestSplit } from "../lib/data/split.ts";
 import { train } from "../lib/train/trainer.ts";
-import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/train/demo.ts";
+import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/app/demo.ts";
+import { FileSink } from "../lib/app/file_sink.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
 import { demoWords, makeDemoCorpus } from "./demo_corpus.ts";
 
@@ -160,8 +161,7 @@ async function pretrain(chunkSize: number, epochs: number, stage: number): Promi
     train: trainChunks,
     evalBatches: batchFixed(maskOnce(test, createMlmCollator({ ...ids, seed: seed + 1 })), 32),
     makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
-    saveModel: async () => {},
-  });
+  }, new FileSink(runDir, { saveModel: async () => {} }));
   await Deno.remove(runDir, { recursive: true });
   return `Stage ${stage}, chunks of ${chunkSize} tokens:\n\n${result.table}`;
 }

@@ -7,7 +7,7 @@
  */
 import { type FlagSpec, intFlag, optionalIntFlag, type ParsedFlags } from "../cli.ts";
 import type { BackendName } from "../model/backend.ts";
-import { trainingArgumentFlags, trainingArgumentsFromFlags } from "../train/cli_options.ts";
+import { trainingArgumentFlags, trainingArgumentsFromFlags } from "../app/flags.ts";
 import { parseLabelList } from "./labels.ts";
 import type { ClassifyFinetuneOptions } from "./finetune.ts";
 

@@ -11,7 +11,8 @@
 import { tf } from "../deps.ts";
 import type { ClassificationBatch, SequenceClassifier } from "../model/sequence_classification.ts";
 import type { ArgDefaults } from "../train/args.ts";
-import { evalTimings } from "../train/metrics.ts";
+import { evalTimings } from "../log_schema.ts";
+import type { RunSink } from "../train/sink.ts";
 import { type RunHooks, runTraining, type TrainArgs, type TrainResult } from "../train/trainer.ts";
 import { batchInOrder, type ClassificationExample, collateClassification } from "./batch.ts";
 import { accuracy, f1Score } from "./metrics.ts";
@@ -28,8 +29,8 @@ export interface ClassifierTrainArgs extends TrainArgs {
   loggingSteps?: number;
 }
 
-/** What the loop trains and evaluates on, and how it saves. */
-export interface ClassifierTrainInputs extends Omit<RunHooks, "onStep"> {
+/** What the loop trains and evaluates on, and how it is stopped. */
+export interface ClassifierTrainInputs extends Pick<RunHooks, "signal"> {
   /** Encoded training rows. */
   train: readonly ClassificationExample[];
   /** Encoded test rows. */
@@ -139,14 +140,13 @@ export const CLASSIFIER_DEFAULTS: ArgDefaults = {
 /**
  * Fine-tune `model` in place on `inputs.train`, scoring `inputs.test` after every epoch: `lib/train`'s
  * {@link runTraining} with padded classification batches, {@link evaluateClassifier} and the accuracy/F1 table.
- * Writes `metrics.jsonl` (header, step logs, evaluations, summary), `trainer_state.json`, checkpoints, and finally
- * the model into `args.outputDir`.
+ * Every output (step logs, evaluations, summary, checkpoints, the final model) goes to `sink`.
  *
  * @example
  * ```ts ignore
  * const r = await trainClassifier(model, { outputDir: "runs/cls", numTrainEpochs: 2 }, {
- *   train, test, padTokenId: tokenizer.padTokenId, saveModel: (dir) => saveSequenceClassifier(model, dir),
- * });
+ *   train, test, padTokenId: tokenizer.padTokenId,
+ * }, new FileSink("runs/cls", { saveModel: (dir) => saveSequenceClassifier(model, dir) }));
  * console.log(r.table);
  * ```
  */
@@ -154,10 +154,11 @@ export async function trainClassifier(
   model: SequenceClassifier,
   args: ClassifierTrainArgs,
   inputs: ClassifierTrainInputs,
+  sink: RunSink,
 ): Promise<ClassifierTrainResult> {
   const evalBatchSize = args.perDeviceEvalBatchSize ?? 64;
   if (!Number.isInteger(evalBatchSize) || evalBatchSize < 1) {
-    throw new Error(`--per-device-eval-batch-size: expected an integer >= 1, got ${evalBatchSize}`);
+    throw new Error(`perDeviceEvalBatchSize must be an integer >= 1, got ${evalBatchSize}`);
   }
   const evalBatches = batchInOrder(inputs.test, { batchSize: evalBatchSize, padTokenId: inputs.padTokenId });
   const collate = (rows: readonly ClassificationExample[]) =>
@@ -179,10 +180,6 @@ export async function trainClassifier(
         line: `eval_loss ${ev.eval_loss.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}, f1 ${ev.f1.toFixed(4)}`,
       };
     },
-    saveModel: inputs.saveModel,
     signal: inputs.signal,
-    progress: inputs.progress,
-    log: inputs.log,
-    runHeader: inputs.runHeader,
-  });
+  }, sink);
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { readJsonlLocated } from "../data/jsonl.ts";
-import type { EpochRow } from "../train/metrics.ts";
+import type { EpochRow } from "../log_schema.ts";
 
 /** What one log line is. */
 export type RecordKind = "header" | "train" | "eval" | "summary" | "other";

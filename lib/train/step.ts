@@ -1,5 +1,5 @@
 /**
- * ONE optimizer step, used by the masked-LM trainer, the sequence classifier and `bench:train`: forward/backward of
+ * One optimizer step, used by the masked-LM trainer, the sequence classifier and `bench:train`: forward/backward of
  * each micro-batch (its loss divided by the number of micro-batches, as HF's gradient accumulation) inside
  * `tf.variableGrads`, gradients summed, global-norm clipping, AdamW at this step's learning rate.
  *
@@ -21,14 +21,9 @@ import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import type { MlmBatch } from "../data/types.ts";
 import type { AdamW } from "./adamw.ts";
+import type { LabelledBatch } from "./plan.ts";
 
-/** What a training batch must hold: labels (-100 where no loss is taken) and the attention mask. */
-export interface LabelledBatch {
-  /** 1 for real tokens, 0 for padding. */
-  attention_mask: Int32Array;
-  /** Target ids, -100 where no loss is taken. */
-  labels: Int32Array;
-}
+export type { LabelledBatch } from "./plan.ts";
 
 /**
  * The part of a model training needs: its parameters and the loss of a batch `B` (`MaskedLM` from `lib/model` has it
@@ -177,7 +172,7 @@ export interface PendingStep {
 }
 
 /**
- * THE optimizer step (see the module doc): enqueue forward/backward of each micro-batch and
+ * The optimizer step (see the module doc): enqueue forward/backward of each micro-batch and
  * `AdamW.update` (global-norm clip + AdamW, applied only when the loss and every gradient are finite, decided on the
  * device). Reads nothing back: the loss, gradient norm and applied flag stay on the device until
  * {@link readTrainStep}, so a loop can enqueue the next step before reading this one.

@@ -4,8 +4,8 @@ import { startHubServer } from "../support/hub_server.ts";
 import { ROOT } from "../support/shared.ts";
 import { taskArgs } from "./task_line.ts";
 import { readJsonl } from "../../lib/data/jsonl.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
-import { evaluateModel } from "../../lib/train/finetune.ts";
+import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
+import { evaluateModel } from "../../lib/app/finetune.ts";
 
 const TOKEN = "hf_finetune_hub_test_token_5f1c9e0a";
 const MODEL_ID = "mlm-test/tiny-distilbert";

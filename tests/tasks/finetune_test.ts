@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
-import { finetune, type FinetuneOptions } from "../../lib/train/finetune.ts";
+import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
+import { finetune, type FinetuneOptions } from "../../lib/app/finetune.ts";
 
 const base = (outputDir: string, cacheDir: string): FinetuneOptions => ({
   model: `${DEMO_FIXTURE_DIR}/model`,

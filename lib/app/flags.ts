@@ -19,7 +19,7 @@ const b = (help: string): FlagSpec => ({ type: "boolean", default: false, help, 
  *
  * @example
  * ```ts
- * import { MLM_DATA_FLAGS } from "./cli_options.ts";
+ * import { MLM_DATA_FLAGS } from "./flags.ts";
  * if (MLM_DATA_FLAGS["chunk-size"].default !== "128") throw new Error("the course's chunk size");
  * ```
  */
@@ -45,7 +45,7 @@ export const MLM_DATA_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * @example
  * ```ts
  * import { parseFlags } from "../cli.ts";
- * import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "./cli_options.ts";
+ * import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "./flags.ts";
  * const { values } = parseFlags(["--dataset", "corpus.jsonl", "--chunk-size", "64"], {
  *   dataset: { type: "string" },
  *   ...MLM_DATA_FLAGS,
@@ -90,7 +90,7 @@ export interface TrainingFlagDefaults {
  *
  * @example
  * ```ts
- * import { trainingArgumentFlags } from "./cli_options.ts";
+ * import { trainingArgumentFlags } from "./flags.ts";
  * const flags = trainingArgumentFlags({
  *   perDeviceTrainBatchSize: "64", numTrainEpochs: "3", loggingSteps: "steps per epoch", outputDir: "runs/NAME",
  * });
@@ -153,7 +153,7 @@ export interface TrainingArgumentOptions {
  * @example
  * ```ts
  * import { parseFlags } from "../cli.ts";
- * import { trainingArgumentFlags, trainingArgumentsFromFlags } from "./cli_options.ts";
+ * import { trainingArgumentFlags, trainingArgumentsFromFlags } from "./flags.ts";
  * const spec = trainingArgumentFlags({ perDeviceTrainBatchSize: "16", numTrainEpochs: "2", loggingSteps: "-", outputDir: "-" });
  * const { values } = parseFlags(["--learning-rate", "1e-4", "--save-strategy", "no"], spec);
  * const o = trainingArgumentsFromFlags(values);
@@ -187,7 +187,7 @@ export function trainingArgumentsFromFlags(values: ParsedFlags["values"]): Train
  *
  * @example
  * ```ts
- * import { defaultRunDir } from "./cli_options.ts";
+ * import { defaultRunDir } from "./flags.ts";
  * if (defaultRunDir("org/tiny-bert", "imdb", "classifier") !== "runs/tiny-bert-classifier-imdb") throw new Error("name");
  * ```
  */
