@@ -67,4 +67,4 @@ async function main(): Promise<void> {
   if (typeof values.out === "string") await Deno.writeTextFile(values.out, line + "\n", { append: true });
 }
 
-if (import.meta.main) await runTask("bench:train", main);
+if (import.meta.main) Deno.exit(await runTask("bench:train", main));

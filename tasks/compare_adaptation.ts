@@ -36,4 +36,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${result.path}; reports: ${result.base.report}, ${result.adapted.report}`);
 }
 
-if (import.meta.main) await runTask("compare-adaptation", main);
+if (import.meta.main) Deno.exit(await runTask("compare-adaptation", main));

@@ -38,4 +38,4 @@ async function main(): Promise<void> {
   }));
 }
 
-if (import.meta.main) await runTask("demo", main);
+if (import.meta.main) Deno.exit(await runTask("demo", main));

@@ -23,4 +23,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(r));
 }
 
-if (import.meta.main) await runTask("evaluate", main);
+if (import.meta.main) Deno.exit(await runTask("evaluate", main));

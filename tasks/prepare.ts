@@ -66,4 +66,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(parquet ? { ...result, parquet } : result));
 }
 
-if (import.meta.main) await runTask("prepare", main);
+if (import.meta.main) Deno.exit(await runTask("prepare", main));

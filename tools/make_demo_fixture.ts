@@ -24,7 +24,7 @@ import { trainTestSplit } from "../lib/data/split.ts";
 import { train } from "../lib/train/trainer.ts";
 import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/app/demo.ts";
 import { FileSink } from "../lib/app/file_sink.ts";
-import { fillMask, type FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
+import { fillMask } from "../lib/pipelines/fill_mask.ts";
 import { demoWords, makeDemoCorpus } from "./demo_corpus.ts";
 
 const SPECIAL = BERT_SPECIAL_TOKENS;
@@ -173,7 +173,7 @@ const tables = [
 ];
 const fills: string[] = [];
 for (const prompt of DEMO_PROMPTS) {
-  const guesses = await fillMask(model, tokenizer, prompt, { topK: 5 }) as FillMaskPrediction[];
+  const [guesses] = await fillMask(model, tokenizer, prompt, { topK: 5 });
   fills.push(`${prompt} → ${guesses.map((g) => `${g.token_str} ${(100 * g.score).toFixed(1)}%`).join(", ")}`);
 }
 console.log(fills.join("\n"));

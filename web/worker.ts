@@ -158,12 +158,9 @@ async function start(message: StartMessage): Promise<void> {
 
 async function fill(text: string): Promise<void> {
   if (!state) throw new Error("load a model first (press Train)");
-  const one = async (model: MaskedLM) =>
-    await fillMask(model, state!.tokenizer, text, { topK: 5 }) as FillMaskPrediction[] | FillMaskPrediction[][];
-  const first = (p: FillMaskPrediction[] | FillMaskPrediction[][]) =>
-    (Array.isArray(p[0]) ? p[0] : p) as FillMaskPrediction[];
-  const before = first(await one(state.original));
-  const after = state.adapted ? first(await one(state.adapted)) : undefined;
+  const first = async (model: MaskedLM) => (await fillMask(model, state!.tokenizer, text, { topK: 5 }))[0];
+  const before = await first(state.original);
+  const after = state.adapted ? await first(state.adapted) : undefined;
   post({ type: "filled", text, before, after });
 }
 

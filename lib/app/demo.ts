@@ -144,7 +144,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   );
   const masking = { mlmProbability: 0.15 };
   const evalBatches = maskedEvalBatches(test, tokenizer, masking, { seed, batchSize: 32 });
-  const fill = async () => await fillMask(model, tokenizer, [...DEMO_PROMPTS], { topK: 5 }) as FillMaskPrediction[][];
+  const fill = async () => (await fillMask(model, tokenizer, DEMO_PROMPTS, { topK: 5 })).map(([first]) => first);
   const before = await evaluateMlm(model, evalBatches);
   const fillBefore = await fill();
   if (options.outputDir) await prepareOutputDir(options.outputDir, { overwrite: true }); // the demo's own folder

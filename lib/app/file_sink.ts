@@ -50,8 +50,6 @@ export interface FileSinkOptions {
   saveModel: (dir: string) => Promise<void>;
   /** The header line written first to `metrics.jsonl` ({@link headerLine}); none when absent. */
   runHeader?: RunHeaderInfo;
-  /** Keep at most this many checkpoints (oldest removed first). */
-  saveTotalLimit?: number;
   /** Progress bar: `true` forces it, `false` hides it; default: on a TTY. */
   progress?: boolean;
   /** Lines of human-readable output (default: console.log). */
@@ -123,7 +121,7 @@ export class FileSink implements RunSink {
       optimizer: data.optimizer,
       trainerState: data.trainerState,
       trainingState: data.trainingState,
-      saveTotalLimit: this.#options.saveTotalLimit,
+      saveTotalLimit: data.keep,
     });
   }
 

@@ -219,7 +219,6 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     };
     const sink = new FileSink(options.outputDir, {
       saveModel,
-      saveTotalLimit: options.saveTotalLimit,
       log,
       runHeader: {
         task: "finetune",

@@ -1,11 +1,12 @@
 /**
- * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches with
- * the trainer's own step ({@link enqueueTrainStep}: loss with dropout → `tf.variableGrads` → `AdamW.update`, global-norm
- * clip included), timed per step and run as the trainer runs it: each step is enqueued, then the previous step's
- * read is awaited and this step's issued (the last step's read is part of the timed wall time).
+ * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches by
+ * the trainer's own loop (`runTraining` of `lib/train` with an in-memory sink: loss with dropout →
+ * `tf.variableGrads` → `AdamW.update`, global-norm clip and the linear schedule included), timed per step through
+ * the loop's step hooks: each step is enqueued, then the previous step's read is awaited and this step's issued (the
+ * last step's read is part of the timed wall time).
  *
- * With `splitPhases` the same steps are run again with a sync after each phase: forward (the loss alone), forward +
- * backward ({@link stepGradients}), optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
+ * With `splitPhases` the same number of steps is run again by `profileSteps`, with a sync after each phase: forward
+ * (the loss alone), forward + backward, optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
  * per step are `batch × seq` (every position is a real token), the count PyTorch's reference
  * (`tools/reference/bench_train_torch.py`) uses for the same shapes.
  *
@@ -26,15 +27,9 @@ import type { MaskedLM } from "../model/masked_lm.ts";
 import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "../model/backend.ts";
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
 import { importTfWebgpu } from "../deps.ts";
-import { AdamW } from "../train/adamw.ts";
-import {
-  enqueueTrainStep,
-  readTrainStep,
-  stepGradients,
-  trainableParams,
-  type TrainStepOptions,
-  type TrainStepResult,
-} from "../train/step.ts";
+import { profileSteps, type StepPhaseTimes } from "../train/step.ts";
+import { runTraining } from "../train/trainer.ts";
+import { MemorySink } from "../train/sink.ts";
 import {
   countWebgpuDispatches,
   countWebgpuReadbacks,
@@ -116,14 +111,7 @@ export interface TrainBenchOptions {
 }
 
 /** Per-phase means of the split-phase steps, in milliseconds. */
-export interface PhaseTimes {
-  /** The loss alone (embedding to loss, dropout on). */
-  forward_ms: number;
-  /** `variableGrads` minus the forward. */
-  backward_ms: number;
-  /** `AdamW.update`: global-norm clip + AdamW. */
-  optimizer_ms: number;
-}
+export type PhaseTimes = StepPhaseTimes;
 
 /** GPU dispatches per timed step (means over the timed steps), on WebGPU. */
 export interface DispatchCounts {
@@ -200,7 +188,7 @@ export interface TrainBenchResult {
   init_s: number;
   /** Seconds of the warm-up steps. */
   warmup_s: number;
-  /** Tensors alive after the run minus before the timed steps (0 when nothing leaks). */
+  /** Tensors alive after the run minus before it (0 when nothing leaks). */
   tensors_leaked: number;
   /** Global-norm clip used. */
   max_grad_norm: number;
@@ -317,16 +305,9 @@ function timeQueueSubmits(): SubmitTimer {
   };
 }
 
-/** Wait for everything queued so far: read one element of `p`. */
-async function syncOn(p: tf.Tensor): Promise<void> {
-  const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
-  await t.data();
-  t.dispose();
-}
-
 /**
- * Build the model and optimizer on the chosen backend, run `warmup` then `steps` training steps, and time them (see
- * the module docs). Leaves the chosen backend active and frees the model.
+ * Build the model on the chosen backend, train `warmup` then `steps` steps with the trainer's loop, and time them
+ * (see the module docs). Leaves the chosen backend active and frees the model.
  *
  * @example
  * ```ts
@@ -363,17 +344,13 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const t0 = performance.now();
   const config = parseConfig({ model_type: "distilbert", ...shape });
   const model: MaskedLM = initMaskedLM(config, { seed });
-  const params = trainableParams(model);
-  const optimizer = new AdamW(params, { lr, weightDecay: 0.01, fused: adamw !== "tfjs" });
-  const lastParam = [...params.values()].at(-1)!;
   const batches = randomMlmBatches(options.distinctBatches ?? 4, {
     batchSize,
     seqLen,
     vocabSize: shape.vocab_size,
     seed,
   });
-  const dropout = new Rng(seed).fork("bench-dropout");
-  await syncOn(lastParam);
+  await syncOn([...model.params.values()].at(-1)!);
   const initS = (performance.now() - t0) / 1000;
   log(
     `model ${options.modelSize}: ${model.numParameters().toLocaleString("en")} parameters, built in ${
@@ -387,18 +364,6 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   let submits: SubmitTimer | undefined;
   const sums = { forward: 0, backward: 0, optimizer: 0 };
   const mark = (): number => counter?.count ?? 0;
-  let phaseStart = 0;
-  const stepOptions = (i: number): TrainStepOptions => ({
-    optimizer,
-    lr,
-    maxGradNorm,
-    training: true,
-    rngFor: () => dropout.fork(i),
-    onPhase: (phase) => {
-      sums[phase] += mark() - phaseStart;
-      phaseStart = mark();
-    },
-  });
   /** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
   const submit = (): void => {
     const b = tf.backend() as unknown as {
@@ -411,67 +376,74 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     b.submitQueue();
   };
 
-  /**
-   * Step `i` as the trainer runs it: enqueue it (its host encode time measured up to the last submit), await the
-   * previous step's read, then issue this step's. Returns the previous step's result and this step's pending read.
-   */
-  let encodeMs = 0, submitMs = 0;
-  async function step(
-    i: number,
-    previous?: Promise<TrainStepResult>,
-  ): Promise<{ done?: TrainStepResult; read: Promise<TrainStepResult> }> {
-    const s = performance.now();
-    phaseStart = mark();
-    const submitBefore = submits?.ms ?? 0;
-    const pending = enqueueTrainStep(model, [batches[i % batches.length]], stepOptions(i));
-    submit();
-    encodeMs += performance.now() - s;
-    submitMs += (submits?.ms ?? 0) - submitBefore;
-    sums.optimizer += mark() - phaseStart; // AdamW.update
-    const done = previous ? await previous : undefined;
-    const start = mark();
-    const read = readTrainStep(pending); // after the wait, so it cannot complete inside this step
-    sums.optimizer += mark() - start; // the read's one dispatch
-    return { done, read };
-  }
-
+  // The loop's hooks, per step: `beforeStep` → forward/backward (`onPhase`) → AdamW.update → `onStep` (the host's
+  // encode ends here) → the previous step's read (`onRead`) → this step's read issued → `afterStep`.
+  const total = warmup + steps, times: number[] = [], losses: number[] = [];
+  let phaseStart = 0, readStart = 0, stepStart = 0, encodeMs = 0, submitMs = 0, submitBefore = 0;
+  let warmupStart = 0, warmupS = 0, timedStart = 0, timedEnd = 0;
+  const timed = (step: number) => step > warmup;
+  const tensorsBefore = tf.memory().numTensors;
+  const rows = Array.from({ length: total * batchSize }, (_, i) => i);
+  let collated = 0;
   try {
-    const w0 = performance.now();
-    let inFlight: Promise<TrainStepResult> | undefined;
-    for (let i = 0; i < warmup; i++) {
-      const { done, read } = await step(i, inFlight);
-      inFlight = read;
-      if (done) log(`warm-up ${i}/${warmup}: loss ${done.loss.toFixed(4)}`);
-    }
-    if (inFlight) await inFlight;
-    const warmupS = (performance.now() - w0) / 1000;
-    const tensorsBefore = tf.memory().numTensors;
-
-    const times: number[] = [];
-    const losses: number[] = [];
-    sums.forward = sums.backward = sums.optimizer = 0;
-    encodeMs = submitMs = 0;
-    if (webgpu) {
-      counter = countWebgpuDispatches();
-      readbacks = countWebgpuReadbacks();
-      submits = timeQueueSubmits();
-    }
-    inFlight = undefined;
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) {
-      const s = performance.now();
-      const { done, read } = await step(warmup + i, inFlight);
-      inFlight = read;
-      readbacks?.endStep();
-      times.push(performance.now() - s);
-      if (done) losses.push(done.loss);
-      log(
-        `step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms` +
-          (done ? `, loss of the step before ${done.loss.toFixed(4)}` : ""),
-      );
-    }
-    losses.push((await inFlight!).loss);
-    const msPerStep = (performance.now() - start) / steps;
+    warmupStart = performance.now();
+    await runTraining(model, {
+      outputDir: "",
+      learningRate: lr,
+      weightDecay: 0.01,
+      perDeviceTrainBatchSize: batchSize,
+      maxSteps: total,
+      maxGradNorm,
+      seed,
+      saveStrategy: "no",
+    }, {
+      train: rows,
+      // Step s trains on the distinct batch s mod N (the rows only count the steps).
+      makeCollator: () => () => batches[collated++ % batches.length],
+      evaluate: () => Promise.resolve({ result: undefined, fields: { eval_loss: 0 }, line: "" }),
+      fused: adamw !== "tfjs",
+      beforeStep: (step) => {
+        if (step === warmup + 1) {
+          warmupS = (performance.now() - warmupStart) / 1000;
+          if (webgpu) {
+            counter = countWebgpuDispatches();
+            readbacks = countWebgpuReadbacks();
+            submits = timeQueueSubmits();
+          }
+          timedStart = performance.now();
+        }
+        stepStart = performance.now();
+        phaseStart = mark();
+        submitBefore = submits?.ms ?? 0;
+      },
+      onPhase: (phase) => {
+        sums[phase] += mark() - phaseStart;
+        phaseStart = mark();
+      },
+      onStep: (step) => {
+        submit();
+        if (!timed(step)) return;
+        encodeMs += performance.now() - stepStart;
+        submitMs += (submits?.ms ?? 0) - submitBefore;
+        sums.optimizer += mark() - phaseStart; // AdamW.update
+        readStart = mark();
+      },
+      onRead: (step, result) => {
+        if (step === total) timedEnd = performance.now();
+        if (timed(step)) losses.push(result.loss);
+        else log(`warm-up ${step}/${warmup}: loss ${result.loss.toFixed(4)}`);
+        readStart = mark();
+      },
+      afterStep: (step) => {
+        if (!timed(step)) return;
+        sums.optimizer += mark() - readStart; // the read's one dispatch
+        readbacks?.endStep();
+        times.push(performance.now() - stepStart);
+        const i = step - warmup;
+        log(`step ${i}/${steps}: ${times[i - 1].toFixed(1)} ms`);
+      },
+    }, new MemorySink());
+    const msPerStep = (timedEnd - timedStart) / steps;
     let dispatches: DispatchCounts | undefined;
     let readbacksPerStep: number | undefined, gpuReadsPerStep: number | undefined;
     if (counter && readbacks) {
@@ -493,33 +465,18 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 
     let phases: PhaseTimes | undefined;
     if (options.splitPhases) {
-      const f: number[] = [], fb: number[] = [], o: number[] = [];
-      for (let i = 0; i < steps; i++) {
-        const k = warmup + steps + i;
-        const batch = batches[k % batches.length];
-        const a = performance.now();
-        const fwd = tf.tidy(() => model.loss(batch, { training: true, rng: dropout.fork(k) }));
-        await fwd.data();
-        fwd.dispose();
-        const b = performance.now();
-        const { loss, grads } = stepGradients(model, [batch], stepOptions(k));
-        await syncOn([...grads.values()].at(-1)!);
-        const c = performance.now();
-        const r = optimizer.update(grads, { lr, maxGradNorm, loss });
-        await syncOn(lastParam);
-        const d = performance.now();
-        tf.dispose([loss, ...grads.values(), r.gradNorm, r.applied]);
-        f.push(b - a), fb.push(c - b), o.push(d - c);
-        log(
-          `split step ${i + 1}/${steps}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
-            `optimizer ${(d - c).toFixed(1)} ms`,
-        );
-      }
-      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      const dropout = new Rng(seed).fork("bench-dropout");
+      const split = Array.from({ length: steps }, (_, i) => batches[(total + i) % batches.length]);
+      const p = await profileSteps(model, split, {
+        lr,
+        maxGradNorm,
+        fused: adamw !== "tfjs",
+        dropout: (i) => dropout.fork(i),
+      }, log);
       phases = {
-        forward_ms: round(mean(f)),
-        backward_ms: round(Math.max(0, mean(fb) - mean(f))),
-        optimizer_ms: round(mean(o)),
+        forward_ms: round(p.forward_ms),
+        backward_ms: round(p.backward_ms),
+        optimizer_ms: round(p.optimizer_ms),
       };
     }
     const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
@@ -563,9 +520,15 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     submits?.stop();
     readbacks?.stop();
     counter?.stop();
-    optimizer.dispose();
     model.dispose();
   }
+}
+
+/** Wait for everything queued so far: read one element of `p`. */
+async function syncOn(p: tf.Tensor): Promise<void> {
+  const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
+  await t.data();
+  t.dispose();
 }
 
 function round(x: number, digits = 2): number {

@@ -119,7 +119,6 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
     const test = encodeExamples(data.test, tokenizer, { maxLength });
     const sink = new FileSink(options.outputDir, {
       saveModel: (dir) => saveSequenceClassifier(model, dir, { tokenizerDir: modelDir }),
-      saveTotalLimit: options.saveTotalLimit,
       progress: options.progress,
       log,
       runHeader: {

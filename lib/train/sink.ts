@@ -21,6 +21,8 @@ export interface CheckpointData {
   trainerState: TrainerState;
   /** The data position, schedule and resume key (`training_state.json`). */
   trainingState: TrainingState;
+  /** Keep at most this many checkpoints, this one included (`saveTotalLimit`); unlimited when absent. */
+  keep?: number;
 }
 
 /** Weights as plain arrays, by HF parameter name. */

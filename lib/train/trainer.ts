@@ -138,6 +138,8 @@ export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   evaluate: (context: EvaluateContext) => Promise<LoopEvaluation<R>>;
   /** Defaults of the arguments that differ by task (default: the masked LM's). */
   defaults?: ArgDefaults;
+  /** AdamW's update on webgpu: the fused kernels (default) or tf ops (`fused: false`, the benchmark compares). */
+  fused?: boolean;
 }
 
 /** A step taken (enqueued) whose numbers are not read yet, with what its log line needs. */
@@ -246,6 +248,7 @@ class RunRecorder<R> {
         optimizer,
         trainerState: this.state.trainerState(),
         trainingState: this.state.trainingState(this.schedule(this.state.globalStep)),
+        keep: this.state.args.saveTotalLimit,
       });
     } finally {
       tf.dispose([...optimizer.m.values(), ...optimizer.v.values()]);
@@ -360,6 +363,7 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     betas: [a.adamBeta1, a.adamBeta2],
     eps: a.adamEpsilon,
     weightDecay: a.weightDecay,
+    fused: loop.fused,
   });
   try {
     const state = await startState(a, model.params, optimizer, sink);
