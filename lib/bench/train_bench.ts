@@ -73,7 +73,7 @@ export type UploadPath = "write" | "mapped";
  */
 export type MatMulKernel = MatMulName;
 
-/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw.ts`) or tf ops. */
+/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw_per_param.ts`) or tf ops. */
 export type AdamWKernel = "fused" | "tfjs";
 
 /** Options of {@link benchTrain}. */
