@@ -9,6 +9,7 @@
 import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
+import { TOKENIZER_FILES } from "../lib/tokenize/tokenizer.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
 import {
   type AdaptEvent,
@@ -58,8 +59,7 @@ export type WorkerMessage =
   | { type: "filled"; text: string; before: FillMaskPrediction[]; after?: FillMaskPrediction[] }
   | { type: "error"; message: string };
 
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
-const DEMO_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
+const MODEL_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
 
 let state: { tokenizer: Tokenizer; original: MaskedLM; adapted?: MaskedLM } | undefined;
 let abort: AbortController | undefined;
@@ -88,7 +88,7 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
     `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
     new URL(source.endpoint ?? "https://huggingface.co/", self.location.href),
   );
-  for (const name of DEMO_FILES) {
+  for (const name of MODEL_FILES) {
     const bytes = await fetchBytes(new URL(name, base), TOKENIZER_FILES.includes(name) && name !== "tokenizer.json");
     if (bytes) files.set(name, bytes);
   }

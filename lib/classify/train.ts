@@ -13,6 +13,7 @@ import type { ClassificationBatch, SequenceClassifier } from "../model/sequence_
 import type { ArgDefaults } from "../train/args.ts";
 import { evalTimings } from "../log_schema.ts";
 import type { RunSink } from "../train/sink.ts";
+import { IGNORE_INDEX } from "../train/plan.ts";
 import { type RunHooks, runTraining, type TrainArgs, type TrainResult } from "../train/trainer.ts";
 import { batchInOrder, type ClassificationExample, collateClassification } from "./batch.ts";
 import { accuracy, f1Score } from "./metrics.ts";
@@ -105,7 +106,7 @@ export async function evaluateClassifier(
       let sumExp = 0;
       for (let c = 0; c < k; c++) sumExp += Math.exp(row[c] - max);
       const label = batch.labels[r];
-      if (label === -100) continue;
+      if (label === IGNORE_INDEX) continue;
       lossSum += max + Math.log(sumExp) - row[label];
       rows++;
       predictions.push(best);

@@ -21,7 +21,7 @@ import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import type { MlmBatch } from "../data/types.ts";
 import { AdamW } from "./adamw.ts";
-import type { LabelledBatch } from "./plan.ts";
+import { IGNORE_INDEX, type LabelledBatch } from "./plan.ts";
 
 export type { LabelledBatch } from "./plan.ts";
 
@@ -61,8 +61,7 @@ export function trainableParams(model: { params: Map<string, tf.Variable> }): Ma
  * ```
  */
 export function hasLabels(batch: { labels: Int32Array }): boolean {
-  for (const l of batch.labels) if (l !== -100) return true;
-  return false;
+  return batch.labels.some((l) => l !== IGNORE_INDEX);
 }
 
 /** Options of {@link trainStep}. */
