@@ -1,6 +1,6 @@
 /**
  * `deno task demo`: offline domain adaptation of a tiny DistilBERT to movie reviews — perplexity and fill-mask
- * before and after. See lib/train/demo.ts.
+ * before and after. See lib/app/demo.ts.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * `deno task finetune`: the course's masked-LM domain adaptation in one command. Flags are TrainingArguments in
  * kebab-case with the course's defaults; `--model`/`--dataset` take local paths or Hub ids, and `--push-to-hub`
- * uploads the result with a model card. See lib/train/finetune.ts.
+ * uploads the result with a model card. See lib/app/finetune.ts.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The flags `classify-finetune` and `compare-adaptation` share: the labelled data, then HF `TrainingArguments` in
- * kebab-case from the one table of `lib/train/cli_options.ts` (with the course's classifier defaults), and their
+ * kebab-case from the one table of `lib/app/flags.ts` (derived from `lib/train/args.ts`) (with the course's classifier defaults), and their
  * conversion into {@link ClassifyFinetuneOptions}.
  *
  * @module

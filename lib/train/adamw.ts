@@ -124,7 +124,7 @@ export class AdamW {
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
   /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
-  #ok: tf.Variable<tf.Rank.R0> = tf.variable(tf.scalar(true, "bool"), false);
+  #ok: tf.Variable<tf.Rank.R0> = tf.tidy(() => tf.variable(tf.scalar(true, "bool"), false));
 
   /** An optimizer for `params`; moments start at zero. */
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
@@ -142,8 +142,9 @@ export class AdamW {
       return;
     }
     for (const [name, p] of params) {
-      this.#m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.#v.set(name, tf.variable(tf.zerosLike(p), false));
+      // In a tidy: the zero tensors a variable starts from are freed, the variables kept.
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 
