@@ -21,7 +21,7 @@ import { hubToken } from "../hub/http.ts";
 import type { PushResult } from "../hub/upload.ts";
 import { renderReport } from "../report/render.ts";
 import { loggedArgs } from "../log_schema.ts";
-import { checkTrainArgs, MLM_DEFAULTS } from "../train/args.ts";
+import { checkArgument, checkTrainArgs, MLM_DEFAULTS } from "../train/args.ts";
 import { type EvalResult, evaluateMlm } from "../train/evaluate.ts";
 import { maskedEvalBatches as maskEvalSet, maskingCollator } from "../train/masking.ts";
 import { train, type TrainArgs, type TrainResult } from "../train/trainer.ts";
@@ -112,9 +112,7 @@ export function maskedEvalBatches(test: readonly Chunk[], tokenizer: Tokenizer, 
 }
 
 function checkData(data: DataOptions): void {
-  for (const [flag, v] of [["per-device-eval-batch-size", data.perDeviceEvalBatchSize]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
-  }
+  checkArgument("perDeviceEvalBatchSize", { type: "integer", min: 1 }, data.perDeviceEvalBatchSize);
 }
 
 interface Loaded {
@@ -172,9 +170,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   }
   checkTrainArgs(options, MLM_DEFAULTS);
   const strategy = options.hubStrategy ?? "end";
-  if (!["end", "every_save"].includes(strategy)) {
-    throw new Error(`--hub-strategy: expected end or every_save, got ${JSON.stringify(strategy)}`);
-  }
+  checkArgument("hubStrategy", { type: "choice", choices: ["end", "every_save"] }, strategy);
   const token = hubToken(options.hubToken);
   if (options.pushToHub) {
     if (token === undefined) throw new Error("--push-to-hub needs a write token: pass --hub-token or set HF_TOKEN");

@@ -20,9 +20,10 @@
  * Results can differ from the tf-op path's in the last bit where the shader compiler contracts a multiply and an add
  * into one `fma` (WGSL permits it; separate dispatches cannot fuse).
  *
- * `AdamW` built on webgpu now updates every parameter at once from flat buffers (`webgpu_adamw_flat_kernel.ts`, the same
- * per-element arithmetic, held bit for bit to this kernel by the tests); this per-parameter kernel serves an `AdamW`
- * whose state lives in per-parameter tensors (built under another backend) and is that reference.
+ * An `AdamW` built on webgpu updates every parameter at once from flat buffers (`webgpu_adamw_flat_state.ts` with
+ * `webgpu_adamw_flat_kernel.ts`: the same per-element arithmetic, held bit for bit to this kernel by the tests); this
+ * per-parameter kernel serves an `AdamW` whose state lives in per-parameter tensors (built under another backend) and
+ * is that reference.
  *
  * @module
  */
