@@ -28,7 +28,7 @@ import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
 import { importTfWebgpu } from "../deps.ts";
 import { profileSteps, type StepPhaseTimes } from "../train/step.ts";
-import { runTraining } from "../train/trainer.ts";
+import { runTraining, type StepHooks } from "../train/trainer.ts";
 import { MemorySink } from "../train/sink.ts";
 import {
   countWebgpuDispatches,
@@ -305,6 +305,148 @@ function timeQueueSubmits(): SubmitTimer {
   };
 }
 
+/** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
+function submitEncoded(): void {
+  const b = tf.backend() as unknown as {
+    commandEncoder?: unknown;
+    endComputePassEncoder?: () => void;
+    submitQueue?: () => void;
+  };
+  if (!b.commandEncoder || !b.endComputePassEncoder || !b.submitQueue) return;
+  b.endComputePassEncoder();
+  b.submitQueue();
+}
+
+/**
+ * What the benchmark measures of the loop's steps, through its step hooks: per step `beforeStep` → forward/backward
+ * (`onPhase`) → `AdamW.update` → `onStep` (the host's encode ends here) → the previous step's read (`onRead`) → this
+ * step's read issued → `afterStep`. The steps after `warmup` are timed; on WebGPU their dispatches are counted per
+ * phase (the read's one dispatch goes to the optimizer) and their blocking read-backs and submit time measured.
+ */
+class StepMeter {
+  readonly times: number[] = [];
+  readonly losses: number[] = [];
+  readonly sums = { forward: 0, backward: 0, optimizer: 0 };
+  encodeMs = 0;
+  submitMs = 0;
+  warmupS = 0;
+  timedStart = 0;
+  timedEnd = 0;
+  counter: DispatchCounter | undefined;
+  readbacks: ReadbackCounter | undefined;
+  submits: SubmitTimer | undefined;
+  #phaseStart = 0;
+  #readStart = 0;
+  #stepStart = 0;
+  #submitBefore = 0;
+  readonly #started = performance.now();
+
+  constructor(
+    readonly warmup: number,
+    readonly total: number,
+    readonly webgpu: boolean,
+    readonly log: (line: string) => void,
+  ) {}
+
+  #mark(): number {
+    return this.counter?.count ?? 0;
+  }
+
+  #timed(step: number): boolean {
+    return step > this.warmup;
+  }
+
+  /** The loop's hooks. */
+  get hooks(): Required<StepHooks> {
+    return {
+      beforeStep: (step) => {
+        if (step === this.warmup + 1) this.#startTimed();
+        this.#stepStart = performance.now();
+        this.#phaseStart = this.#mark();
+        this.#submitBefore = this.submits?.ms ?? 0;
+      },
+      onPhase: (phase) => {
+        this.sums[phase] += this.#mark() - this.#phaseStart;
+        this.#phaseStart = this.#mark();
+      },
+      onStep: (step) => {
+        if (this.webgpu) submitEncoded();
+        if (!this.#timed(step)) return;
+        this.encodeMs += performance.now() - this.#stepStart;
+        this.submitMs += (this.submits?.ms ?? 0) - this.#submitBefore;
+        this.sums.optimizer += this.#mark() - this.#phaseStart; // AdamW.update
+        this.#readStart = this.#mark();
+      },
+      onRead: (step, result) => {
+        if (step === this.total) this.timedEnd = performance.now();
+        if (this.#timed(step)) this.losses.push(result.loss);
+        else this.log(`warm-up ${step}/${this.warmup}: loss ${result.loss.toFixed(4)}`);
+        this.#readStart = this.#mark();
+      },
+      afterStep: (step) => {
+        if (!this.#timed(step)) return;
+        this.sums.optimizer += this.#mark() - this.#readStart; // the read's one dispatch
+        this.readbacks?.endStep();
+        this.times.push(performance.now() - this.#stepStart);
+        const i = step - this.warmup;
+        this.log(`step ${i}/${this.total - this.warmup}: ${this.times[i - 1].toFixed(1)} ms`);
+      },
+    };
+  }
+
+  #startTimed(): void {
+    this.warmupS = (performance.now() - this.#started) / 1000;
+    if (this.webgpu) {
+      this.counter = countWebgpuDispatches();
+      this.readbacks = countWebgpuReadbacks();
+      this.submits = timeQueueSubmits();
+    }
+    this.timedStart = performance.now();
+  }
+
+  /** Stop counting: the dispatches and read-backs per timed step (WebGPU only). */
+  finish(): { dispatches?: DispatchCounts; readbacksPerStep?: number; gpuReadsPerStep?: number } {
+    const steps = this.total - this.warmup;
+    const per = (x: number) => round(x / steps);
+    const counter = this.counter, readbacks = this.readbacks;
+    this.stop();
+    if (!counter || !readbacks) return {};
+    const { forward, backward, optimizer } = this.sums;
+    return {
+      dispatches: {
+        forward: per(forward),
+        backward: per(backward),
+        optimizer: per(optimizer),
+        total: per(forward + backward + optimizer),
+      },
+      readbacksPerStep: per(readbacks.count),
+      gpuReadsPerStep: per(readbacks.reads),
+    };
+  }
+
+  /** Restore what the counters wrapped. */
+  stop(): void {
+    this.submits?.stop();
+    this.readbacks?.stop();
+    this.counter?.stop();
+    this.counter = this.readbacks = this.submits = undefined;
+  }
+}
+
+/** The backend and WebGPU settings of a run. */
+async function setUpBackend(options: TrainBenchOptions, log: (line: string) => void) {
+  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
+  if (choice.backend !== "webgpu") return { choice };
+  const upload = options.upload ?? "write";
+  const mod = await importTfWebgpu();
+  if (upload === "mapped") uninstallWriteBufferUpload(mod);
+  else installWriteBufferUpload(mod);
+  const matmul = choice.matmul === "tiled" && choice.matmulMinEdge
+    ? `tiled (≥ ${choice.matmulMinEdge} wide)`
+    : choice.matmul;
+  return { choice, upload, matmul, adamw: options.adamw ?? "fused" };
+}
+
 /**
  * Build the model on the chosen backend, train `warmup` then `steps` steps with the trainer's loop, and time them
  * (see the module docs). Leaves the chosen backend active and frees the model.
@@ -320,30 +462,12 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   checkOptions(options);
   const log = options.log ?? (() => {});
   const { batchSize, seqLen, steps, warmup } = options;
-  const seed = options.seed ?? 0;
-  const lr = options.lr ?? 5e-5;
-  const maxGradNorm = options.maxGradNorm ?? 1;
+  const seed = options.seed ?? 0, lr = options.lr ?? 5e-5, maxGradNorm = options.maxGradNorm ?? 1;
   const shape = MODEL_SIZES[options.modelSize];
-
-  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
-  const webgpu = choice.backend === "webgpu";
-  let upload: UploadPath | undefined;
-  let matmul: string | undefined;
-  let adamw: AdamWKernel | undefined;
-  if (webgpu) {
-    adamw = options.adamw ?? "fused";
-    upload = options.upload ?? "write";
-    const mod = await importTfWebgpu();
-    if (upload === "mapped") uninstallWriteBufferUpload(mod);
-    else installWriteBufferUpload(mod);
-    matmul = choice.matmul === "tiled" && choice.matmulMinEdge
-      ? `tiled (≥ ${choice.matmulMinEdge} wide)`
-      : choice.matmul;
-  }
+  const { choice, upload, matmul, adamw } = await setUpBackend(options, log);
 
   const t0 = performance.now();
-  const config = parseConfig({ model_type: "distilbert", ...shape });
-  const model: MaskedLM = initMaskedLM(config, { seed });
+  const model: MaskedLM = initMaskedLM(parseConfig({ model_type: "distilbert", ...shape }), { seed });
   const batches = randomMlmBatches(options.distinctBatches ?? 4, {
     batchSize,
     seqLen,
@@ -358,110 +482,20 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     } s`,
   );
 
-  /** Dispatch counting over the timed steps (WebGPU only): the running counter and the per-phase sums. */
-  let counter: DispatchCounter | undefined;
-  let readbacks: ReadbackCounter | undefined;
-  let submits: SubmitTimer | undefined;
-  const sums = { forward: 0, backward: 0, optimizer: 0 };
-  const mark = (): number => counter?.count ?? 0;
-  /** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
-  const submit = (): void => {
-    const b = tf.backend() as unknown as {
-      commandEncoder?: unknown;
-      endComputePassEncoder?: () => void;
-      submitQueue?: () => void;
-    };
-    if (!webgpu || !b.commandEncoder || !b.endComputePassEncoder || !b.submitQueue) return;
-    b.endComputePassEncoder();
-    b.submitQueue();
-  };
-
-  // The loop's hooks, per step: `beforeStep` → forward/backward (`onPhase`) → AdamW.update → `onStep` (the host's
-  // encode ends here) → the previous step's read (`onRead`) → this step's read issued → `afterStep`.
-  const total = warmup + steps, times: number[] = [], losses: number[] = [];
-  let phaseStart = 0, readStart = 0, stepStart = 0, encodeMs = 0, submitMs = 0, submitBefore = 0;
-  let warmupStart = 0, warmupS = 0, timedStart = 0, timedEnd = 0;
-  const timed = (step: number) => step > warmup;
-  const tensorsBefore = tf.memory().numTensors;
-  const rows = Array.from({ length: total * batchSize }, (_, i) => i);
+  const total = warmup + steps, tensorsBefore = tf.memory().numTensors;
+  const meter = new StepMeter(warmup, total, choice.backend === "webgpu", log);
   let collated = 0;
   try {
-    warmupStart = performance.now();
-    await runTraining(model, {
-      outputDir: "",
-      learningRate: lr,
-      weightDecay: 0.01,
-      perDeviceTrainBatchSize: batchSize,
-      maxSteps: total,
-      maxGradNorm,
-      seed,
-      saveStrategy: "no",
-    }, {
-      train: rows,
-      // Step s trains on the distinct batch s mod N (the rows only count the steps).
-      makeCollator: () => () => batches[collated++ % batches.length],
+    const args = { outputDir: "", learningRate: lr, perDeviceTrainBatchSize: batchSize, maxSteps: total, maxGradNorm };
+    await runTraining(model, { ...args, weightDecay: 0.01, seed, saveStrategy: "no" }, {
+      train: Array.from({ length: total * batchSize }, (_, i) => i), // the rows only count the steps
+      makeCollator: () => () => batches[collated++ % batches.length], // step s trains on batch s mod N
       evaluate: () => Promise.resolve({ result: undefined, fields: { eval_loss: 0 }, line: "" }),
       fused: adamw !== "tfjs",
-      beforeStep: (step) => {
-        if (step === warmup + 1) {
-          warmupS = (performance.now() - warmupStart) / 1000;
-          if (webgpu) {
-            counter = countWebgpuDispatches();
-            readbacks = countWebgpuReadbacks();
-            submits = timeQueueSubmits();
-          }
-          timedStart = performance.now();
-        }
-        stepStart = performance.now();
-        phaseStart = mark();
-        submitBefore = submits?.ms ?? 0;
-      },
-      onPhase: (phase) => {
-        sums[phase] += mark() - phaseStart;
-        phaseStart = mark();
-      },
-      onStep: (step) => {
-        submit();
-        if (!timed(step)) return;
-        encodeMs += performance.now() - stepStart;
-        submitMs += (submits?.ms ?? 0) - submitBefore;
-        sums.optimizer += mark() - phaseStart; // AdamW.update
-        readStart = mark();
-      },
-      onRead: (step, result) => {
-        if (step === total) timedEnd = performance.now();
-        if (timed(step)) losses.push(result.loss);
-        else log(`warm-up ${step}/${warmup}: loss ${result.loss.toFixed(4)}`);
-        readStart = mark();
-      },
-      afterStep: (step) => {
-        if (!timed(step)) return;
-        sums.optimizer += mark() - readStart; // the read's one dispatch
-        readbacks?.endStep();
-        times.push(performance.now() - stepStart);
-        const i = step - warmup;
-        log(`step ${i}/${steps}: ${times[i - 1].toFixed(1)} ms`);
-      },
+      ...meter.hooks,
     }, new MemorySink());
-    const msPerStep = (timedEnd - timedStart) / steps;
-    let dispatches: DispatchCounts | undefined;
-    let readbacksPerStep: number | undefined, gpuReadsPerStep: number | undefined;
-    if (counter && readbacks) {
-      counter.stop();
-      readbacks.stop();
-      const per = (x: number) => round(x / steps);
-      const { forward, backward, optimizer: opt } = sums;
-      dispatches = {
-        forward: per(forward),
-        backward: per(backward),
-        optimizer: per(opt),
-        total: per(forward + backward + opt),
-      };
-      readbacksPerStep = per(readbacks.count);
-      submits?.stop();
-      gpuReadsPerStep = per(readbacks.reads);
-      counter = readbacks = undefined;
-    }
+    const msPerStep = (meter.timedEnd - meter.timedStart) / steps;
+    const { dispatches, readbacksPerStep, gpuReadsPerStep } = meter.finish();
 
     let phases: PhaseTimes | undefined;
     if (options.splitPhases) {
@@ -479,8 +513,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
         optimizer_ms: round(p.optimizer_ms),
       };
     }
-    const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
-    const encode = encodeMs / steps;
+    const encode = meter.encodeMs / steps;
     return {
       bench: "train",
       impl: "deno-tfjs",
@@ -498,28 +531,26 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       ...(readbacksPerStep !== undefined ? { readbacks_per_step: readbacksPerStep } : {}),
       ...(gpuReadsPerStep !== undefined ? { gpu_reads_per_step: gpuReadsPerStep } : {}),
       encode_ms: round(encode),
-      ...(webgpu ? { submit_ms: round(submitMs / steps) } : {}),
+      ...(meter.webgpu ? { submit_ms: round(meter.submitMs / steps) } : {}),
       ...(dispatches ? { encode_us_per_dispatch: round((encode * 1000) / dispatches.total) } : {}),
       precision: "fp32",
       steps,
       warmup,
       ms_per_step: round(msPerStep),
-      ms_per_step_median: round(median(times)),
+      ms_per_step_median: round(median(meter.times)),
       tokens_per_s: Math.round((batchSize * seqLen) / (msPerStep / 1000)),
       ...(phases ? { phases } : {}),
-      loss_first: round(losses[0], 4),
-      loss_last: round(losses[losses.length - 1], 4),
+      loss_first: round(meter.losses[0], 4),
+      loss_last: round(meter.losses[meter.losses.length - 1], 4),
       init_s: round(initS),
-      warmup_s: round(warmupS),
-      tensors_leaked: tensorsLeaked,
+      warmup_s: round(meter.warmupS),
+      tensors_leaked: tf.memory().numTensors - tensorsBefore,
       max_grad_norm: maxGradNorm,
       deno: Deno.version.deno,
       date: new Date().toISOString(),
     };
   } finally {
-    submits?.stop();
-    readbacks?.stop();
-    counter?.stop();
+    meter.stop();
     model.dispose();
   }
 }
