@@ -8,7 +8,14 @@
  */
 import { type FlagSpec, intFlag, numberFlag, type ParsedFlags } from "../cli.ts";
 import type { BackendName } from "../model/backend.ts";
-import { type ArgumentKind, checkArgument, kebab, OptionError, TRAINING_ARGUMENTS } from "../train/args.ts";
+import {
+  type ArgumentKind,
+  checkArgument,
+  kebab,
+  OptionError,
+  type TrainArgs,
+  TRAINING_ARGUMENTS,
+} from "../train/args.ts";
 import type { DataOptions } from "./finetune.ts";
 
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
@@ -65,7 +72,7 @@ export function dataOptionsFromFlags(values: ParsedFlags["values"]): DataOptions
     groupBatch: values["group-batch"] === "global" ? "global" : intFlag(values, "group-batch", 1),
     trainSize: intFlag(values, "train-size", 1),
     testSize: intFlag(values, "test-size", 1),
-    seed: argumentFlag(values, "seed", { type: "integer", min: 0 }) as number,
+    seed: argumentFlag(values, "seed", SEED.kind) as number,
     mlmProbability: numberFlag(values, "mlm-probability"),
     wwmProbability: values["wwm-probability"] === undefined ? undefined : numberFlag(values, "wwm-probability"),
     perDeviceEvalBatchSize: intFlag(values, "per-device-eval-batch-size", 0),
@@ -84,6 +91,8 @@ export interface TrainingFlagDefaults {
   /** What `--output-dir` defaults to, for the help line. */
   outputDir: string;
 }
+
+const SEED = TRAINING_ARGUMENTS.find((a) => a.name === "seed")!;
 
 /** A default as `--help` shows it (`2e-5`, not `0.00002`). */
 function shown(v: number | string | undefined): string | undefined {
@@ -125,35 +134,13 @@ export function trainingArgumentFlags(defaults: TrainingFlagDefaults): Record<st
   return flags;
 }
 
-/** The options {@link trainingArgumentFlags} set (camelCase HF `TrainingArguments`; the output folder left out). */
-export interface TrainingArgumentOptions {
-  /** Peak learning rate. */
-  learningRate: number;
-  /** AdamW weight decay. */
-  weightDecay: number;
-  /** Rows per training batch. */
-  perDeviceTrainBatchSize: number;
-  /** Epochs. */
-  numTrainEpochs: number;
-  /** Total optimizer steps when > 0. */
-  maxSteps: number;
-  /** Linear warm-up steps. */
-  warmupSteps: number;
-  /** Global gradient-norm clip (0: off). */
-  maxGradNorm: number;
-  /** Micro-batches per optimizer step. */
-  gradientAccumulationSteps: number;
-  /** Log every N steps (undefined: the task's default). */
-  loggingSteps?: number;
-  /** When checkpoints are written. */
-  saveStrategy: "epoch" | "steps" | "no";
-  /** Steps between checkpoints with `saveStrategy: "steps"`. */
-  saveSteps: number;
-  /** Keep at most this many checkpoints. */
-  saveTotalLimit?: number;
-  /** Replace a previous run in the output folder. */
-  overwriteOutputDir: boolean;
-}
+/** The options {@link trainingArgumentFlags} set: `TrainArgs` of `lib/train` but the data's seed, the output folder. */
+export type TrainingArgumentOptions =
+  & Omit<TrainArgs, "outputDir" | "resumeFromCheckpoint" | "seed" | "adamBeta1" | "adamBeta2" | "adamEpsilon">
+  & {
+    /** Replace a previous run in the output folder. */
+    overwriteOutputDir: boolean;
+  };
 
 /**
  * Read flag `flag` as an argument of `kind`: `undefined` when absent and without default; fails in flag language
