@@ -33,7 +33,7 @@ export class HelpRequested extends Error {
   readonly text: string;
   /** Help for `spec`. */
   constructor(text: string) {
-    super("help requested");
+    super(text);
     this.name = "HelpRequested";
     this.text = text;
   }

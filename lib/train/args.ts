@@ -138,6 +138,18 @@ export interface ArgumentSpec {
   help: string;
 }
 
+function int(min: number): ArgumentKind {
+  return { type: "integer", min };
+}
+
+function num(min: number, more: { strict?: boolean; below?: number } = {}): ArgumentKind {
+  return { type: "number", min, ...more };
+}
+
+function choice(...choices: string[]): ArgumentKind {
+  return { type: "choice", choices };
+}
+
 /**
  * The training arguments: every default, check and command-line flag derives from this table (the flag is the name
  * in kebab-case: `learningRate` → `--learning-rate`).
@@ -150,52 +162,22 @@ export interface ArgumentSpec {
  * ```
  */
 export const TRAINING_ARGUMENTS: readonly ArgumentSpec[] = [
-  { name: "learningRate", kind: { type: "number", min: 0, strict: true }, default: 2e-5, help: "peak learning rate" },
-  {
-    name: "weightDecay",
-    kind: { type: "number", min: 0 },
-    default: 0.01,
-    help: "AdamW weight decay (none for biases and LayerNorm)",
-  },
-  { name: "adamBeta1", kind: { type: "number", min: 0, below: 1 }, default: 0.9, help: "AdamW beta1" },
-  { name: "adamBeta2", kind: { type: "number", min: 0, below: 1 }, default: 0.999, help: "AdamW beta2" },
-  { name: "adamEpsilon", kind: { type: "number", min: 0 }, default: 1e-8, help: "AdamW epsilon" },
-  { name: "perDeviceTrainBatchSize", kind: { type: "integer", min: 1 }, help: "rows per training batch" },
-  { name: "numTrainEpochs", kind: { type: "number", min: 0, strict: true }, help: "epochs" },
-  {
-    name: "maxSteps",
-    kind: { type: "integer", min: -1 },
-    default: -1,
-    help: "total optimizer steps when > 0 (overrides epochs)",
-  },
-  { name: "warmupSteps", kind: { type: "integer", min: 0 }, default: 0, help: "linear warm-up steps" },
-  {
-    name: "maxGradNorm",
-    kind: { type: "number", min: 0 },
-    default: 1.0,
-    help: "global gradient-norm clip (0: off)",
-  },
-  {
-    name: "gradientAccumulationSteps",
-    kind: { type: "integer", min: 1 },
-    default: 1,
-    help: "micro-batches per optimizer step",
-  },
-  { name: "loggingSteps", kind: { type: "integer", min: 1 }, help: "log every N steps" },
-  { name: "seed", kind: { type: "integer", min: 0 }, default: 42, help: "seed of every random stream" },
-  {
-    name: "saveStrategy",
-    kind: { type: "choice", choices: ["epoch", "steps", "no"] },
-    default: "epoch",
-    help: "epoch, steps or no",
-  },
-  {
-    name: "saveSteps",
-    kind: { type: "integer", min: 1 },
-    default: 500,
-    help: "steps between checkpoints with --save-strategy steps",
-  },
-  { name: "saveTotalLimit", kind: { type: "integer", min: 1 }, help: "keep at most N checkpoints" },
+  { name: "learningRate", kind: num(0, { strict: true }), default: 2e-5, help: "peak learning rate" },
+  { name: "weightDecay", kind: num(0), default: 0.01, help: "AdamW weight decay (none for biases and LayerNorm)" },
+  { name: "adamBeta1", kind: num(0, { below: 1 }), default: 0.9, help: "AdamW beta1" },
+  { name: "adamBeta2", kind: num(0, { below: 1 }), default: 0.999, help: "AdamW beta2" },
+  { name: "adamEpsilon", kind: num(0), default: 1e-8, help: "AdamW epsilon" },
+  { name: "perDeviceTrainBatchSize", kind: int(1), help: "rows per training batch" },
+  { name: "numTrainEpochs", kind: num(0, { strict: true }), help: "epochs" },
+  { name: "maxSteps", kind: int(-1), default: -1, help: "total optimizer steps when > 0 (overrides epochs)" },
+  { name: "warmupSteps", kind: int(0), default: 0, help: "linear warm-up steps" },
+  { name: "maxGradNorm", kind: num(0), default: 1.0, help: "global gradient-norm clip (0: off)" },
+  { name: "gradientAccumulationSteps", kind: int(1), default: 1, help: "micro-batches per optimizer step" },
+  { name: "loggingSteps", kind: int(1), help: "log every N steps" },
+  { name: "seed", kind: int(0), default: 42, help: "seed of every random stream" },
+  { name: "saveStrategy", kind: choice("epoch", "steps", "no"), default: "epoch", help: "epoch, steps or no" },
+  { name: "saveSteps", kind: int(1), default: 500, help: "steps between checkpoints with --save-strategy steps" },
+  { name: "saveTotalLimit", kind: int(1), help: "keep at most N checkpoints" },
 ];
 
 /** What an argument of `kind` must be, as messages say it (`an integer >= 1`). */

@@ -143,6 +143,18 @@ Deno.test("train: --save-total-limit keeps the newest checkpoints", async () => 
   }
 });
 
+/** One 3-token row with one label, as a chunk and as its batch. */
+function oneRow() {
+  const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
+  const batch = {
+    input_ids: Int32Array.of(2, 5, 3),
+    attention_mask: Int32Array.of(1, 1, 1),
+    labels: Int32Array.of(-100, 5, -100),
+    shape: [1, 3] as [number, number],
+  };
+  return { chunk, batch };
+}
+
 Deno.test("train: a NaN loss stops with a message naming the step and the last good checkpoint", async () => {
   await selectBackend("wasm", { log: () => {} });
   const root = await Deno.makeTempDir();
@@ -152,13 +164,7 @@ Deno.test("train: a NaN loss stops with a message naming the step and the last g
     params: new Map([["w", w]]),
     loss: () => tf.mul(w, ++calls > 2 ? NaN : 1) as tf.Scalar,
   };
-  const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
-  const batch = {
-    input_ids: Int32Array.of(2, 5, 3),
-    attention_mask: Int32Array.of(1, 1, 1),
-    labels: Int32Array.of(-100, 5, -100),
-    shape: [1, 3] as [number, number],
-  };
+  const { chunk, batch } = oneRow();
   try {
     const err = await assertRejects(() =>
       train(model, {
@@ -193,13 +199,7 @@ Deno.test("train: a NaN loss read a step late still never reaches the weights (t
       params: new Map([["w", w]]),
       loss: () => tf.mul(tf.sum(tf.square(w)), ++calls >= nanFrom ? NaN : 1) as tf.Scalar,
     };
-    const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
-    const batch = {
-      input_ids: Int32Array.of(2, 5, 3),
-      attention_mask: Int32Array.of(1, 1, 1),
-      labels: Int32Array.of(-100, 5, -100),
-      shape: [1, 3] as [number, number],
-    };
+    const { chunk, batch } = oneRow();
     const error = await train(model, {
       outputDir: `${root}/${nanFrom}`,
       perDeviceTrainBatchSize: 1,
