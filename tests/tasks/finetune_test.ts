@@ -1,17 +1,12 @@
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { finetune, type FinetuneOptions } from "../../lib/app/finetune.ts";
+import { TINY_DATA } from "./tiny_data.ts";
 
 const base = (outputDir: string, cacheDir: string): FinetuneOptions => ({
   model: `${DEMO_FIXTURE_DIR}/model`,
   dataset: `${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`,
-  chunkSize: 32,
-  groupBatch: 1000,
-  trainSize: 40,
-  testSize: 8,
-  seed: 42,
-  mlmProbability: 0.15,
-  perDeviceEvalBatchSize: 8,
+  ...TINY_DATA,
   perDeviceTrainBatchSize: 8,
   learningRate: 1e-3,
   numTrainEpochs: 1,
