@@ -1,10 +1,10 @@
 /**
  * Sequence-classification training: `lib/train`'s loop ({@link runTraining}: micro-batches, global-norm clipping,
- * AdamW with HF's parameter groups, the linear schedule, HF-layout checkpoints with exact resume, `metrics.jsonl` and
- * `trainer_state.json`) fed with classification rows and scored with accuracy and F1. Per epoch the training rows are permuted by
- * `Rng(seed).fork("epoch", e)` and padded per batch; dropout of step `s`, micro-batch `k` draws from
- * `Rng(seed).fork("dropout", s, k)`. After every epoch (and at the last step) the test set is scored:
- * `eval_loss` (mean cross-entropy per row, as HF's `evaluation_loop`), `eval_accuracy` and `eval_f1`.
+ * AdamW with HF's parameter groups, the linear schedule, checkpoints with exact resume, every output to a sink) fed
+ * with classification rows and scored with accuracy and F1. The rows are permuted per epoch and dropout drawn by the
+ * run's seed streams (`lib/train/plan.ts`); each batch is padded to its longest row. After every epoch (and at the
+ * last step) the test set is scored: `eval_loss` (mean cross-entropy per row, as HF's `evaluation_loop`),
+ * `eval_accuracy` and `eval_f1`.
  *
  * @module
  */
