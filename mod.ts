@@ -113,18 +113,24 @@ export {
   AdamW,
   clipGradNorm,
   evaluateMlm,
+  linearScheduleWithWarmup,
+  MemorySink,
+  type RunSink,
+  runTraining,
+  train,
+  trainStep,
+} from "./lib/train/mod.ts";
+export {
   evaluateModel,
+  FileSink,
   finetune,
   type FinetuneOptions,
   type FinetuneResult,
   formatDemo,
-  linearScheduleWithWarmup,
   loadCheckpoint,
   runDemo,
   saveCheckpoint,
-  train,
-  trainStep,
-} from "./lib/train/mod.ts";
+} from "./lib/app/mod.ts";
 
 // The Hugging Face Hub at the level a user calls it: resolve/download a model, stream a dataset, push a folder.
 export {

@@ -67,4 +67,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ workers: options.workers, chunk_size: options.chunkSize, splits: rows }));
 }
 
-if (import.meta.main) await runTask("bench:data", main);
+if (import.meta.main) Deno.exit(await runTask("bench:data", main));

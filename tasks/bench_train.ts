@@ -39,7 +39,11 @@ async function main(): Promise<void> {
       default: "auto",
       help: "WebGPU matmul: auto (tiled on real adapters, and for wide products on software ones) | tiled | tfjs",
     },
-    adamw: { type: "string", default: "fused", help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw.ts) | tfjs" },
+    adamw: {
+      type: "string",
+      default: "fused",
+      help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw_per_param.ts) | tfjs",
+    },
     seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },
     json: { type: "boolean", default: false, help: "print the result as one JSON line on stdout" },
     out: { type: "string", help: "append the JSON line to this file" },
@@ -67,4 +71,4 @@ async function main(): Promise<void> {
   if (typeof values.out === "string") await Deno.writeTextFile(values.out, line + "\n", { append: true });
 }
 
-if (import.meta.main) await runTask("bench:train", main);
+if (import.meta.main) Deno.exit(await runTask("bench:train", main));

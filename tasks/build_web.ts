@@ -22,4 +22,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.main) await runTask("build:web", main);
+if (import.meta.main) Deno.exit(await runTask("build:web", main));

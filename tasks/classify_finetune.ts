@@ -9,10 +9,10 @@
 import { parseFlags, runTask } from "../lib/cli.ts";
 import { CLASSIFY_FLAGS, classifyOptionsFromFlags } from "../lib/classify/cli_options.ts";
 import { classifyFinetune } from "../lib/classify/finetune.ts";
-import { defaultRunDir } from "../lib/train/cli_options.ts";
-import { onCtrlC } from "../lib/train/interrupt.ts";
+import { defaultRunDir } from "../lib/app/flags.ts";
+import { onCtrlC } from "../lib/app/interrupt.ts";
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseFlags(Deno.args, {
     "model": { type: "string", default: "distilbert-base-uncased", help: "model folder or Hub id" },
     ...CLASSIFY_FLAGS,
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }, "deno task classify-finetune [flags]");
   const model = values.model as string;
   const options = classifyOptionsFromFlags(values);
-  const ctrlC = onCtrlC();
+  const ctrlC = onCtrlC(Deno.exit);
   try {
     const result = await classifyFinetune({
       ...options,
@@ -40,9 +40,10 @@ async function main(): Promise<void> {
       tokens_per_second: Math.round(result.tokensPerSecond),
       interrupted: result.interrupted ?? null,
     }));
+    return result.interrupted ? 130 : 0; // 128 + SIGINT: stopped, its checkpoint saved
   } finally {
     ctrlC.dispose();
   }
 }
 
-if (import.meta.main) await runTask("classify-finetune", main);
+if (import.meta.main) Deno.exit(await runTask("classify-finetune", main));

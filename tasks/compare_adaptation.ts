@@ -9,7 +9,7 @@
 import { parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { CLASSIFY_FLAGS, classifyOptionsFromFlags } from "../lib/classify/cli_options.ts";
 import { compareAdaptation } from "../lib/classify/compare.ts";
-import { defaultRunDir } from "../lib/train/cli_options.ts";
+import { defaultRunDir } from "../lib/app/flags.ts";
 
 const USAGE = "deno task compare-adaptation --base A --adapted B [flags]";
 
@@ -36,4 +36,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${result.path}; reports: ${result.base.report}, ${result.adapted.report}`);
 }
 
-if (import.meta.main) await runTask("compare-adaptation", main);
+if (import.meta.main) Deno.exit(await runTask("compare-adaptation", main));

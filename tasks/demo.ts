@@ -1,12 +1,12 @@
 /**
  * `deno task demo`: offline domain adaptation of a tiny DistilBERT to movie reviews — perplexity and fill-mask
- * before and after. See lib/train/demo.ts.
+ * before and after. See lib/app/demo.ts.
  *
  * @module
  */
 import { intFlag, parseFlags, runTask } from "../lib/cli.ts";
 import type { BackendName } from "../lib/model/backend.ts";
-import { formatDemo, runDemo } from "../lib/train/demo.ts";
+import { formatDemo, runDemo } from "../lib/app/demo.ts";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
@@ -38,4 +38,4 @@ async function main(): Promise<void> {
   }));
 }
 
-if (import.meta.main) await runTask("demo", main);
+if (import.meta.main) Deno.exit(await runTask("demo", main));

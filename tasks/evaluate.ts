@@ -5,8 +5,8 @@
  * @module
  */
 import { type FlagSpec, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
-import { evaluateModel } from "../lib/train/finetune.ts";
-import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "../lib/train/cli_options.ts";
+import { evaluateModel } from "../lib/app/finetune.ts";
+import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "../lib/app/flags.ts";
 
 const USAGE = "deno task evaluate --model DIR|ID --dataset PATH|ID [flags]";
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
@@ -23,4 +23,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(r));
 }
 
-if (import.meta.main) await runTask("evaluate", main);
+if (import.meta.main) Deno.exit(await runTask("evaluate", main));

@@ -27,4 +27,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.main) await runTask("export-onnx", main);
+if (import.meta.main) Deno.exit(await runTask("export-onnx", main));

@@ -7,7 +7,7 @@
 import { intFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { BACKEND_NAMES, type BackendName, selectBackend } from "../lib/model/backend.ts";
 import { loadMaskedLM } from "../lib/model/pretrained.ts";
-import { fillMask, formatFillMask } from "../lib/pipelines/fill_mask.ts";
+import { fillMask, formatFillMask, pipelineOutput } from "../lib/pipelines/fill_mask.ts";
 import { loadTokenizer } from "../lib/tokenize/tokenizer.ts";
 import { resolveModel } from "../lib/hub/resolve.ts";
 
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   try {
     const results = await fillMask(model, tokenizer, positionals, { topK });
     if (values.json) {
-      console.log(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
+      const hf = results.map(pipelineOutput);
+      console.log(JSON.stringify(hf.length === 1 ? hf[0] : hf, null, 2));
     } else {
       console.log(positionals.map((t, i) => `${JSON.stringify(t)}\n${formatFillMask(results[i])}`).join("\n\n"));
     }
@@ -39,4 +40,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await runTask("fill-mask", main);
+if (import.meta.main) Deno.exit(await runTask("fill-mask", main));

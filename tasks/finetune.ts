@@ -1,33 +1,33 @@
 /**
  * `deno task finetune`: the course's masked-LM domain adaptation in one command. Flags are TrainingArguments in
  * kebab-case with the course's defaults; `--model`/`--dataset` take local paths or Hub ids, and `--push-to-hub`
- * uploads the result with a model card. See lib/train/finetune.ts.
+ * uploads the result with a model card. See lib/app/finetune.ts.
  *
  * @module
  */
 import { type FlagSpec, parseFlags, runTask } from "../lib/cli.ts";
-import { finetune, type HubStrategy } from "../lib/train/finetune.ts";
-import { onCtrlC } from "../lib/train/interrupt.ts";
+import { finetune, type HubStrategy } from "../lib/app/finetune.ts";
+import { onCtrlC } from "../lib/app/interrupt.ts";
 import {
   dataOptionsFromFlags,
   defaultRunDir,
   MLM_DATA_FLAGS,
   trainingArgumentFlags,
   trainingArgumentsFromFlags,
-} from "../lib/train/cli_options.ts";
+} from "../lib/app/flags.ts";
 
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
 const b = (help: string): FlagSpec => ({ type: "boolean", default: false, help, multiple: false });
 const FLAGS: Record<string, FlagSpec> = {
   "model": s("distilbert-base-uncased", "model folder or Hub model id (downloaded into the HF cache)"),
   "dataset": s("imdb", "corpus file or folder, or Hub dataset id (its Parquet conversion, cached)"),
-  ...MLM_DATA_FLAGS,
   ...trainingArgumentFlags({
     perDeviceTrainBatchSize: "64",
     numTrainEpochs: "3",
     loggingSteps: "steps per epoch",
     outputDir: "runs/<model>-finetuned-<dataset>",
   }),
+  ...MLM_DATA_FLAGS,
   "resume-from-checkpoint": s(undefined, "continue from OUTPUT_DIR/checkpoint-STEP"),
   "fp16": b("mixed precision (no backend supports it yet)"),
   "push-to-hub": b("push the model with a generated model card to the Hub"),
@@ -38,9 +38,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "export-onnx": b("with --push-to-hub: also upload the ONNX export for transformers.js (onnx/model.onnx)"),
 };
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseFlags(Deno.args, FLAGS, "deno task finetune [flags]");
-  const ctrlC = onCtrlC();
+  const ctrlC = onCtrlC(Deno.exit);
   try {
     const result = await finetune({
       model: values.model as string,
@@ -69,9 +69,10 @@ async function main(): Promise<void> {
       report: result.report,
       pushed: result.pushed ? { repo_url: result.pushed.repoUrl, commit: result.pushed.commitOid } : null,
     }));
+    return result.interrupted ? 130 : 0; // 128 + SIGINT: stopped, its checkpoint saved
   } finally {
     ctrlC.dispose();
   }
 }
 
-if (import.meta.main) await runTask("finetune", main);
+if (import.meta.main) Deno.exit(await runTask("finetune", main));

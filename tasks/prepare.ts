@@ -7,7 +7,8 @@
  */
 import { intFlag, optionalIntFlag, parseFlags, requireFlags, runTask } from "../lib/cli.ts";
 import { readTexts } from "../lib/data/records.ts";
-import { CountProgress, prepareDataset } from "../lib/prepare/mod.ts";
+import { prepareDataset } from "../lib/prepare/mod.ts";
+import { CountProgress } from "../lib/app/mod.ts";
 import { exportPreparedParquet } from "../lib/export/mod.ts";
 
 const USAGE =
@@ -68,4 +69,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(parquet ? { ...result, parquet } : result));
 }
 
-if (import.meta.main) await runTask("prepare", main);
+if (import.meta.main) Deno.exit(await runTask("prepare", main));

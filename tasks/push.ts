@@ -49,4 +49,4 @@ async function main(): Promise<void> {
   if (!hasCard) console.log("generated README.md (model card)");
 }
 
-if (import.meta.main) await runTask("push", main);
+if (import.meta.main) Deno.exit(await runTask("push", main));

@@ -24,4 +24,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path}`);
 }
 
-if (import.meta.main) await runTask("report", main);
+if (import.meta.main) Deno.exit(await runTask("report", main));

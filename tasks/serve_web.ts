@@ -26,4 +26,4 @@ async function main(): Promise<void> {
   await server.finished;
 }
 
-if (import.meta.main) await runTask("serve:web", main);
+if (import.meta.main) Deno.exit(await runTask("serve:web", main));

@@ -22,8 +22,9 @@ import { batchFixed, maskOnce } from "../lib/collate/mask_once.ts";
 import { loadTokenizer } from "../lib/tokenize/tokenizer.ts";
 import { trainTestSplit } from "../lib/data/split.ts";
 import { train } from "../lib/train/trainer.ts";
-import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/train/demo.ts";
-import { fillMask, type FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
+import { DEMO_CHUNK_SIZE, DEMO_PROMPTS, textsToChunks } from "../lib/app/demo.ts";
+import { FileSink } from "../lib/app/file_sink.ts";
+import { fillMask } from "../lib/pipelines/fill_mask.ts";
 import { demoWords, makeDemoCorpus } from "./demo_corpus.ts";
 
 const SPECIAL = BERT_SPECIAL_TOKENS;
@@ -160,8 +161,7 @@ async function pretrain(chunkSize: number, epochs: number, stage: number): Promi
     train: trainChunks,
     evalBatches: batchFixed(maskOnce(test, createMlmCollator({ ...ids, seed: seed + 1 })), 32),
     makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
-    saveModel: async () => {},
-  });
+  }, new FileSink(runDir, { saveModel: async () => {} }));
   await Deno.remove(runDir, { recursive: true });
   return `Stage ${stage}, chunks of ${chunkSize} tokens:\n\n${result.table}`;
 }
@@ -173,7 +173,7 @@ const tables = [
 ];
 const fills: string[] = [];
 for (const prompt of DEMO_PROMPTS) {
-  const guesses = await fillMask(model, tokenizer, prompt, { topK: 5 }) as FillMaskPrediction[];
+  const [guesses] = await fillMask(model, tokenizer, prompt, { topK: 5 });
   fills.push(`${prompt} → ${guesses.map((g) => `${g.token_str} ${(100 * g.score).toFixed(1)}%`).join(", ")}`);
 }
 console.log(fills.join("\n"));

@@ -10,6 +10,7 @@ import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
 import { chooseWebgpuOrWasm } from "../lib/model/backend.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
+import { TOKENIZER_FILES } from "../lib/tokenize/tokenizer.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
 import {
   type AdaptEvent,
@@ -63,8 +64,7 @@ export type WorkerMessage =
   | { type: "filled"; text: string; before: FillMaskPrediction[]; after?: FillMaskPrediction[] }
   | { type: "error"; message: string };
 
-const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
-const DEMO_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
+const MODEL_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
 
 let state: { tokenizer: Tokenizer; original: MaskedLM; adapted?: MaskedLM } | undefined;
 let abort: AbortController | undefined;
@@ -88,7 +88,7 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
     `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
     new URL(source.endpoint ?? "https://huggingface.co/", self.location.href),
   );
-  for (const name of DEMO_FILES) {
+  for (const name of MODEL_FILES) {
     const bytes = await fetchBytes(new URL(name, base), TOKENIZER_FILES.includes(name) && name !== "tokenizer.json");
     if (bytes) files.set(name, bytes);
   }
@@ -158,12 +158,9 @@ async function start(message: StartMessage): Promise<void> {
 
 async function fill(text: string): Promise<void> {
   if (!state) throw new Error("load a model first (press Train)");
-  const one = async (model: MaskedLM) =>
-    await fillMask(model, state!.tokenizer, text, { topK: 5 }) as FillMaskPrediction[] | FillMaskPrediction[][];
-  const first = (p: FillMaskPrediction[] | FillMaskPrediction[][]) =>
-    (Array.isArray(p[0]) ? p[0] : p) as FillMaskPrediction[];
-  const before = first(await one(state.original));
-  const after = state.adapted ? first(await one(state.adapted)) : undefined;
+  const first = async (model: MaskedLM) => (await fillMask(model, state!.tokenizer, text, { topK: 5 }))[0];
+  const before = await first(state.original);
+  const after = state.adapted ? await first(state.adapted) : undefined;
   post({ type: "filled", text, before, after });
 }
 

@@ -1,11 +1,12 @@
 /**
- * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches with
- * the trainer's own step ({@link enqueueTrainStep}: loss with dropout → `tf.variableGrads` → `AdamW.update`, global-norm
- * clip included), timed per step and run as the trainer runs it: each step is enqueued, then the previous step's
- * read is awaited and this step's issued (the last step's read is part of the timed wall time).
+ * The training-speed benchmark: a randomly initialised masked LM of a named shape trained on random MLM batches by
+ * the trainer's own loop (`runTraining` of `lib/train` with an in-memory sink: loss with dropout →
+ * `tf.variableGrads` → `AdamW.update`, global-norm clip and the linear schedule included), timed per step through
+ * the loop's step hooks: each step is enqueued, then the previous step's read is awaited and this step's issued (the
+ * last step's read is part of the timed wall time).
  *
- * With `splitPhases` the same steps are run again with a sync after each phase: forward (the loss alone), forward +
- * backward ({@link stepGradients}), optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
+ * With `splitPhases` the same number of steps is run again by `profileSteps`, with a sync after each phase: forward
+ * (the loss alone), forward + backward, optimizer (`AdamW.update`); the backward is the second minus the first. Tokens
  * per step are `batch × seq` (every position is a real token), the count PyTorch's reference
  * (`tools/reference/bench_train_torch.py`) uses for the same shapes.
  *
@@ -26,15 +27,9 @@ import type { MaskedLM } from "../model/masked_lm.ts";
 import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "../model/backend.ts";
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
 import { importTfWebgpu } from "../deps.ts";
-import { AdamW } from "../train/adamw.ts";
-import {
-  enqueueTrainStep,
-  readTrainStep,
-  stepGradients,
-  trainableParams,
-  type TrainStepOptions,
-  type TrainStepResult,
-} from "../train/step.ts";
+import { profileSteps, type StepPhaseTimes } from "../train/step.ts";
+import { runTraining, type StepHooks } from "../train/trainer.ts";
+import { MemorySink } from "../train/sink.ts";
 import {
   countWebgpuDispatches,
   countWebgpuReadbacks,
@@ -78,7 +73,7 @@ export type UploadPath = "write" | "mapped";
  */
 export type MatMulKernel = MatMulName;
 
-/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw.ts`) or tf ops. */
+/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw_per_param.ts`) or tf ops. */
 export type AdamWKernel = "fused" | "tfjs";
 
 /** Options of {@link benchTrain}. */
@@ -116,14 +111,7 @@ export interface TrainBenchOptions {
 }
 
 /** Per-phase means of the split-phase steps, in milliseconds. */
-export interface PhaseTimes {
-  /** The loss alone (embedding to loss, dropout on). */
-  forward_ms: number;
-  /** `variableGrads` minus the forward. */
-  backward_ms: number;
-  /** `AdamW.update`: global-norm clip + AdamW. */
-  optimizer_ms: number;
-}
+export type PhaseTimes = StepPhaseTimes;
 
 /** GPU dispatches per timed step (means over the timed steps), on WebGPU. */
 export interface DispatchCounts {
@@ -200,7 +188,7 @@ export interface TrainBenchResult {
   init_s: number;
   /** Seconds of the warm-up steps. */
   warmup_s: number;
-  /** Tensors alive after the run minus before the timed steps (0 when nothing leaks). */
+  /** Tensors alive after the run minus before it (0 when nothing leaks). */
   tensors_leaked: number;
   /** Global-norm clip used. */
   max_grad_norm: number;
@@ -317,16 +305,151 @@ function timeQueueSubmits(): SubmitTimer {
   };
 }
 
-/** Wait for everything queued so far: read one element of `p`. */
-async function syncOn(p: tf.Tensor): Promise<void> {
-  const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
-  await t.data();
-  t.dispose();
+/** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
+function submitEncoded(): void {
+  const b = tf.backend() as unknown as {
+    commandEncoder?: unknown;
+    endComputePassEncoder?: () => void;
+    submitQueue?: () => void;
+  };
+  if (!b.commandEncoder || !b.endComputePassEncoder || !b.submitQueue) return;
+  b.endComputePassEncoder();
+  b.submitQueue();
 }
 
 /**
- * Build the model and optimizer on the chosen backend, run `warmup` then `steps` training steps, and time them (see
- * the module docs). Leaves the chosen backend active and frees the model.
+ * What the benchmark measures of the loop's steps, through its step hooks: per step `beforeStep` → forward/backward
+ * (`onPhase`) → `AdamW.update` → `onStep` (the host's encode ends here) → the previous step's read (`onRead`) → this
+ * step's read issued → `afterStep`. The steps after `warmup` are timed; on WebGPU their dispatches are counted per
+ * phase (the read's one dispatch goes to the optimizer) and their blocking read-backs and submit time measured.
+ */
+class StepMeter {
+  readonly times: number[] = [];
+  readonly losses: number[] = [];
+  readonly sums = { forward: 0, backward: 0, optimizer: 0 };
+  encodeMs = 0;
+  submitMs = 0;
+  warmupS = 0;
+  timedStart = 0;
+  timedEnd = 0;
+  counter: DispatchCounter | undefined;
+  readbacks: ReadbackCounter | undefined;
+  submits: SubmitTimer | undefined;
+  #phaseStart = 0;
+  #readStart = 0;
+  #stepStart = 0;
+  #submitBefore = 0;
+  readonly #started = performance.now();
+
+  constructor(
+    readonly warmup: number,
+    readonly total: number,
+    readonly webgpu: boolean,
+    readonly log: (line: string) => void,
+  ) {}
+
+  #mark(): number {
+    return this.counter?.count ?? 0;
+  }
+
+  #timed(step: number): boolean {
+    return step > this.warmup;
+  }
+
+  /** The loop's hooks. */
+  get hooks(): Required<StepHooks> {
+    return {
+      beforeStep: (step) => {
+        if (step === this.warmup + 1) this.#startTimed();
+        this.#stepStart = performance.now();
+        this.#phaseStart = this.#mark();
+        this.#submitBefore = this.submits?.ms ?? 0;
+      },
+      onPhase: (phase) => {
+        this.sums[phase] += this.#mark() - this.#phaseStart;
+        this.#phaseStart = this.#mark();
+      },
+      onStep: (step) => {
+        if (this.webgpu) submitEncoded();
+        if (!this.#timed(step)) return;
+        this.encodeMs += performance.now() - this.#stepStart;
+        this.submitMs += (this.submits?.ms ?? 0) - this.#submitBefore;
+        this.sums.optimizer += this.#mark() - this.#phaseStart; // AdamW.update
+        this.#readStart = this.#mark();
+      },
+      onRead: (step, result) => {
+        if (step === this.total) this.timedEnd = performance.now();
+        if (this.#timed(step)) this.losses.push(result.loss);
+        else this.log(`warm-up ${step}/${this.warmup}: loss ${result.loss.toFixed(4)}`);
+        this.#readStart = this.#mark();
+      },
+      afterStep: (step) => {
+        if (!this.#timed(step)) return;
+        this.sums.optimizer += this.#mark() - this.#readStart; // the read's one dispatch
+        this.readbacks?.endStep();
+        this.times.push(performance.now() - this.#stepStart);
+        const i = step - this.warmup;
+        this.log(`step ${i}/${this.total - this.warmup}: ${this.times[i - 1].toFixed(1)} ms`);
+      },
+    };
+  }
+
+  #startTimed(): void {
+    this.warmupS = (performance.now() - this.#started) / 1000;
+    if (this.webgpu) {
+      this.counter = countWebgpuDispatches();
+      this.readbacks = countWebgpuReadbacks();
+      this.submits = timeQueueSubmits();
+    }
+    this.timedStart = performance.now();
+  }
+
+  /** Stop counting: the dispatches and read-backs per timed step (WebGPU only). */
+  finish(): { dispatches?: DispatchCounts; readbacksPerStep?: number; gpuReadsPerStep?: number } {
+    const steps = this.total - this.warmup;
+    const per = (x: number) => round(x / steps);
+    const counter = this.counter, readbacks = this.readbacks;
+    this.stop();
+    if (!counter || !readbacks) return {};
+    const { forward, backward, optimizer } = this.sums;
+    return {
+      dispatches: {
+        forward: per(forward),
+        backward: per(backward),
+        optimizer: per(optimizer),
+        total: per(forward + backward + optimizer),
+      },
+      readbacksPerStep: per(readbacks.count),
+      gpuReadsPerStep: per(readbacks.reads),
+    };
+  }
+
+  /** Restore what the counters wrapped. */
+  stop(): void {
+    this.submits?.stop();
+    this.readbacks?.stop();
+    this.counter?.stop();
+    this.counter = this.readbacks = this.submits = undefined;
+  }
+}
+
+/** The backend and WebGPU settings of a run. */
+async function setUpBackend(options: TrainBenchOptions, log: (line: string) => void) {
+  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
+  if (choice.backend !== "webgpu") return { choice };
+  const upload = options.upload ?? "write";
+  const mod = await importTfWebgpu();
+  if (upload === "mapped") uninstallWriteBufferUpload(mod);
+  else installWriteBufferUpload(mod);
+  const matmul = choice.matmul === "tiled" && choice.matmulMinEdge
+    ? `tiled (≥ ${choice.matmulMinEdge} wide)`
+    : choice.matmul;
+  return { choice, upload, matmul, adamw: options.adamw ?? "fused" };
+}
+
+/**
+ * Build the model on the chosen backend, train `warmup` then `steps` steps with the trainer's loop, and time them
+ * (see the module docs). Leaves the chosen backend active and frees the model.
  *
  * @example
  * ```ts
@@ -339,41 +462,19 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   checkOptions(options);
   const log = options.log ?? (() => {});
   const { batchSize, seqLen, steps, warmup } = options;
-  const seed = options.seed ?? 0;
-  const lr = options.lr ?? 5e-5;
-  const maxGradNorm = options.maxGradNorm ?? 1;
+  const seed = options.seed ?? 0, lr = options.lr ?? 5e-5, maxGradNorm = options.maxGradNorm ?? 1;
   const shape = MODEL_SIZES[options.modelSize];
-
-  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
-  const webgpu = choice.backend === "webgpu";
-  let upload: UploadPath | undefined;
-  let matmul: string | undefined;
-  let adamw: AdamWKernel | undefined;
-  if (webgpu) {
-    adamw = options.adamw ?? "fused";
-    upload = options.upload ?? "write";
-    const mod = await importTfWebgpu();
-    if (upload === "mapped") uninstallWriteBufferUpload(mod);
-    else installWriteBufferUpload(mod);
-    matmul = choice.matmul === "tiled" && choice.matmulMinEdge
-      ? `tiled (≥ ${choice.matmulMinEdge} wide)`
-      : choice.matmul;
-  }
+  const { choice, upload, matmul, adamw } = await setUpBackend(options, log);
 
   const t0 = performance.now();
-  const config = parseConfig({ model_type: "distilbert", ...shape });
-  const model: MaskedLM = initMaskedLM(config, { seed });
-  const params = trainableParams(model);
-  const optimizer = new AdamW(params, { lr, weightDecay: 0.01, fused: adamw !== "tfjs" });
-  const lastParam = [...params.values()].at(-1)!;
+  const model: MaskedLM = initMaskedLM(parseConfig({ model_type: "distilbert", ...shape }), { seed });
   const batches = randomMlmBatches(options.distinctBatches ?? 4, {
     batchSize,
     seqLen,
     vocabSize: shape.vocab_size,
     seed,
   });
-  const dropout = new Rng(seed).fork("bench-dropout");
-  await syncOn(lastParam);
+  await syncOn([...model.params.values()].at(-1)!);
   const initS = (performance.now() - t0) / 1000;
   log(
     `model ${options.modelSize}: ${model.numParameters().toLocaleString("en")} parameters, built in ${
@@ -381,149 +482,38 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     } s`,
   );
 
-  /** Dispatch counting over the timed steps (WebGPU only): the running counter and the per-phase sums. */
-  let counter: DispatchCounter | undefined;
-  let readbacks: ReadbackCounter | undefined;
-  let submits: SubmitTimer | undefined;
-  const sums = { forward: 0, backward: 0, optimizer: 0 };
-  const mark = (): number => counter?.count ?? 0;
-  let phaseStart = 0;
-  const stepOptions = (i: number): TrainStepOptions => ({
-    optimizer,
-    lr,
-    maxGradNorm,
-    training: true,
-    rngFor: () => dropout.fork(i),
-    onPhase: (phase) => {
-      sums[phase] += mark() - phaseStart;
-      phaseStart = mark();
-    },
-  });
-  /** Submit what tfjs-webgpu has encoded but not submitted yet (it submits every 15 dispatches), as a read does. */
-  const submit = (): void => {
-    const b = tf.backend() as unknown as {
-      commandEncoder?: unknown;
-      endComputePassEncoder?: () => void;
-      submitQueue?: () => void;
-    };
-    if (!webgpu || !b.commandEncoder || !b.endComputePassEncoder || !b.submitQueue) return;
-    b.endComputePassEncoder();
-    b.submitQueue();
-  };
-
-  /**
-   * Step `i` as the trainer runs it: enqueue it (its host encode time measured up to the last submit), await the
-   * previous step's read, then issue this step's. Returns the previous step's result and this step's pending read.
-   */
-  let encodeMs = 0, submitMs = 0;
-  async function step(
-    i: number,
-    previous?: Promise<TrainStepResult>,
-  ): Promise<{ done?: TrainStepResult; read: Promise<TrainStepResult> }> {
-    const s = performance.now();
-    phaseStart = mark();
-    const submitBefore = submits?.ms ?? 0;
-    const pending = enqueueTrainStep(model, [batches[i % batches.length]], stepOptions(i));
-    submit();
-    encodeMs += performance.now() - s;
-    submitMs += (submits?.ms ?? 0) - submitBefore;
-    sums.optimizer += mark() - phaseStart; // AdamW.update
-    const done = previous ? await previous : undefined;
-    const start = mark();
-    const read = readTrainStep(pending); // after the wait, so it cannot complete inside this step
-    sums.optimizer += mark() - start; // the read's one dispatch
-    return { done, read };
-  }
-
+  const total = warmup + steps, tensorsBefore = tf.memory().numTensors;
+  const meter = new StepMeter(warmup, total, choice.backend === "webgpu", log);
+  let collated = 0;
   try {
-    const w0 = performance.now();
-    let inFlight: Promise<TrainStepResult> | undefined;
-    for (let i = 0; i < warmup; i++) {
-      const { done, read } = await step(i, inFlight);
-      inFlight = read;
-      if (done) log(`warm-up ${i}/${warmup}: loss ${done.loss.toFixed(4)}`);
-    }
-    if (inFlight) await inFlight;
-    const warmupS = (performance.now() - w0) / 1000;
-    const tensorsBefore = tf.memory().numTensors;
-
-    const times: number[] = [];
-    const losses: number[] = [];
-    sums.forward = sums.backward = sums.optimizer = 0;
-    encodeMs = submitMs = 0;
-    if (webgpu) {
-      counter = countWebgpuDispatches();
-      readbacks = countWebgpuReadbacks();
-      submits = timeQueueSubmits();
-    }
-    inFlight = undefined;
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) {
-      const s = performance.now();
-      const { done, read } = await step(warmup + i, inFlight);
-      inFlight = read;
-      readbacks?.endStep();
-      times.push(performance.now() - s);
-      if (done) losses.push(done.loss);
-      log(
-        `step ${i + 1}/${steps}: ${times[i].toFixed(1)} ms` +
-          (done ? `, loss of the step before ${done.loss.toFixed(4)}` : ""),
-      );
-    }
-    losses.push((await inFlight!).loss);
-    const msPerStep = (performance.now() - start) / steps;
-    let dispatches: DispatchCounts | undefined;
-    let readbacksPerStep: number | undefined, gpuReadsPerStep: number | undefined;
-    if (counter && readbacks) {
-      counter.stop();
-      readbacks.stop();
-      const per = (x: number) => round(x / steps);
-      const { forward, backward, optimizer: opt } = sums;
-      dispatches = {
-        forward: per(forward),
-        backward: per(backward),
-        optimizer: per(opt),
-        total: per(forward + backward + opt),
-      };
-      readbacksPerStep = per(readbacks.count);
-      submits?.stop();
-      gpuReadsPerStep = per(readbacks.reads);
-      counter = readbacks = undefined;
-    }
+    const args = { outputDir: "", learningRate: lr, perDeviceTrainBatchSize: batchSize, maxSteps: total, maxGradNorm };
+    await runTraining(model, { ...args, weightDecay: 0.01, seed, saveStrategy: "no" }, {
+      train: Array.from({ length: total * batchSize }, (_, i) => i), // the rows only count the steps
+      makeCollator: () => () => batches[collated++ % batches.length], // step s trains on batch s mod N
+      evaluate: () => Promise.resolve({ result: undefined, fields: { eval_loss: 0 }, line: "" }),
+      fused: adamw !== "tfjs",
+      ...meter.hooks,
+    }, new MemorySink());
+    const msPerStep = (meter.timedEnd - meter.timedStart) / steps;
+    const { dispatches, readbacksPerStep, gpuReadsPerStep } = meter.finish();
 
     let phases: PhaseTimes | undefined;
     if (options.splitPhases) {
-      const f: number[] = [], fb: number[] = [], o: number[] = [];
-      for (let i = 0; i < steps; i++) {
-        const k = warmup + steps + i;
-        const batch = batches[k % batches.length];
-        const a = performance.now();
-        const fwd = tf.tidy(() => model.loss(batch, { training: true, rng: dropout.fork(k) }));
-        await fwd.data();
-        fwd.dispose();
-        const b = performance.now();
-        const { loss, grads } = stepGradients(model, [batch], stepOptions(k));
-        await syncOn([...grads.values()].at(-1)!);
-        const c = performance.now();
-        const r = optimizer.update(grads, { lr, maxGradNorm, loss });
-        await syncOn(lastParam);
-        const d = performance.now();
-        tf.dispose([loss, ...grads.values(), r.gradNorm, r.applied]);
-        f.push(b - a), fb.push(c - b), o.push(d - c);
-        log(
-          `split step ${i + 1}/${steps}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
-            `optimizer ${(d - c).toFixed(1)} ms`,
-        );
-      }
-      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      const dropout = new Rng(seed).fork("bench-dropout");
+      const split = Array.from({ length: steps }, (_, i) => batches[(total + i) % batches.length]);
+      const p = await profileSteps(model, split, {
+        lr,
+        maxGradNorm,
+        fused: adamw !== "tfjs",
+        dropout: (i) => dropout.fork(i),
+      }, log);
       phases = {
-        forward_ms: round(mean(f)),
-        backward_ms: round(Math.max(0, mean(fb) - mean(f))),
-        optimizer_ms: round(mean(o)),
+        forward_ms: round(p.forward_ms),
+        backward_ms: round(p.backward_ms),
+        optimizer_ms: round(p.optimizer_ms),
       };
     }
-    const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
-    const encode = encodeMs / steps;
+    const encode = meter.encodeMs / steps;
     return {
       bench: "train",
       impl: "deno-tfjs",
@@ -541,31 +531,35 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       ...(readbacksPerStep !== undefined ? { readbacks_per_step: readbacksPerStep } : {}),
       ...(gpuReadsPerStep !== undefined ? { gpu_reads_per_step: gpuReadsPerStep } : {}),
       encode_ms: round(encode),
-      ...(webgpu ? { submit_ms: round(submitMs / steps) } : {}),
+      ...(meter.webgpu ? { submit_ms: round(meter.submitMs / steps) } : {}),
       ...(dispatches ? { encode_us_per_dispatch: round((encode * 1000) / dispatches.total) } : {}),
       precision: "fp32",
       steps,
       warmup,
       ms_per_step: round(msPerStep),
-      ms_per_step_median: round(median(times)),
+      ms_per_step_median: round(median(meter.times)),
       tokens_per_s: Math.round((batchSize * seqLen) / (msPerStep / 1000)),
       ...(phases ? { phases } : {}),
-      loss_first: round(losses[0], 4),
-      loss_last: round(losses[losses.length - 1], 4),
+      loss_first: round(meter.losses[0], 4),
+      loss_last: round(meter.losses[meter.losses.length - 1], 4),
       init_s: round(initS),
-      warmup_s: round(warmupS),
-      tensors_leaked: tensorsLeaked,
+      warmup_s: round(meter.warmupS),
+      tensors_leaked: tf.memory().numTensors - tensorsBefore,
       max_grad_norm: maxGradNorm,
       deno: Deno.version.deno,
       date: new Date().toISOString(),
     };
   } finally {
-    submits?.stop();
-    readbacks?.stop();
-    counter?.stop();
-    optimizer.dispose();
+    meter.stop();
     model.dispose();
   }
+}
+
+/** Wait for everything queued so far: read one element of `p`. */
+async function syncOn(p: tf.Tensor): Promise<void> {
+  const t = tf.tidy(() => tf.slice(p.reshape([-1]), 0, 1));
+  await t.data();
+  t.dispose();
 }
 
 function round(x: number, digits = 2): number {

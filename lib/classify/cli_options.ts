@@ -1,13 +1,13 @@
 /**
  * The flags `classify-finetune` and `compare-adaptation` share: the labelled data, then HF `TrainingArguments` in
- * kebab-case from the one table of `lib/train/cli_options.ts` (with the course's classifier defaults), and their
+ * kebab-case from the one table of `lib/app/flags.ts` (derived from `lib/train/args.ts`) (with the course's classifier defaults), and their
  * conversion into {@link ClassifyFinetuneOptions}.
  *
  * @module
  */
 import { type FlagSpec, intFlag, optionalIntFlag, type ParsedFlags } from "../cli.ts";
 import type { BackendName } from "../model/backend.ts";
-import { trainingArgumentFlags, trainingArgumentsFromFlags } from "../train/cli_options.ts";
+import { trainingArgumentFlags, trainingArgumentsFromFlags } from "../app/flags.ts";
 import { parseLabelList } from "./labels.ts";
 import type { ClassifyFinetuneOptions } from "./finetune.ts";
 

@@ -8,7 +8,7 @@
  */
 import { writeFileAtomic } from "../fs.ts";
 import { classifyFinetune, type ClassifyFinetuneOptions, type ClassifyFinetuneResult } from "./finetune.ts";
-import { type EpochRow, epochRowEntry } from "../train/metrics.ts";
+import { type EpochRow, epochRowEntry } from "../log_schema.ts";
 
 /** Options of {@link compareAdaptation}: everything `classifyFinetune` takes except the model and resume. */
 export interface CompareAdaptationOptions extends Omit<ClassifyFinetuneOptions, "model" | "resumeFromCheckpoint"> {

@@ -12,11 +12,12 @@ import { loadTokenizer } from "../tokenize/tokenizer.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
 import { renderReport } from "../report/render.ts";
-import { prepareRunDir } from "../train/run_dir.ts";
+import { prepareRunDir } from "../app/run_dir.ts";
+import { FileSink } from "../app/file_sink.ts";
 import { loadClassificationData } from "./data.ts";
 import { encodeExamples } from "./batch.ts";
 import { checkTrainArgs } from "../train/args.ts";
-import { loggedArgs } from "../train/metrics.ts";
+import { loggedArgs } from "../log_schema.ts";
 import { CLASSIFIER_DEFAULTS, type ClassifierTrainArgs, type ClassifierTrainResult, trainClassifier } from "./train.ts";
 
 /** Options of {@link classifyFinetune}: the data, the model and HF `TrainingArguments`. */
@@ -116,11 +117,10 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
     );
     const train = encodeExamples(data.train, tokenizer, { maxLength });
     const test = encodeExamples(data.test, tokenizer, { maxLength });
-    const result = await trainClassifier(model, options, {
-      train,
-      test,
-      padTokenId: tokenizer.padTokenId,
+    const sink = new FileSink(options.outputDir, {
       saveModel: (dir) => saveSequenceClassifier(model, dir, { tokenizerDir: modelDir }),
+      progress: options.progress,
+      log,
       runHeader: {
         task: "classify-finetune",
         model: options.model,
@@ -137,10 +137,13 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
         architecture: (model.config.model_type === "distilbert" ? "DistilBert" : "Bert") + "ForSequenceClassification",
         labels: data.labels.join(", "),
       },
-      signal: options.signal,
-      progress: options.progress,
-      log,
     });
+    const result = await trainClassifier(model, options, {
+      train,
+      test,
+      padTokenId: tokenizer.padTokenId,
+      signal: options.signal,
+    }, sink);
     const report = await renderReport(options.outputDir);
     return { ...result, outputDir: options.outputDir, modelDir, labels: data.labels, report };
   } finally {

@@ -1,17 +1,19 @@
 /**
  * Sequence-classification training: `lib/train`'s loop ({@link runTraining}: micro-batches, global-norm clipping,
- * AdamW with HF's parameter groups, the linear schedule, HF-layout checkpoints with exact resume, `metrics.jsonl` and
- * `trainer_state.json`) fed with classification rows and scored with accuracy and F1. Per epoch the training rows are permuted by
- * `Rng(seed).fork("epoch", e)` and padded per batch; dropout of step `s`, micro-batch `k` draws from
- * `Rng(seed).fork("dropout", s, k)`. After every epoch (and at the last step) the test set is scored:
- * `eval_loss` (mean cross-entropy per row, as HF's `evaluation_loop`), `eval_accuracy` and `eval_f1`.
+ * AdamW with HF's parameter groups, the linear schedule, checkpoints with exact resume, every output to a sink) fed
+ * with classification rows and scored with accuracy and F1. The rows are permuted per epoch and dropout drawn by the
+ * run's seed streams (`lib/train/plan.ts`); each batch is padded to its longest row. After every epoch (and at the
+ * last step) the test set is scored: `eval_loss` (mean cross-entropy per row, as HF's `evaluation_loop`),
+ * `eval_accuracy` and `eval_f1`.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { ClassificationBatch, SequenceClassifier } from "../model/sequence_classification.ts";
 import type { ArgDefaults } from "../train/args.ts";
-import { evalTimings } from "../train/metrics.ts";
+import { evalTimings } from "../log_schema.ts";
+import type { RunSink } from "../train/sink.ts";
+import { IGNORE_INDEX } from "../train/plan.ts";
 import { type RunHooks, runTraining, type TrainArgs, type TrainResult } from "../train/trainer.ts";
 import { batchInOrder, type ClassificationExample, collateClassification } from "./batch.ts";
 import { accuracy, f1Score } from "./metrics.ts";
@@ -28,8 +30,8 @@ export interface ClassifierTrainArgs extends TrainArgs {
   loggingSteps?: number;
 }
 
-/** What the loop trains and evaluates on, and how it saves. */
-export interface ClassifierTrainInputs extends Omit<RunHooks, "onStep"> {
+/** What the loop trains and evaluates on, and how it is stopped. */
+export interface ClassifierTrainInputs extends Pick<RunHooks, "signal"> {
   /** Encoded training rows. */
   train: readonly ClassificationExample[];
   /** Encoded test rows. */
@@ -104,7 +106,7 @@ export async function evaluateClassifier(
       let sumExp = 0;
       for (let c = 0; c < k; c++) sumExp += Math.exp(row[c] - max);
       const label = batch.labels[r];
-      if (label === -100) continue;
+      if (label === IGNORE_INDEX) continue;
       lossSum += max + Math.log(sumExp) - row[label];
       rows++;
       predictions.push(best);
@@ -139,14 +141,13 @@ export const CLASSIFIER_DEFAULTS: ArgDefaults = {
 /**
  * Fine-tune `model` in place on `inputs.train`, scoring `inputs.test` after every epoch: `lib/train`'s
  * {@link runTraining} with padded classification batches, {@link evaluateClassifier} and the accuracy/F1 table.
- * Writes `metrics.jsonl` (header, step logs, evaluations, summary), `trainer_state.json`, checkpoints, and finally
- * the model into `args.outputDir`.
+ * Every output (step logs, evaluations, summary, checkpoints, the final model) goes to `sink`.
  *
  * @example
  * ```ts ignore
  * const r = await trainClassifier(model, { outputDir: "runs/cls", numTrainEpochs: 2 }, {
- *   train, test, padTokenId: tokenizer.padTokenId, saveModel: (dir) => saveSequenceClassifier(model, dir),
- * });
+ *   train, test, padTokenId: tokenizer.padTokenId,
+ * }, new FileSink("runs/cls", { saveModel: (dir) => saveSequenceClassifier(model, dir) }));
  * console.log(r.table);
  * ```
  */
@@ -154,10 +155,11 @@ export async function trainClassifier(
   model: SequenceClassifier,
   args: ClassifierTrainArgs,
   inputs: ClassifierTrainInputs,
+  sink: RunSink,
 ): Promise<ClassifierTrainResult> {
   const evalBatchSize = args.perDeviceEvalBatchSize ?? 64;
   if (!Number.isInteger(evalBatchSize) || evalBatchSize < 1) {
-    throw new Error(`--per-device-eval-batch-size: expected an integer >= 1, got ${evalBatchSize}`);
+    throw new Error(`perDeviceEvalBatchSize must be an integer >= 1, got ${evalBatchSize}`);
   }
   const evalBatches = batchInOrder(inputs.test, { batchSize: evalBatchSize, padTokenId: inputs.padTokenId });
   const collate = (rows: readonly ClassificationExample[]) =>
@@ -179,10 +181,6 @@ export async function trainClassifier(
         line: `eval_loss ${ev.eval_loss.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}, f1 ${ev.f1.toFixed(4)}`,
       };
     },
-    saveModel: inputs.saveModel,
     signal: inputs.signal,
-    progress: inputs.progress,
-    log: inputs.log,
-    runHeader: inputs.runHeader,
-  });
+  }, sink);
 }

@@ -46,7 +46,7 @@ export interface FillMaskPrediction {
   sequence: string;
 }
 
-/** A text's result: its predictions (one mask) or one list of predictions per mask (several masks). */
+/** Hugging Face's pipeline output for one text: its predictions (one mask), or one list per mask (several). */
 export type FillMaskOutput = FillMaskPrediction[] | FillMaskPrediction[][];
 
 /** Options of {@link fillMask}. */
@@ -56,8 +56,9 @@ export interface FillMaskOptions {
 }
 
 /**
- * Predict the masked tokens of `text` (or of each text). Fails when a text has no mask token, or when the tokenizer's
- * vocabulary size differs from the model's.
+ * Predict the masked tokens of `text`: one list of the `topK` predictions per mask token, best first (of each text,
+ * for several texts). {@link pipelineOutput} gives HF's pipeline shape. Fails when a text has no mask token, or when
+ * the tokenizer's vocabulary size differs from the model's.
  *
  * @example
  * ```ts
@@ -69,7 +70,7 @@ export interface FillMaskOptions {
  * if (tok) {
  *   const config = parseConfig({ model_type: "bert", vocab_size: tok.vocabSize, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16 });
  *   const model = initMaskedLM(config, { seed: 0 });
- *   const out = await fillMask(model, tok, "This is a great [MASK].", { topK: 3 }) as { score: number }[];
+ *   const [out] = await fillMask(model, tok, "This is a great [MASK].", { topK: 3 });
  *   if (out.length !== 3 || !(out[0].score >= out[1].score)) throw new Error("top 3, best first");
  *   model.dispose();
  * }
@@ -80,28 +81,28 @@ export async function fillMask(
   tokenizer: FillMaskTokenizer,
   text: string,
   options?: FillMaskOptions,
-): Promise<FillMaskOutput>;
+): Promise<FillMaskPrediction[][]>;
 export async function fillMask(
   model: MaskedLM,
   tokenizer: FillMaskTokenizer,
-  text: string[],
+  text: readonly string[],
   options?: FillMaskOptions,
-): Promise<FillMaskOutput[]>;
+): Promise<FillMaskPrediction[][][]>;
 export async function fillMask(
   model: MaskedLM,
   tokenizer: FillMaskTokenizer,
-  text: string | string[],
+  text: string | readonly string[],
   options: FillMaskOptions = {},
-): Promise<FillMaskOutput | FillMaskOutput[]> {
+): Promise<FillMaskPrediction[][] | FillMaskPrediction[][][]> {
   const topK = options.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`fillMask: topK must be a positive integer, got ${topK}`);
   assertTokenizerMatches(model.config, tokenizer);
-  if (Array.isArray(text)) {
-    const out: FillMaskOutput[] = [];
+  if (typeof text !== "string") {
+    const out: FillMaskPrediction[][][] = [];
     for (const t of text) out.push(await fillOne(model, tokenizer, t, Math.min(topK, model.config.vocab_size)));
     return out;
   }
-  return fillOne(model, tokenizer, text, Math.min(topK, model.config.vocab_size));
+  return await fillOne(model, tokenizer, text, Math.min(topK, model.config.vocab_size));
 }
 
 async function fillOne(
@@ -109,7 +110,7 @@ async function fillOne(
   tokenizer: FillMaskTokenizer,
   text: string,
   topK: number,
-): Promise<FillMaskOutput> {
+): Promise<FillMaskPrediction[][]> {
   const { input_ids } = tokenizer.encode(text);
   const maxPositions = model.config.max_position_embeddings;
   if (input_ids.length > maxPositions) {
@@ -135,7 +136,7 @@ async function fillOne(
   const ids = await indices.array() as number[][];
   tf.dispose([values, indices]);
   const single = masked.length === 1;
-  const result = masked.map((pos, m) =>
+  return masked.map((pos, m) =>
     ids[m].map((token, k) => {
       const tokens = input_ids.slice();
       tokens[pos] = token;
@@ -147,7 +148,20 @@ async function fillOne(
       };
     })
   );
-  return single ? result[0] : result;
+}
+
+/**
+ * Hugging Face's pipeline shape of one text's predictions: the list itself for one mask, the lists for several.
+ *
+ * @example
+ * ```ts
+ * import { pipelineOutput } from "./fill_mask.ts";
+ * const p = { score: 0.5, token: 2204, token_str: "good", sequence: "a good day" };
+ * if (pipelineOutput([[p]]).length !== 1 || Array.isArray(pipelineOutput([[p]])[0])) throw new Error("one mask");
+ * ```
+ */
+export function pipelineOutput(perMask: FillMaskPrediction[][]): FillMaskOutput {
+  return perMask.length === 1 ? perMask[0] : perMask;
 }
 
 /**
@@ -156,12 +170,11 @@ async function fillOne(
  * @example
  * ```ts
  * import { formatFillMask } from "./fill_mask.ts";
- * const table = formatFillMask([{ score: 0.5, token: 2204, token_str: "good", sequence: "a good day" }]);
+ * const table = formatFillMask([[{ score: 0.5, token: 2204, token_str: "good", sequence: "a good day" }]]);
  * if (!table.includes("good")) throw new Error("table");
  * ```
  */
-export function formatFillMask(output: FillMaskOutput): string {
-  const lists = (output.length > 0 && Array.isArray(output[0]) ? output : [output]) as FillMaskPrediction[][];
+export function formatFillMask(lists: FillMaskPrediction[][]): string {
   const blocks = lists.map((preds, m) => {
     const score = (x: number) => (x >= 1e-3 ? x.toFixed(4) : x.toExponential(2));
     const rows = preds.map((p) => [score(p.score), String(p.token), p.token_str, p.sequence]);

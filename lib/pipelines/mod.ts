@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { formatFillMask } from "./mod.ts";
- * console.log(formatFillMask([{ score: 0.9, token: 2204, token_str: "good", sequence: "a good movie." }]));
+ * console.log(formatFillMask([[{ score: 0.9, token: 2204, token_str: "good", sequence: "a good movie." }]]));
  * ```
  *
  * @module
@@ -16,4 +16,5 @@ export {
   type FillMaskPrediction,
   type FillMaskTokenizer,
   formatFillMask,
+  pipelineOutput,
 } from "./fill_mask.ts";

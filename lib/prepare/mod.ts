@@ -2,8 +2,7 @@
  * Prepared datasets (the `./prepare` subpath export): read → tokenize → chunk → cache, composed once on top of
  * `lib/data` and `lib/tokenize`, like the `datasets` `map(...)` cache of the HF course. {@link prepareDataset} writes
  * `OUT/<id>/` (int32 arrays and `meta.json`; `<id>` is the first 16 hex digits of the fingerprint, see
- * {@link preparedId}), {@link loadPrepared} reads it back as chunks; {@link CountProgress} reports long data work
- * (tokenizing, writing Parquet) on stderr.
+ * {@link preparedId}), {@link loadPrepared} reads it back as chunks.
  *
  * @example
  * ```ts
@@ -14,4 +13,3 @@
  * @module
  */
 export * from "./prepared.ts";
-export * from "./progress.ts";

@@ -1,7 +1,7 @@
 /**
  * Reads a run folder's logs (`metrics.jsonl`, else `trainer_state.json`'s `log_history`) into series for the report.
  *
- * It reads the project's one log schema (`lib/train/metrics.ts`) and nothing else: a JSON line is a run header
+ * It reads the project's one log schema (`lib/log_schema.ts`) and nothing else: a JSON line is a run header
  * (`type: "header"`), a training-step log (`loss`), an evaluation (`eval_loss`) or the final summary
  * (`type: "summary"`); names are Hugging Face `Trainer`'s (`loss`, `learning_rate`, `epoch`, `step`, `eval_loss`,
  * `train_runtime`, …); `epoch` is fractional progress as HF logs it (1.0 at the end of epoch 1).
@@ -9,7 +9,7 @@
  * @module
  */
 import { readJsonlLocated } from "../data/jsonl.ts";
-import type { EpochRow } from "../train/metrics.ts";
+import type { EpochRow } from "../log_schema.ts";
 
 /** What one log line is. */
 export type RecordKind = "header" | "train" | "eval" | "summary" | "other";

@@ -10,7 +10,7 @@
  * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
  *
  * An optimizer built on the webgpu backend (with `fused`, the default) keeps parameters, gradients and moments in a
- * few flat device buffers (`lib/model/kernels/webgpu_flat_adamw.ts`): a step is one `adamw_update` dispatch per chunk
+ * few flat device buffers (`lib/model/kernels/webgpu_adamw_flat_state.ts`): a step is one `adamw_update` dispatch per chunk
  * (the same f32 arithmetic in the same order as the tf ops, bit for bit), an update two more for the global norm
  * (`webgpu_grad_norm.ts`), instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is
  * copy commands. Its state is then on that backend only. On cpu and wasm (or with `fused: false`) it is the tf ops,
@@ -20,8 +20,8 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw.ts";
-import { FlatAdamW } from "../model/kernels/webgpu_flat_adamw.ts";
+import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw_per_param.ts";
+import { FlatAdamW } from "../model/kernels/webgpu_adamw_flat_state.ts";
 import { clipCoefficient, globalGradNorm } from "./clip.ts";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
@@ -124,7 +124,7 @@ export class AdamW {
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
   /** Device flag of {@link AdamW.update}: true until a step sees a non-finite loss or gradient (sticky). */
-  #ok: tf.Variable<tf.Rank.R0> = tf.variable(tf.scalar(true, "bool"), false);
+  #ok: tf.Variable<tf.Rank.R0> = tf.tidy(() => tf.variable(tf.scalar(true, "bool"), false));
 
   /** An optimizer for `params`; moments start at zero. */
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
@@ -142,8 +142,9 @@ export class AdamW {
       return;
     }
     for (const [name, p] of params) {
-      this.#m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.#v.set(name, tf.variable(tf.zerosLike(p), false));
+      // In a tidy: the zero tensors a variable starts from are freed, the variables kept.
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 

@@ -1,7 +1,9 @@
 /**
- * Training arguments, named as Hugging Face `TrainingArguments` (camelCase), resolved and checked in ONE place for
- * every trainer (masked LM and sequence classifier): defaults filled, the step counts derived, one set of error
- * messages naming the command-line flag (`--learning-rate: expected a number > 0, got 0`).
+ * Training arguments, named as Hugging Face `TrainingArguments` (camelCase), in one table
+ * ({@link TRAINING_ARGUMENTS}: name, flag, kind, default, bounds, help) from which the defaults, the checks and the
+ * command-line flags (`lib/app/flags.ts`) all derive; resolved once for every trainer (masked LM, sequence
+ * classifier, the page, the benchmark). A bad value fails with an {@link OptionError} naming the option
+ * (`learningRate must be a number > 0, got 0`); the tasks say it in flag language.
  *
  * @module
  */
@@ -81,14 +83,133 @@ export interface ResolvedArgs extends Required<Omit<TrainArgs, "resumeFromCheckp
   numEpochs: number;
 }
 
-function integer(flag: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${flag}: expected an integer >= ${min}, got ${v}`);
+/** A bad argument value: names the option (camelCase) and what was expected; {@link OptionError.flagMessage} says it as a flag. */
+export class OptionError extends Error {
+  /** The option, camelCase (`learningRate`). */
+  readonly option: string;
+  /** What it must be (`a number > 0`). */
+  readonly expected: string;
+  /** The value given, as written in messages. */
+  readonly got: string;
+  /** `option must be expected, got got`. */
+  constructor(option: string, expected: string, got: unknown) {
+    const shown = typeof got === "string" ? JSON.stringify(got) : String(got);
+    super(`${option} must be ${expected}, got ${shown}`);
+    this.name = "OptionError";
+    this.option = option;
+    this.expected = expected;
+    this.got = shown;
+  }
+
+  /** The same in flag language: `--learning-rate: expected a number > 0, got 0`. */
+  get flagMessage(): string {
+    return `--${kebab(this.option)}: expected ${this.expected}, got ${this.got}`;
+  }
 }
 
-function number(flag: string, v: number, min: number, strict: boolean): void {
-  const ok = Number.isFinite(v) && (strict ? v > min : v >= min);
-  if (!ok) throw new Error(`--${flag}: expected a number ${strict ? ">" : ">="} ${min}, got ${v}`);
+/**
+ * camelCase to kebab-case (`perDeviceTrainBatchSize` → `per-device-train-batch-size`; `adamBeta1` → `adam-beta1`).
+ *
+ * @example
+ * ```ts
+ * import { kebab } from "./args.ts";
+ * if (kebab("perDeviceTrainBatchSize") !== "per-device-train-batch-size") throw new Error("kebab");
+ * ```
+ */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/** How an argument's value is read and checked. */
+export type ArgumentKind =
+  | { type: "integer"; min: number }
+  | { type: "number"; min: number; strict?: boolean; below?: number }
+  | { type: "choice"; choices: readonly string[] };
+
+/** One row of {@link TRAINING_ARGUMENTS}. */
+export interface ArgumentSpec {
+  /** camelCase name, as {@link TrainArgs} (HF's `TrainingArguments` field in camelCase). */
+  name: Exclude<keyof TrainArgs, "outputDir" | "resumeFromCheckpoint">;
+  /** Kind and bounds. */
+  kind: ArgumentKind;
+  /** HF's default; `undefined` where the task brings it ({@link ArgDefaults}) or where the argument is optional. */
+  default?: number | string;
+  /** One line of help. */
+  help: string;
+}
+
+function int(min: number): ArgumentKind {
+  return { type: "integer", min };
+}
+
+function num(min: number, more: { strict?: boolean; below?: number } = {}): ArgumentKind {
+  return { type: "number", min, ...more };
+}
+
+function choice(...choices: string[]): ArgumentKind {
+  return { type: "choice", choices };
+}
+
+/**
+ * The training arguments: every default, check and command-line flag derives from this table (the flag is the name
+ * in kebab-case: `learningRate` → `--learning-rate`).
+ *
+ * @example
+ * ```ts
+ * import { TRAINING_ARGUMENTS } from "./args.ts";
+ * const lr = TRAINING_ARGUMENTS.find((a) => a.name === "learningRate");
+ * if (lr?.default !== 2e-5) throw new Error("HF's default learning rate");
+ * ```
+ */
+export const TRAINING_ARGUMENTS: readonly ArgumentSpec[] = [
+  { name: "learningRate", kind: num(0, { strict: true }), default: 2e-5, help: "peak learning rate" },
+  { name: "weightDecay", kind: num(0), default: 0.01, help: "AdamW weight decay (none for biases and LayerNorm)" },
+  { name: "adamBeta1", kind: num(0, { below: 1 }), default: 0.9, help: "AdamW beta1" },
+  { name: "adamBeta2", kind: num(0, { below: 1 }), default: 0.999, help: "AdamW beta2" },
+  { name: "adamEpsilon", kind: num(0), default: 1e-8, help: "AdamW epsilon" },
+  { name: "perDeviceTrainBatchSize", kind: int(1), help: "rows per training batch" },
+  { name: "numTrainEpochs", kind: num(0, { strict: true }), help: "epochs" },
+  { name: "maxSteps", kind: int(-1), default: -1, help: "total optimizer steps when > 0 (overrides epochs)" },
+  { name: "warmupSteps", kind: int(0), default: 0, help: "linear warm-up steps" },
+  { name: "maxGradNorm", kind: num(0), default: 1.0, help: "global gradient-norm clip (0: off)" },
+  { name: "gradientAccumulationSteps", kind: int(1), default: 1, help: "micro-batches per optimizer step" },
+  { name: "loggingSteps", kind: int(1), help: "log every N steps" },
+  { name: "seed", kind: int(0), default: 42, help: "seed of every random stream" },
+  { name: "saveStrategy", kind: choice("epoch", "steps", "no"), default: "epoch", help: "epoch, steps or no" },
+  { name: "saveSteps", kind: int(1), default: 500, help: "steps between checkpoints with --save-strategy steps" },
+  { name: "saveTotalLimit", kind: int(1), help: "keep at most N checkpoints" },
+];
+
+/** What an argument of `kind` must be, as messages say it (`an integer >= 1`). */
+export function expectation(kind: ArgumentKind): string {
+  if (kind.type === "integer") return `an integer >= ${kind.min}`;
+  if (kind.type === "choice") return `${kind.choices.slice(0, -1).join(", ")} or ${kind.choices.at(-1)}`;
+  if (kind.below !== undefined) return `a number in [${kind.min}, ${kind.below})`;
+  return `a number ${kind.strict ? ">" : ">="} ${kind.min}`;
+}
+
+/**
+ * Check one value against its kind; fails with an {@link OptionError} naming `option`.
+ *
+ * @example
+ * ```ts
+ * import { checkArgument } from "./args.ts";
+ * checkArgument("seed", { type: "integer", min: 0 }, 3);
+ * let msg = "";
+ * try { checkArgument("seed", { type: "integer", min: 0 }, -1); } catch (e) { msg = (e as Error).message; }
+ * if (msg !== "seed must be an integer >= 0, got -1") throw new Error(msg);
+ * ```
+ */
+export function checkArgument(option: string, kind: ArgumentKind, v: unknown): void {
+  let ok: boolean;
+  if (kind.type === "choice") ok = typeof v === "string" && kind.choices.includes(v);
+  else if (typeof v !== "number" || !Number.isFinite(v)) ok = false;
+  else if (kind.type === "integer") ok = Number.isInteger(v) && v >= kind.min;
+  else ok = (kind.strict ? v > kind.min : v >= kind.min) && (kind.below === undefined || v < kind.below);
+  if (!ok) throw new OptionError(option, expectation(kind), v);
+}
+
+const KIND = new Map(TRAINING_ARGUMENTS.map((a) => [a.name as string, a.kind]));
 
 /**
  * Steps per epoch: `ceil(ceil(n / batch) / accumulation)` (the last micro-batch and the last step may be short).
@@ -100,69 +221,49 @@ function number(flag: string, v: number, min: number, strict: boolean): void {
  * ```
  */
 export function stepsPerEpoch(n: number, options: { batchSize: number; accumulation: number }): number {
-  integer("per-device-train-batch-size", options.batchSize, 1);
-  integer("gradient-accumulation-steps", options.accumulation, 1);
+  checkArgument("perDeviceTrainBatchSize", KIND.get("perDeviceTrainBatchSize")!, options.batchSize);
+  checkArgument("gradientAccumulationSteps", KIND.get("gradientAccumulationSteps")!, options.accumulation);
   if (!(n >= 1)) throw new Error("the training set is empty");
   return Math.ceil(Math.ceil(n / options.batchSize) / options.accumulation);
 }
 
 /** {@link TrainArgs} with every default filled, before the training set is known. */
-function fill(args: TrainArgs, defaults: ArgDefaults, perEpoch: number) {
-  return {
+function fill(args: TrainArgs, defaults: ArgDefaults, perEpoch: number): Omit<ResolvedArgs, DerivedCounts> {
+  const byTask: Record<string, number> = {
+    perDeviceTrainBatchSize: defaults.perDeviceTrainBatchSize,
+    numTrainEpochs: defaults.numTrainEpochs,
+    loggingSteps: defaults.loggingSteps(perEpoch),
+  };
+  const filled: Record<string, unknown> = {
     outputDir: args.outputDir,
-    learningRate: args.learningRate ?? 2e-5,
-    weightDecay: args.weightDecay ?? 0.01,
-    adamBeta1: args.adamBeta1 ?? 0.9,
-    adamBeta2: args.adamBeta2 ?? 0.999,
-    adamEpsilon: args.adamEpsilon ?? 1e-8,
-    perDeviceTrainBatchSize: args.perDeviceTrainBatchSize ?? defaults.perDeviceTrainBatchSize,
-    numTrainEpochs: args.numTrainEpochs ?? defaults.numTrainEpochs,
-    maxSteps: args.maxSteps ?? -1,
-    warmupSteps: args.warmupSteps ?? 0,
-    maxGradNorm: args.maxGradNorm ?? 1.0,
-    gradientAccumulationSteps: args.gradientAccumulationSteps ?? 1,
-    loggingSteps: args.loggingSteps ?? defaults.loggingSteps(perEpoch),
-    seed: args.seed ?? 42,
-    saveStrategy: args.saveStrategy ?? "epoch",
-    saveSteps: args.saveSteps ?? 500,
-    saveTotalLimit: args.saveTotalLimit,
     resumeFromCheckpoint: args.resumeFromCheckpoint,
   };
+  for (const a of TRAINING_ARGUMENTS) filled[a.name] = args[a.name] ?? a.default ?? byTask[a.name];
+  return filled as Omit<ResolvedArgs, DerivedCounts>;
 }
+
+type DerivedCounts = "trainSamples" | "batchesPerEpoch" | "stepsPerEpoch" | "totalSteps" | "numEpochs";
 
 /**
  * Check every value of `args` (with `defaults` filled) before any data is loaded; {@link resolveTrainArgs} runs the
- * same checks. Errors name the flag: `--warmup-steps: expected an integer >= 0, got -1`.
+ * same checks. Errors are {@link OptionError}s naming the option: `warmupSteps must be an integer >= 0, got -1`.
  *
  * @example
  * ```ts
  * import { checkTrainArgs, MLM_DEFAULTS } from "./args.ts";
  * checkTrainArgs({ outputDir: "runs/x" }, MLM_DEFAULTS);
  * const err = (() => { try { checkTrainArgs({ outputDir: "x", learningRate: 0 }, MLM_DEFAULTS); } catch (e) { return e as Error; } })();
- * if (err?.message !== "--learning-rate: expected a number > 0, got 0") throw new Error(err?.message);
+ * if (err?.message !== "learningRate must be a number > 0, got 0") throw new Error(err?.message);
  * ```
  */
 export function checkTrainArgs(args: TrainArgs, defaults: ArgDefaults): void {
-  const a = fill(args, defaults, 1);
-  if (typeof a.outputDir !== "string" || a.outputDir === "") throw new Error("--output-dir: expected a folder");
-  integer("per-device-train-batch-size", a.perDeviceTrainBatchSize, 1);
-  integer("gradient-accumulation-steps", a.gradientAccumulationSteps, 1);
-  number("learning-rate", a.learningRate, 0, true);
-  number("weight-decay", a.weightDecay, 0, false);
-  number("adam-epsilon", a.adamEpsilon, 0, false);
-  for (const [flag, v] of [["adam-beta1", a.adamBeta1], ["adam-beta2", a.adamBeta2]] as const) {
-    if (!(v >= 0 && v < 1)) throw new Error(`--${flag}: expected a number in [0, 1), got ${v}`);
-  }
-  number("max-grad-norm", a.maxGradNorm, 0, false);
-  integer("warmup-steps", a.warmupSteps, 0);
-  integer("logging-steps", a.loggingSteps, 1);
-  integer("save-steps", a.saveSteps, 1);
-  if (a.saveTotalLimit !== undefined) integer("save-total-limit", a.saveTotalLimit, 1);
-  integer("seed", a.seed, 0);
-  if (!Number.isInteger(a.maxSteps)) throw new Error(`--max-steps: expected an integer, got ${a.maxSteps}`);
-  if (a.maxSteps <= 0) number("num-train-epochs", a.numTrainEpochs, 0, true);
-  if (!["epoch", "steps", "no"].includes(a.saveStrategy)) {
-    throw new Error(`--save-strategy: expected epoch, steps or no, got ${JSON.stringify(a.saveStrategy)}`);
+  const a = fill(args, defaults, 1) as unknown as Record<string, unknown>;
+  if (typeof a.outputDir !== "string") throw new OptionError("outputDir", "a folder", a.outputDir);
+  for (const spec of TRAINING_ARGUMENTS) {
+    const v = a[spec.name];
+    if (v === undefined) continue; // optional (saveTotalLimit)
+    if (spec.name === "numTrainEpochs" && (a.maxSteps as number) > 0) continue; // maxSteps overrides epochs
+    checkArgument(spec.name, spec.kind, v);
   }
 }
 
@@ -186,7 +287,7 @@ export function resolveTrainArgs(
   const batchSize = args.perDeviceTrainBatchSize ?? defaults.perDeviceTrainBatchSize;
   const perEpoch = stepsPerEpoch(trainSamples, { batchSize, accumulation: args.gradientAccumulationSteps ?? 1 });
   const a = fill(args, defaults, perEpoch);
-  integer("logging-steps", a.loggingSteps, 1);
+  checkArgument("loggingSteps", KIND.get("loggingSteps")!, a.loggingSteps);
   const totalSteps = a.maxSteps > 0 ? a.maxSteps : Math.ceil(a.numTrainEpochs * perEpoch);
   return {
     ...a,

@@ -12,6 +12,7 @@
  */
 import { tf } from "../deps.ts";
 import type { MlmBatch } from "../data/types.ts";
+import { countLabels } from "./plan.ts";
 
 /** The part of a masked-LM model that evaluation needs (`MaskedLM` from `lib/model` has it). */
 export interface LossModel {
@@ -47,9 +48,7 @@ export interface EvaluateOptions {
 
 /** Number of positions in `batch` with a label other than -100. */
 export function countMasked(batch: MlmBatch): number {
-  let n = 0;
-  for (const l of batch.labels) if (l !== -100) n++;
-  return n;
+  return countLabels(batch);
 }
 
 /**

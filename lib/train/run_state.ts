@@ -1,16 +1,44 @@
 /**
- * The ONE object that holds where a training run stands: Hugging Face's `TrainerState` fields (`global_step`,
+ * The object that holds where a training run stands: Hugging Face's `TrainerState` fields (`global_step`,
  * `epoch`, `best_metric`, `log_history`, `num_input_tokens_seen`, …) and the data position that exact resume needs
  * (epoch, step within it, the per-epoch loss sums, the schedule). It is serialised as HF's `trainer_state.json`
- * ({@link RunState.trainerState}) beside `training_state.json` ({@link RunState.trainingState}: the position, same
- * format as before so older checkpoints resume), and rebuilt from a checkpoint by {@link RunState.resume}.
+ * ({@link RunState.trainerState}) beside `training_state.json` ({@link RunState.trainingState}: the position, in the
+ * `mlm-adapt-training-state/1` format), and rebuilt from a checkpoint by {@link RunState.resume}.
  *
  * @module
  */
-import { Rng } from "../data/rng.ts";
+import { Rng, type RngState } from "../data/rng.ts";
 import type { ResolvedArgs } from "./args.ts";
-import type { LoadedCheckpoint, TrainingState } from "./checkpoint.ts";
-import { type LogEntry, newTrainerState, round4, type TrainerState } from "./metrics.ts";
+import { type LogEntry, newTrainerState, round4, type TrainerState } from "../log_schema.ts";
+import type { ResumePoint } from "./sink.ts";
+
+/** Where training stands, enough to continue exactly (`training_state.json`). */
+export interface TrainingState {
+  /** Format marker. */
+  format: "mlm-adapt-training-state/1";
+  /** Optimizer steps taken. */
+  global_step: number;
+  /** Epoch being trained (0-based). */
+  epoch: number;
+  /** Optimizer steps done within `epoch` (equal to `steps_per_epoch` once the epoch is finished). */
+  step_in_epoch: number;
+  /** Optimizer steps per epoch. */
+  steps_per_epoch: number;
+  /** Whether `epoch`'s end-of-epoch evaluation has run. */
+  epoch_evaluated: boolean;
+  /** Seed of the run; every random stream is a fork of `Rng(seed)` named by epoch/step (see plan.ts). */
+  seed: number;
+  /** `Rng(seed).state()`, for the record. */
+  rng_state: RngState;
+  /** The schedule: `lr(step)` is recomputed from these on resume. */
+  scheduler: { type: "linear"; base_lr: number; warmup_steps: number; total_steps: number; last_lr: number };
+  /** Arguments that must match on resume (batch size, accumulation, data size...). */
+  args: Record<string, number | string | boolean>;
+  /** Mean training loss of each epoch so far, and its step count (for the final table). */
+  epoch_losses: { epoch: number; loss_sum: number; steps: number }[];
+  /** Real tokens trained on so far. */
+  tokens_seen: number;
+}
 
 /** Loss sum and step count of one epoch. */
 export type EpochLoss = TrainingState["epoch_losses"][number];
@@ -71,12 +99,12 @@ export class RunState {
    * Continue from a checkpoint: its position, loss sums, log history and best metric; this run's schedule. Fails
    * when the checkpoint was trained with another seed, batch size, accumulation or training-set size.
    */
-  static resume(args: ResolvedArgs, ck: LoadedCheckpoint): RunState {
+  static resume(args: ResolvedArgs, ck: ResumePoint): RunState {
     const want = resumeKey(args);
     for (const [k, v] of Object.entries(want)) {
       if (ck.trainingState.args[k] !== v) {
         throw new Error(
-          `--resume-from-checkpoint ${ck.dir}: it was trained with ${k}=${ck.trainingState.args[k]}, this run has ` +
+          `resumeFromCheckpoint ${ck.name}: it was trained with ${k}=${ck.trainingState.args[k]}, this run has ` +
             `${k}=${v}; resume with the same arguments`,
         );
       }
@@ -119,7 +147,7 @@ export class RunState {
 
   /** Count one optimizer step taken (enqueued) and the real tokens it trains on; its loss comes later. */
   advance(tokens: number): void {
-    this.epochLoss(); // the epoch's entry exists from its first step on, as in older checkpoints
+    this.epochLoss(); // the epoch's entry exists from its first step on
     this.globalStep += 1;
     this.stepInEpoch += 1;
     this.tokensSeen += tokens;

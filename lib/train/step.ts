@@ -1,5 +1,5 @@
 /**
- * ONE optimizer step, used by the masked-LM trainer, the sequence classifier and `bench:train`: forward/backward of
+ * One optimizer step, used by the masked-LM trainer, the sequence classifier and `bench:train`: forward/backward of
  * each micro-batch (its loss divided by the number of micro-batches, as HF's gradient accumulation) inside
  * `tf.variableGrads`, gradients summed, global-norm clipping, AdamW at this step's learning rate.
  *
@@ -20,15 +20,10 @@
 import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import type { MlmBatch } from "../data/types.ts";
-import type { AdamW } from "./adamw.ts";
+import { AdamW } from "./adamw.ts";
+import { IGNORE_INDEX, type LabelledBatch } from "./plan.ts";
 
-/** What a training batch must hold: labels (-100 where no loss is taken) and the attention mask. */
-export interface LabelledBatch {
-  /** 1 for real tokens, 0 for padding. */
-  attention_mask: Int32Array;
-  /** Target ids, -100 where no loss is taken. */
-  labels: Int32Array;
-}
+export type { LabelledBatch } from "./plan.ts";
 
 /**
  * The part of a model training needs: its parameters and the loss of a batch `B` (`MaskedLM` from `lib/model` has it
@@ -66,8 +61,7 @@ export function trainableParams(model: { params: Map<string, tf.Variable> }): Ma
  * ```
  */
 export function hasLabels(batch: { labels: Int32Array }): boolean {
-  for (const l of batch.labels) if (l !== -100) return true;
-  return false;
+  return batch.labels.some((l) => l !== IGNORE_INDEX);
 }
 
 /** Options of {@link trainStep}. */
@@ -177,7 +171,7 @@ export interface PendingStep {
 }
 
 /**
- * THE optimizer step (see the module doc): enqueue forward/backward of each micro-batch and
+ * The optimizer step (see the module doc): enqueue forward/backward of each micro-batch and
  * `AdamW.update` (global-norm clip + AdamW, applied only when the loss and every gradient are finite, decided on the
  * device). Reads nothing back: the loss, gradient norm and applied flag stay on the device until
  * {@link readTrainStep}, so a loop can enqueue the next step before reading this one.
@@ -259,4 +253,81 @@ export async function trainStep<B extends LabelledBatch>(
   options: TrainStepOptions,
 ): Promise<TrainStepResult> {
   return await readTrainStep(enqueueTrainStep(model, batches, options));
+}
+
+/** Per-phase means of {@link profileSteps}, in milliseconds. */
+export interface StepPhaseTimes {
+  /** The loss alone (dropout on). */
+  forward_ms: number;
+  /** `variableGrads` minus the forward. */
+  backward_ms: number;
+  /** `AdamW.update`: global-norm clip + AdamW. */
+  optimizer_ms: number;
+}
+
+/** Wait for everything queued so far: read one element of `t`. */
+async function syncOn(t: tf.Tensor): Promise<void> {
+  const one = tf.tidy(() => tf.slice(t.reshape([-1]), 0, 1));
+  await one.data();
+  one.dispose();
+}
+
+/**
+ * Time the phases of `batches.length` optimizer steps with a sync after each phase: the forward (the loss alone),
+ * forward + backward ({@link stepGradients}), the optimizer (`AdamW.update`). The backward is the second minus the
+ * first. Trains `model` with a fresh AdamW at a constant `lr` (the benchmark's split-phase mode).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { Rng } from "../data/rng.ts";
+ * import { profileSteps } from "./step.ts";
+ * const w = tf.variable(tf.scalar(2));
+ * const model = { params: new Map([["w", w]]), loss: () => tf.square(w) as tf.Scalar };
+ * const batch = { attention_mask: new Int32Array(1), labels: new Int32Array(1) };
+ * const t = await profileSteps(model, [batch], { lr: 0.1, maxGradNorm: 1, dropout: (i) => new Rng(i) });
+ * if (!(t.optimizer_ms >= 0) || !(w.dataSync()[0] < 2)) throw new Error("one timed step");
+ * ```
+ */
+export async function profileSteps<B extends LabelledBatch>(
+  model: TrainableModel<B>,
+  batches: readonly B[],
+  options: { lr: number; maxGradNorm: number; fused?: boolean; dropout: (i: number) => Rng },
+  log: (line: string) => void = () => {},
+): Promise<StepPhaseTimes> {
+  const optimizer = new AdamW(trainableParams(model), { lr: options.lr, weightDecay: 0.01, fused: options.fused });
+  const lastParam = [...optimizer.params.values()].at(-1)!;
+  const f: number[] = [], fb: number[] = [], o: number[] = [];
+  try {
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i], rng = options.dropout(i);
+      const a = performance.now();
+      const fwd = tf.tidy(() => model.loss(batch, { training: true, rng }));
+      await fwd.data();
+      fwd.dispose();
+      const b = performance.now();
+      const { loss, grads } = stepGradients(model, [batch], {
+        optimizer,
+        lr: options.lr,
+        maxGradNorm: options.maxGradNorm,
+        training: true,
+        rngFor: () => rng,
+      });
+      await syncOn([...grads.values()].at(-1)!);
+      const c = performance.now();
+      const r = optimizer.update(grads, { lr: options.lr, maxGradNorm: options.maxGradNorm, loss });
+      await syncOn(lastParam);
+      const d = performance.now();
+      tf.dispose([loss, ...grads.values(), r.gradNorm, r.applied]);
+      f.push(b - a), fb.push(c - b), o.push(d - c);
+      log(
+        `split step ${i + 1}/${batches.length}: forward ${(b - a).toFixed(1)} ms, fwd+bwd ${(c - b).toFixed(1)} ms, ` +
+          `optimizer ${(d - c).toFixed(1)} ms`,
+      );
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  return { forward_ms: mean(f), backward_ms: Math.max(0, mean(fb) - mean(f)), optimizer_ms: mean(o) };
 }

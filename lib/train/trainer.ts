@@ -1,20 +1,18 @@
 /**
- * The training loop of the course's `Trainer` run, with exact resume, shared by the masked LM ({@link train}) and the
- * sequence classifier (`lib/classify/train.ts`), which brings its own rows, collator and evaluation.
+ * The training loop of the course's `Trainer` run, with exact resume, shared by the masked LM ({@link train}), the
+ * sequence classifier (`lib/classify/train.ts`, which brings its own rows, collator and evaluation), the browser page
+ * (`lib/web/adapt.ts`) and `bench:train`.
  *
- * Per epoch the training rows are permuted by `Rng(seed).fork("epoch", e)`; optimizer step `s` collates its
- * micro-batch `k` with `Rng(seed).fork("collate", s, k)` and draws dropout from `Rng(seed).fork("dropout", s, k)`.
- * Every random draw is therefore a pure function of (seed, step), and a checkpoint only has to hold the weights,
- * AdamW's moments and the {@link RunState} to continue bit for bit.
- *
- * Each step is {@link trainStep}; after each epoch (and at the last step) the eval set is scored. Logs go to
- * `metrics.jsonl` (header, step lines, eval lines, summary) and `trainer_state.json`; checkpoints follow
- * `save_strategy`; a progress bar is drawn on a TTY. Aborting the signal saves a checkpoint after the current step.
+ * Step `s` trains on the micro-batches {@link stepBatches} cuts from the epoch's order, with the seed forks of
+ * `plan.ts`, through {@link enqueueTrainStep} (read back one step late by {@link readTrainStep}). After each epoch
+ * (and at the last step) the eval set is scored. Every output goes to a {@link RunSink}: the log rows (step, eval
+ * and summary lines), checkpoints following `save_strategy`, progress and notes; this module opens no file. Aborting
+ * the signal stops after the current step (keeping a checkpoint when the sink keeps them).
  *
  * @module
  */
 import { tf } from "../deps.ts";
-import { permutation, Rng } from "../data/rng.ts";
+import type { Rng } from "../data/rng.ts";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { AdamW } from "./adamw.ts";
 import { type ArgDefaults, MLM_DEFAULTS, type ResolvedArgs, resolveTrainArgs, type TrainArgs } from "./args.ts";
@@ -27,24 +25,20 @@ import {
   trainableParams,
   type TrainStepResult,
 } from "./step.ts";
+import { dropoutRng, epochOrder, stepBatches } from "./plan.ts";
 import { linearScheduleWithWarmup, type Schedule } from "./schedule.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
-import { listCheckpoints, loadCheckpoint, restoreWeights, saveCheckpoint } from "./checkpoint.ts";
 import { RunState } from "./run_state.ts";
+import { assignWeights, type RunSink } from "./sink.ts";
 import {
-  appendJsonl,
   type EpochRow,
   epochRows,
   evalTimings,
   formatEpochTable,
-  headerLine,
   type LogEntry,
   round4,
-  type RunHeaderInfo,
   summaryLine,
-  writeTrainerState,
-} from "./metrics.ts";
-import { ProgressBar } from "./progress.ts";
+} from "../log_schema.ts";
 
 export { stepsPerEpoch, type TrainArgs } from "./args.ts";
 export {
@@ -58,20 +52,28 @@ export {
 /** A masking collator (from `lib/collate`). */
 export type BatchCollator = (examples: readonly Chunk[]) => MlmBatch;
 
-/** How a training run saves, stops, reports and logs (shared by {@link TrainInputs} and {@link TrainingLoop}). */
-export interface RunHooks {
-  /** Write the model (config, weights, tokenizer files) into a folder. */
-  saveModel: (dir: string) => Promise<void>;
-  /** Aborting (Ctrl-C) saves a checkpoint after the current step and returns with `interrupted`. */
-  signal?: AbortSignal;
-  /** Progress bar: `true` forces it, `false` hides it; default: on a TTY. */
-  progress?: boolean;
-  /** Lines of human-readable output (default: console.log). */
-  log?: (line: string) => void;
-  /** Called after every optimizer step (tests use it to interrupt). */
+/** What a loop may be told between steps (the benchmark times and counts with these; tests interrupt). */
+export interface StepHooks {
+  /** Before step `step` (1-based) is collated and enqueued. */
+  beforeStep?: (step: number) => void;
+  /** Step `step` is enqueued (nothing read yet); `onStep` is the same moment. */
   onStep?: (step: number) => void;
-  /** The header line written first to `metrics.jsonl` ({@link headerLine}); none when absent. */
-  runHeader?: RunHeaderInfo;
+  /** Told when a micro-batch's forward, then its backward, is enqueued. */
+  onPhase?: (phase: "forward" | "backward") => void;
+  /** After step `step`'s enqueue, the previous step's read and this step's read being issued. */
+  afterStep?: (step: number) => void;
+  /** Step `step`'s numbers were read back. */
+  onRead?: (step: number, result: TrainStepResult) => void;
+}
+
+/** How a training run is stopped and observed (shared by {@link TrainInputs} and {@link TrainingLoop}). */
+export interface RunHooks extends StepHooks {
+  /**
+   * Aborting stops after the current step (with a checkpoint when the sink keeps them) and returns with
+   * `interrupted`. With a signal the loop yields to the event loop (a macrotask) between steps, so that a message
+   * handler (a worker's Stop) can run even on a backend whose steps never wait.
+   */
+  signal?: AbortSignal;
 }
 
 /** What the masked-LM loop trains on and how it saves. */
@@ -98,7 +100,7 @@ export interface TrainResult<R = EvalResult> {
   tokensPerSecond: number;
   /** Seconds of training in this session. */
   trainRuntime: number;
-  /** Set when the run stopped on the signal; the checkpoint written. */
+  /** Set when the run stopped on the signal: the checkpoint kept (or `step N` when the sink keeps none). */
   interrupted?: string;
 }
 
@@ -130,38 +132,14 @@ export interface LoopEvaluation<R> {
 export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   /** Training rows. */
   train: readonly E[];
-  /** A collator for one micro-batch, given the fork `Rng(seed).fork("collate", step, k)` (it may ignore it). */
+  /** A collator for one micro-batch, given its fork `collateRng(seed, step, k)` of `plan.ts` (it may ignore it). */
   makeCollator: (rng: Rng) => (examples: readonly E[]) => B;
   /** Score the eval set (after every epoch and at the last step). */
   evaluate: (context: EvaluateContext) => Promise<LoopEvaluation<R>>;
   /** Defaults of the arguments that differ by task (default: the masked LM's). */
   defaults?: ArgDefaults;
-}
-
-function realTokens(batch: { attention_mask: Int32Array }): number {
-  let n = 0;
-  for (const m of batch.attention_mask) n += m;
-  return n;
-}
-
-/** The micro-batches of the step `state` is at, from the epoch's `order`, and their real tokens. */
-function stepBatches<E, B extends LabelledBatch>(
-  loop: TrainingLoop<E, B, unknown>,
-  state: RunState,
-  order: Int32Array | number[],
-): { batches: B[]; tokens: number } {
-  const { perDeviceTrainBatchSize: bs, gradientAccumulationSteps: accum, batchesPerEpoch, seed } = state.args;
-  const n = loop.train.length, first = state.stepInEpoch * accum;
-  const batches: B[] = [];
-  let tokens = 0;
-  for (let k = 0; k < Math.min(accum, batchesPerEpoch - first); k++) {
-    const b = first + k;
-    const examples = Array.from(order.slice(b * bs, Math.min(n, (b + 1) * bs)), (i) => loop.train[i]);
-    const batch = loop.makeCollator(new Rng(seed).fork("collate", state.globalStep, k))(examples);
-    tokens += realTokens(batch);
-    batches.push(batch);
-  }
-  return { batches, tokens };
+  /** AdamW's update on webgpu: the fused kernels (default) or tf ops (`fused: false`, the benchmark compares). */
+  fused?: boolean;
 }
 
 /** A step taken (enqueued) whose numbers are not read yet, with what its log line needs. */
@@ -185,11 +163,10 @@ interface RecorderParts<R> {
   loop: TrainingLoop<unknown, LabelledBatch, R>;
   optimizer: AdamW;
   schedule: Schedule;
-  progress: ProgressBar;
-  log: (line: string) => void;
+  sink: RunSink;
 }
 
-/** The run's outputs: `metrics.jsonl`, `trainer_state.json`, checkpoints, evaluations and step logs. */
+/** The run's outputs, handed to the sink: step rows, evaluations, checkpoints. */
 class RunRecorder<R> {
   readonly evals: R[] = [];
   lastCheckpoint: string | undefined;
@@ -199,34 +176,29 @@ class RunRecorder<R> {
   readonly loop: TrainingLoop<unknown, LabelledBatch, R>;
   readonly optimizer: AdamW;
   readonly schedule: Schedule;
-  readonly progress: ProgressBar;
-  readonly log: (line: string) => void;
+  readonly sink: RunSink;
 
   constructor(parts: RecorderParts<R>) {
     this.state = parts.state;
     this.loop = parts.loop;
     this.optimizer = parts.optimizer;
     this.schedule = parts.schedule;
-    this.progress = parts.progress;
-    this.log = parts.log;
-  }
-
-  get metricsPath(): string {
-    return `${this.state.args.outputDir}/metrics.jsonl`;
+    this.sink = parts.sink;
   }
 
   async record(entry: LogEntry): Promise<void> {
     this.state.logHistory.push(entry);
-    await appendJsonl(this.metricsPath, entry);
+    await this.sink.record(entry);
   }
 
   /**
    * Read a taken step's numbers (the loss, gradient norm and applied flag) and log them: its loss into the run state,
-   * the progress bar, and the step line every `logging_steps`. Throws {@link NonFiniteLossError} when it was not
+   * the sink's progress, and the step row every `logging_steps`. Throws {@link NonFiniteLossError} when it was not
    * applied.
    */
   async read(taken: TakenStep): Promise<void> {
     const r = await taken.result;
+    this.loop.onRead?.(taken.step, r);
     if (!r.applied) throw this.nonFinite(r, taken.step);
     const s = this.state, iv = this.#interval;
     s.addLoss(taken.epoch, r.loss);
@@ -235,7 +207,13 @@ class RunRecorder<R> {
     iv.steps += 1;
     iv.tokens += taken.tokens;
     iv.withoutLabels += r.batchesWithoutLabels;
-    this.progress.update({ step: taken.step, loss: r.loss, lr: this.schedule(taken.step - 1), tokens: taken.tokens });
+    this.sink.progress?.({
+      step: taken.step,
+      totalSteps: s.args.totalSteps,
+      loss: r.loss,
+      lr: this.schedule(taken.step - 1),
+      tokens: taken.tokens,
+    });
     if (taken.step % s.args.loggingSteps === 0) {
       await this.record({
         epoch: taken.epochFloat,
@@ -257,22 +235,23 @@ class RunRecorder<R> {
     const trainLoss = current.steps > 0 ? current.loss_sum / current.steps : null;
     await this.record({ epoch, ...ev.fields, train_loss: trainLoss, step: s.globalStep });
     s.evaluated(Number(ev.fields.eval_loss));
-    this.progress.done();
-    this.log(`epoch ${epoch}: ${ev.line}`);
+    this.sink.note(`epoch ${epoch}: ${ev.line}`);
   }
 
-  async checkpoint(): Promise<string> {
-    const optState = this.optimizer.state();
+  /** Hand a checkpoint to the sink (none when it keeps none). */
+  async checkpoint(): Promise<string | undefined> {
+    if (!this.sink.checkpoint) return undefined;
+    const optimizer = this.optimizer.state();
     try {
-      this.lastCheckpoint = await saveCheckpoint(this.state.args.outputDir, {
-        saveModel: this.loop.saveModel,
-        optimizer: optState,
+      this.lastCheckpoint = await this.sink.checkpoint({
+        step: this.state.globalStep,
+        optimizer,
         trainerState: this.state.trainerState(),
         trainingState: this.state.trainingState(this.schedule(this.state.globalStep)),
-        saveTotalLimit: this.state.args.saveTotalLimit,
+        keep: this.state.args.saveTotalLimit,
       });
     } finally {
-      tf.dispose([...optState.m.values(), ...optState.v.values()]);
+      tf.dispose([...optimizer.m.values(), ...optimizer.v.values()]);
     }
     return this.lastCheckpoint;
   }
@@ -285,22 +264,24 @@ class RunRecorder<R> {
   }
 
   async interrupt(): Promise<string> {
-    this.progress.done();
     const at = `checkpoint-${this.state.globalStep}`;
-    const dir = this.lastCheckpoint?.endsWith(at) ? this.lastCheckpoint : await this.checkpoint();
-    this.log(`interrupted: saved ${dir}; continue with --resume-from-checkpoint ${dir}`);
-    return dir;
+    const kept = this.lastCheckpoint?.endsWith(at) ? this.lastCheckpoint : await this.checkpoint();
+    if (kept === undefined) {
+      this.sink.note(`interrupted after step ${this.state.globalStep}`);
+      return `step ${this.state.globalStep}`;
+    }
+    this.sink.note(`interrupted: saved ${kept}; continue with --resume-from-checkpoint ${kept}`);
+    return kept;
   }
 
   nonFinite(r: TrainStepResult, step: number): NonFiniteLossError {
-    this.progress.done();
     return new NonFiniteLossError(
       `training loss is ${r.loss} (gradient norm ${r.gradNorm}) at step ${step}; ` +
         "stopped without applying it. " +
         (this.lastCheckpoint
           ? `The last good checkpoint is ${this.lastCheckpoint}.`
           : "No checkpoint was written yet.") +
-        " Try a lower --learning-rate or --max-grad-norm.",
+        " Try a lower learning rate or max gradient norm.",
     );
   }
 }
@@ -310,45 +291,67 @@ async function startState(
   a: ResolvedArgs,
   params: Map<string, tf.Variable>,
   optimizer: AdamW,
-  log: (line: string) => void,
+  sink: RunSink,
 ): Promise<RunState> {
   if (!a.resumeFromCheckpoint) return new RunState(a);
-  const ck = await loadCheckpoint(a.resumeFromCheckpoint);
-  const state = RunState.resume(a, ck);
-  const sch = ck.trainingState.scheduler;
-  if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== a.totalSteps) {
-    log(
-      `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
-        `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${a.totalSteps}); using this run's`,
-    );
+  if (!sink.loadCheckpoint) {
+    throw new Error(`resumeFromCheckpoint ${a.resumeFromCheckpoint}: this run's sink cannot load checkpoints`);
   }
-  await restoreWeights(params, ck.dir);
-  optimizer.loadState(ck.optimizer);
-  tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
-  log(`resuming from ${ck.dir} at step ${state.globalStep} (epoch ${state.epoch}, step ${state.stepInEpoch} of it)`);
-  return state;
+  const ck = await sink.loadCheckpoint(a.resumeFromCheckpoint);
+  try {
+    const state = RunState.resume(a, ck);
+    const sch = ck.trainingState.scheduler;
+    if (sch.base_lr !== a.learningRate || sch.warmup_steps !== a.warmupSteps || sch.total_steps !== a.totalSteps) {
+      sink.note(
+        `note: the checkpoint's schedule (lr ${sch.base_lr}, warmup ${sch.warmup_steps}, total ${sch.total_steps}) ` +
+          `differs from this run's (lr ${a.learningRate}, warmup ${a.warmupSteps}, total ${a.totalSteps}); ` +
+          "using this run's",
+      );
+    }
+    assignWeights(params, ck.weights, `${ck.name}/model.safetensors`);
+    optimizer.loadState(ck.optimizer);
+    sink.note(
+      `resuming from ${ck.name} at step ${state.globalStep} (epoch ${state.epoch}, step ${state.stepInEpoch} of it)`,
+    );
+    return state;
+  } finally {
+    tf.dispose([...ck.optimizer.m.values(), ...ck.optimizer.v.values()]);
+  }
+}
+
+/** Let other tasks (a worker's message handler) run: one macrotask. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
- * The training loop shared by the masked-LM {@link train} and the classifier's `trainClassifier`: train `model` in
- * place with exact resume; write the header, step, eval and summary lines of `metrics.jsonl`, `trainer_state.json`,
- * checkpoints and finally the model into `args.outputDir`. What differs between tasks comes in `loop`: the rows and
- * their collator, the evaluation and the argument defaults; the loss is the model's.
+ * The training loop: train `model` in place with exact resume, handing every output to `sink` (step, eval and
+ * summary rows, checkpoints, progress; see `sink.ts`). What differs between tasks comes in `loop`: the rows and their
+ * collator, the evaluation and the argument defaults; the loss is the model's.
  *
  * @example
- * ```ts ignore
- * const r = await runTraining(model, { outputDir: "runs/x" }, {
- *   train: rows, makeCollator: () => (rows) => collate(rows), saveModel: (dir) => save(model, dir),
- *   evaluate: async ({ epoch }) => ({ result: {}, fields: { eval_loss: 1 }, line: `eval ${epoch}` }),
- * });
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { runTraining } from "./trainer.ts";
+ * import { MemorySink } from "./sink.ts";
+ * const w = tf.variable(tf.scalar(2));
+ * const model = { params: new Map([["w", w]]), loss: () => tf.square(w) as tf.Scalar };
+ * const rows = [1, 2, 3, 4];
+ * const sink = new MemorySink();
+ * const r = await runTraining(model, { outputDir: "", learningRate: 0.1, numTrainEpochs: 1, perDeviceTrainBatchSize: 2 }, {
+ *   train: rows,
+ *   makeCollator: () => (xs) => ({ attention_mask: Int32Array.from(xs, () => 1), labels: Int32Array.from(xs) }),
+ *   evaluate: () => Promise.resolve({ result: w.dataSync()[0], fields: { eval_loss: w.dataSync()[0] ** 2 }, line: "" }),
+ * }, sink);
+ * if (r.globalStep !== 2 || !(r.evals[0] < 2) || sink.rows.at(-1)?.type !== "summary") throw new Error("two steps");
  * ```
  */
 export async function runTraining<E, B extends LabelledBatch, R>(
   model: TrainableModel<B>,
   args: TrainArgs,
   loop: TrainingLoop<E, B, R>,
+  sink: RunSink,
 ): Promise<TrainResult<R>> {
-  const log = loop.log ?? ((line: string) => console.log(line));
   const a = resolveTrainArgs(args, { trainSamples: loop.train.length, defaults: loop.defaults ?? MLM_DEFAULTS });
   const schedule = linearScheduleWithWarmup({
     baseLr: a.learningRate,
@@ -360,14 +363,13 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     betas: [a.adamBeta1, a.adamBeta2],
     eps: a.adamEpsilon,
     weightDecay: a.weightDecay,
+    fused: loop.fused,
   });
   try {
-    await Deno.mkdir(a.outputDir, { recursive: true });
-    const state = await startState(a, model.params, optimizer, log);
-    const progress = new ProgressBar({ total: a.totalSteps, force: loop.progress });
-    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, progress, log });
-    run.lastCheckpoint = (await listCheckpoints(a.outputDir)).at(-1)?.dir;
-    if (loop.runHeader) await appendJsonl(run.metricsPath, headerLine(loop.runHeader));
+    const state = await startState(a, model.params, optimizer, sink);
+    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, sink });
+    run.lastCheckpoint = await sink.latestCheckpoint?.();
+    await sink.start?.();
     // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
     if (state.epochDone && !state.epochEvaluated && state.globalStep > 0) await run.evaluate();
     state.nextEpoch();
@@ -381,16 +383,18 @@ export async function runTraining<E, B extends LabelledBatch, R>(
     const t0 = performance.now(), startStep = state.globalStep, startTokens = state.tokensSeen;
     let interrupted: string | undefined, taken: TakenStep | undefined;
     while (!state.finished && !interrupted) {
-      const order = permutation(loop.train.length, new Rng(a.seed).fork("epoch", state.epoch));
+      const order = epochOrder(a.seed, state.epoch, loop.train.length);
       while (!state.epochDone && !interrupted) {
         const step = state.globalStep, epoch = state.epoch, startedAt = performance.now();
-        const { batches, tokens } = stepBatches(loop, state, order);
+        loop.beforeStep?.(step + 1);
+        const { batches, tokens } = stepBatches(loop.train, order, state, a, loop.makeCollator);
         const pending = enqueueTrainStep(model, batches, {
           optimizer,
           lr: schedule(step),
           maxGradNorm: a.maxGradNorm,
           training: true,
-          rngFor: (k) => new Rng(a.seed).fork("dropout", step, k),
+          rngFor: (k) => dropoutRng(a.seed, step, k),
+          onPhase: loop.onPhase,
         });
         state.advance(tokens);
         loop.onStep?.(state.globalStep);
@@ -398,6 +402,8 @@ export async function runTraining<E, B extends LabelledBatch, R>(
         const result = readTrainStep(pending); // issued now, awaited in the next step (or below)
         result.catch(() => {}); // a failure surfaces where it is awaited
         taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt };
+        loop.afterStep?.(step + 1);
+        if (loop.signal) await yieldToEventLoop();
         if (!state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
         await run.read(taken);
         taken = undefined;
@@ -407,7 +413,6 @@ export async function runTraining<E, B extends LabelledBatch, R>(
       }
       if (!interrupted) state.nextEpoch();
     }
-    progress.done();
 
     const seconds = (performance.now() - t0) / 1000, steps = state.globalStep - startStep;
     const tokens = state.tokensSeen - startTokens, per = (x: number) => x / Math.max(1e-9, seconds);
@@ -423,8 +428,7 @@ export async function runTraining<E, B extends LabelledBatch, R>(
       tokens_per_second: per(tokens),
       num_input_tokens_seen: state.tokensSeen,
     }));
-    await writeTrainerState(a.outputDir, state.trainerState());
-    if (!interrupted) await loop.saveModel(a.outputDir);
+    await sink.finish({ trainerState: state.trainerState(), interrupted: interrupted !== undefined });
     const epochs = epochRows(state.logHistory);
     return {
       globalStep: state.globalStep,
@@ -436,25 +440,29 @@ export async function runTraining<E, B extends LabelledBatch, R>(
       interrupted,
     };
   } finally {
+    sink.close?.();
     optimizer.dispose();
   }
 }
 
 /**
  * Train a masked-LM `model` in place ({@link runTraining} with the masking collator and {@link evaluateMlm}).
- * Returns the per-epoch table; writes checkpoints, `metrics.jsonl`, `trainer_state.json` and finally the model into
- * `args.outputDir`.
+ * Returns the per-epoch table; every output goes to `sink`.
  *
  * @example
  * ```ts ignore
  * const result = await train(model, { outputDir: "runs/x", numTrainEpochs: 1 }, {
  *   train: chunks, evalBatches, makeCollator: (rng) => createMlmCollator({ ...ids, rng }),
- *   saveModel: (dir) => savePretrained(model, dir, { tokenizerDir }),
- * });
+ * }, new MemorySink());
  * console.log(result.table);
  * ```
  */
-export async function train(model: TrainableModel, args: TrainArgs, inputs: TrainInputs): Promise<TrainResult> {
+export async function train(
+  model: TrainableModel,
+  args: TrainArgs,
+  inputs: TrainInputs,
+  sink: RunSink,
+): Promise<TrainResult> {
   if (inputs.evalBatches.length === 0) throw new Error("the eval set is empty");
   return await runTraining(model, args, {
     ...inputs,
@@ -473,5 +481,5 @@ export async function train(model: TrainableModel, args: TrainArgs, inputs: Trai
         line: `eval_loss ${ev.eval_loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}`,
       };
     },
-  });
+  }, sink);
 }

@@ -1,28 +1,23 @@
 /**
  * Domain adaptation held in memory, for a browser tab (or any place without a file system): texts → chunks →
- * train/test split → eval set masked once → perplexity and fill-mask before → AdamW + linear schedule over
- * `trainStep` → perplexity and fill-mask after. The same pieces and seeds as `deno task finetune` (epoch order
- * `Rng(seed).fork("epoch", e)`, step `s`'s masking `fork("collate", s, 0)`, its dropout `fork("dropout", s, 0)`,
- * the eval set masked with `Rng(seed).fork("eval-mask")`), with no checkpoint and no log file: every number is
- * reported through `onEvent`. Nothing here touches `Deno.*`.
+ * train/test split → eval set masked once → perplexity and fill-mask before → `lib/train`'s loop
+ * ({@link runTraining}: AdamW, the linear schedule, the seed forks of `plan.ts`, the eval-mask fork of `masking.ts`)
+ * with an in-memory sink → perplexity and fill-mask after. The same loop and seeds as `deno task finetune`, with no
+ * checkpoint and no log file: every number is reported through `onEvent`. Nothing here touches `Deno.*`.
  *
  * @module
  */
 import { tf } from "../deps.ts";
-import { permutation, Rng } from "../data/rng.ts";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { groupTexts } from "../data/group_texts.ts";
 import { trainTestSplit } from "../data/split.ts";
-import { type Collator, createMlmCollator } from "../collate/mlm.ts";
-import { createWholeWordMaskCollator } from "../collate/whole_word.ts";
-import { batchFixed, maskOnce } from "../collate/mask_once.ts";
 import type { Tokenizer } from "../tokenize/tokenizer.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
 import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
-import { type EvalResult, evaluateMlm } from "../train/evaluate.ts";
-import { AdamW } from "../train/adamw.ts";
-import { linearScheduleWithWarmup } from "../train/schedule.ts";
-import { enqueueTrainStep, readTrainStep, trainableParams } from "../train/step.ts";
+import { type EvalResult, evaluateMlm as evaluateOnce } from "../train/evaluate.ts";
+import { maskedEvalBatches, maskingCollator, type MaskingOptions } from "../train/masking.ts";
+import { MemorySink } from "../train/sink.ts";
+import { train } from "../train/trainer.ts";
 
 /** How tokens are chosen for masking: the course's random-token collator (80/10/10) or whole-word masking. */
 export type Masking = "random-token" | "whole-word";
@@ -86,26 +81,13 @@ export interface AdaptResult {
   probe: MlmBatch;
 }
 
-function collatorFor(tokenizer: Tokenizer, o: Required<Pick<AdaptOptions, "masking">> & AdaptOptions, rng: Rng) {
-  const common = { maskTokenId: tokenizer.maskTokenId, padTokenId: tokenizer.padTokenId, rng };
-  if (o.masking === "whole-word") {
-    return createWholeWordMaskCollator({ ...common, vocabSize: tokenizer.vocabSize, wwmProbability: o.wwmProbability });
+function maskingOf(o: AdaptOptions): MaskingOptions {
+  const masking = o.masking ?? "random-token";
+  if (masking === "whole-word") return { mlmProbability: 0.15, wwmProbability: o.wwmProbability ?? 0.2 };
+  if (masking !== "random-token") {
+    throw new Error(`masking: expected "random-token" or "whole-word", got ${JSON.stringify(masking)}`);
   }
-  if (o.masking !== "random-token") {
-    throw new Error(`masking: expected "random-token" or "whole-word", got ${JSON.stringify(o.masking)}`);
-  }
-  return createMlmCollator({
-    ...common,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    mlmProbability: o.mlmProbability,
-  });
-}
-
-function realTokens(batch: MlmBatch): number {
-  let n = 0;
-  for (const m of batch.attention_mask) n += m;
-  return n;
+  return { mlmProbability: o.mlmProbability ?? 0.15 };
 }
 
 /**
@@ -129,77 +111,68 @@ export async function adaptInMemory(
   model: MaskedLM,
   tokenizer: Tokenizer,
   texts: readonly string[],
-  options: AdaptOptions = {},
+  o: AdaptOptions = {},
   onEvent: (event: AdaptEvent) => void = () => {},
 ): Promise<AdaptResult> {
-  const o = { masking: "random-token" as Masking, ...options };
   const chunkSize = o.chunkSize ?? 32, epochs = o.epochs ?? 1, batchSize = o.batchSize ?? 16, seed = o.seed ?? 42;
   for (const [name, v] of [["chunkSize", chunkSize], ["epochs", epochs], ["batchSize", batchSize]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected an integer >= 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be an integer >= 1, got ${v}`);
   }
+  const masking = maskingOf(o);
   const chunks: Chunk[] = groupTexts(tokenizer.encodeBatch([...texts]), { chunkSize });
   if (chunks.length < 2) {
     throw new Error(`the corpus gives ${chunks.length} chunk(s) of ${chunkSize} tokens; at least 2 are needed`);
   }
-  const { train, test } = trainTestSplit(chunks, { testSize: o.testSize ?? 0.1, seed });
-  const evalBatches = batchFixed(maskOnce(test, collatorFor(tokenizer, o, new Rng(seed).fork("eval-mask"))), 32, {
-    padTokenId: tokenizer.padTokenId,
-  });
-  const perEpoch = Math.ceil(train.length / batchSize);
-  const totalSteps = Math.min(o.maxSteps ?? Infinity, perEpoch * epochs);
+  const { train: trainChunks, test } = trainTestSplit(chunks, { testSize: o.testSize ?? 0.1, seed });
+  const evalBatches = maskedEvalBatches(test, tokenizer, masking, { seed, batchSize: 32 });
+  const totalSteps = Math.min(o.maxSteps ?? Infinity, Math.ceil(trainChunks.length / batchSize) * epochs);
   onEvent({
     type: "data",
     texts: texts.length,
     chunks: chunks.length,
-    train: train.length,
+    train: trainChunks.length,
     eval: test.length,
     totalSteps,
   });
 
   const prompts = [...(o.prompts ?? [])];
-  const fill = async () =>
-    prompts.length === 0 ? [] : await fillMask(model, tokenizer, prompts, { topK: 5 }) as FillMaskPrediction[][];
-  const before = await evaluateMlm(model, evalBatches);
+  const fill = async () => (await fillMask(model, tokenizer, prompts, { topK: 5 })).map(([first]) => first);
+  const before = await evaluateOnce(model, evalBatches);
   onEvent({ type: "eval", phase: "before", result: before });
   const fillBefore = await fill();
   onEvent({ type: "fill", phase: "before", predictions: fillBefore });
 
-  const lr = o.learningRate ?? 1e-3;
-  const schedule = linearScheduleWithWarmup({ baseLr: lr, warmupSteps: 0, totalSteps });
-  const optimizer = new AdamW(trainableParams(model), { lr, weightDecay: o.weightDecay ?? 0.01 });
   const losses: number[] = [];
-  let step = 0, tokens = 0, seconds = 0;
-  try {
-    for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
-      const order = permutation(train.length, new Rng(seed).fork("epoch", epoch));
-      for (let b = 0; b < perEpoch && step < totalSteps && !o.signal?.aborted; b++) {
-        const t0 = performance.now();
-        const rows = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => train[i]);
-        const collate: Collator = collatorFor(tokenizer, o, new Rng(seed).fork("collate", step, 0));
-        const batch = collate(rows);
-        const s = step;
-        const pending = enqueueTrainStep(model, [batch], {
-          optimizer,
-          lr: schedule(s),
-          maxGradNorm: o.maxGradNorm ?? 1,
-          training: true,
-          rngFor: (k) => new Rng(seed).fork("dropout", s, k),
-        });
-        const r = await readTrainStep(pending);
-        if (!r.applied) throw new Error(`step ${s + 1}: the loss or a gradient is not finite (loss ${r.loss})`);
-        const dt = (performance.now() - t0) / 1000;
-        seconds += dt;
-        tokens += realTokens(batch);
-        step++;
-        losses.push(r.loss);
-        onEvent({ type: "step", step, totalSteps, loss: r.loss, lr: schedule(s), tokensPerSecond: tokens / seconds });
-        await new Promise((resolve) => setTimeout(resolve, 0)); // a macrotask: a worker's "stop" message is handled now
-      }
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  const after = await evaluateMlm(model, evalBatches);
+  let tokens = 0;
+  const t0 = performance.now();
+  const sink = new MemorySink({
+    onProgress: (p) => {
+      losses.push(p.loss);
+      tokens += p.tokens;
+      const seconds = (performance.now() - t0) / 1000;
+      onEvent({ type: "step", step: p.step, totalSteps, loss: p.loss, lr: p.lr, tokensPerSecond: tokens / seconds });
+    },
+  });
+  const result = await train(model, {
+    outputDir: "",
+    learningRate: o.learningRate ?? 1e-3,
+    weightDecay: o.weightDecay ?? 0.01,
+    perDeviceTrainBatchSize: batchSize,
+    numTrainEpochs: epochs,
+    maxSteps: totalSteps,
+    maxGradNorm: o.maxGradNorm ?? 1,
+    seed,
+    saveStrategy: "no",
+  }, {
+    train: trainChunks,
+    evalBatches,
+    makeCollator: (rng) => maskingCollator(tokenizer, masking, rng),
+    signal: o.signal,
+  }, sink);
+  // A run stopped between evaluations is scored where it stopped.
+  const after = result.interrupted || result.evals.length === 0
+    ? await evaluateOnce(model, evalBatches)
+    : result.evals.at(-1)!;
   onEvent({ type: "eval", phase: "after", result: after });
   const fillAfter = await fill();
   onEvent({ type: "fill", phase: "after", predictions: fillAfter });
@@ -209,8 +182,8 @@ export async function adaptInMemory(
     fillBefore,
     fillAfter,
     losses,
-    steps: step,
-    tokensPerSecond: tokens / Math.max(1e-9, seconds),
+    steps: result.globalStep,
+    tokensPerSecond: result.tokensPerSecond,
     probe: evalBatches[0],
   };
 }

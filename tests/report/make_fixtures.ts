@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { finetune } from "../../lib/train/finetune.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
+import { finetune } from "../../lib/app/finetune.ts";
+import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { classifyFinetune } from "../../lib/classify/finetune.ts";
 import { toyRows, writeJsonl, writeToyModel } from "../classify/toy.ts";
 

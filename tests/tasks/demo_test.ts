@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../support/assert.ts";
-import { DEMO_PROMPTS, formatDemo, runDemo } from "../../lib/train/demo.ts";
+import { DEMO_PROMPTS, formatDemo, runDemo } from "../../lib/app/demo.ts";
 
 const FILM = /^(movie|film)$/;
 

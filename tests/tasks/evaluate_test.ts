@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals } from "../support/assert.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
-import { evaluateModel, finetune } from "../../lib/train/finetune.ts";
+import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
+import { evaluateModel, finetune } from "../../lib/app/finetune.ts";
 
 Deno.test("evaluate: a fine-tuned folder scores what finetune's last evaluation reported", async () => {
   const root = await Deno.makeTempDir();

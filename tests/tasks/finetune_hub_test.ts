@@ -4,8 +4,9 @@ import { startHubServer } from "../support/hub_server.ts";
 import { ROOT } from "../support/shared.ts";
 import { taskArgs } from "./task_line.ts";
 import { readJsonl } from "../../lib/data/jsonl.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/train/demo.ts";
-import { evaluateModel } from "../../lib/train/finetune.ts";
+import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
+import { evaluateModel } from "../../lib/app/finetune.ts";
+import { TINY_DATA } from "./tiny_data.ts";
 
 const TOKEN = "hf_finetune_hub_test_token_5f1c9e0a";
 const MODEL_ID = "mlm-test/tiny-distilbert";
@@ -150,13 +151,7 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
       model: `${root}/run`,
       dataset: "imdb",
       datasetConfig: "plain_text",
-      chunkSize: 32,
-      groupBatch: 1000,
-      trainSize: 40,
-      testSize: 8,
-      seed: 42,
-      mlmProbability: 0.15,
-      perDeviceEvalBatchSize: 8,
+      ...TINY_DATA,
       cacheDir: `${root}/prepared`,
       hub: { offline: true, cacheDir: `${root}/hf/hub` },
       backend: "wasm",

@@ -1,4 +1,4 @@
-// AdamW's flat device state on webgpu (lib/model/kernels/webgpu_flat_adamw.ts): parameters cut across small chunks
+// AdamW's flat device state on webgpu (lib/model/kernels/webgpu_adamw_flat_state.ts): parameters cut across small chunks
 // give the one-chunk results, dispatches per step are 1 per chunk (+1 per chunk and 1 for the norm when clipping), a
 // missing gradient leaves its parameter alone as the tf ops do, tfjs tensors are never written in place, a parameter
 // assigned from outside is picked up, and the same run gives the same bits twice. Skipped, saying why, where there is

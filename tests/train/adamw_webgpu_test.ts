@@ -7,7 +7,7 @@ import { selectBackend } from "../../lib/model/backend.ts";
 import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { clipGradNorm } from "../../lib/train/clip.ts";
-import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw.ts";
+import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw_per_param.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
 import { makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";

@@ -7,12 +7,13 @@ import { readTexts } from "../../lib/data/records.ts";
 import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import { batchFixed, maskOnce } from "../../lib/collate/mask_once.ts";
 import type { Rng } from "../../lib/data/rng.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/train/demo.ts";
+import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
 import { train } from "../../lib/train/trainer.ts";
 import { evaluateMlm } from "../../lib/train/evaluate.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { hasLabels, trainStep } from "../../lib/train/step.ts";
-import { loadCheckpoint } from "../../lib/train/checkpoint.ts";
+import { loadCheckpoint } from "../../lib/app/checkpoints.ts";
+import { FileSink } from "../../lib/app/file_sink.ts";
 
 const MODEL = `${DEMO_FIXTURE_DIR}/model`;
 
@@ -83,23 +84,29 @@ Deno.test("train + evaluate with batch 1 x chunk 8: batches without a masked tok
     assert(Number.isFinite(ev.eval_loss) && Number.isFinite(ev.eval_loss_token_weighted), JSON.stringify(ev));
     assertEquals(ev.eval_samples, evalBatches.length - emptyEval);
 
-    const r = await train(model, {
-      outputDir: root,
-      perDeviceTrainBatchSize: 1,
-      maxSteps: 24,
-      loggingSteps: 1,
-      learningRate: 1e-3,
-      seed: 5,
-      saveStrategy: "steps",
-      saveSteps: 24,
-    }, {
-      train: chunks.slice(16, 48),
-      evalBatches,
-      makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
-      saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: MODEL }),
-      progress: false,
-      log: () => {},
-    });
+    const r = await train(
+      model,
+      {
+        outputDir: root,
+        perDeviceTrainBatchSize: 1,
+        maxSteps: 24,
+        loggingSteps: 1,
+        learningRate: 1e-3,
+        seed: 5,
+        saveStrategy: "steps",
+        saveSteps: 24,
+      },
+      {
+        train: chunks.slice(16, 48),
+        evalBatches,
+        makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
+      },
+      new FileSink(root, {
+        saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: MODEL }),
+        progress: false,
+        log: () => {},
+      }),
+    );
     assertEquals(r.globalStep, 24);
     const lines = (await Deno.readTextFile(`${root}/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
     const steps = lines.filter((l) => typeof l.loss === "number");

@@ -1,4 +1,4 @@
-import { formatDuration, ProgressBar, type ProgressOptions } from "../../lib/train/progress.ts";
+import { formatDuration, ProgressBar, type ProgressOptions } from "../../lib/app/progress.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 
 /** A bar with a hand-moved clock (milliseconds) and captured output. */

@@ -7,9 +7,10 @@ import { readTexts } from "../../lib/data/records.ts";
 import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import { batchFixed, maskOnce } from "../../lib/collate/mask_once.ts";
 import type { Rng } from "../../lib/data/rng.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/train/demo.ts";
+import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
 import { NonFiniteLossError, train, type TrainArgs } from "../../lib/train/trainer.ts";
-import { listCheckpoints } from "../../lib/train/checkpoint.ts";
+import { listCheckpoints } from "../../lib/app/checkpoints.ts";
+import { FileSink } from "../../lib/app/file_sink.ts";
 import { webgpuTestOptions } from "../support/webgpu.ts";
 
 const MODEL = `${DEMO_FIXTURE_DIR}/model`;
@@ -40,27 +41,33 @@ async function run(
   const model = await loadMaskedLM(MODEL);
   const controller = new AbortController();
   try {
-    return await train(model, {
-      outputDir,
-      learningRate: 1e-3,
-      perDeviceTrainBatchSize: 8,
-      numTrainEpochs: 2,
-      warmupSteps: 2,
-      seed: 3,
-      saveStrategy: "epoch",
-      ...args,
-    }, {
-      train: trainChunks,
-      evalBatches,
-      makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
-      saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: MODEL }),
-      signal: controller.signal,
-      progress: false,
-      log: () => {},
-      onStep: (s) => {
-        if (s === stopAfter) controller.abort();
+    return await train(
+      model,
+      {
+        outputDir,
+        learningRate: 1e-3,
+        perDeviceTrainBatchSize: 8,
+        numTrainEpochs: 2,
+        warmupSteps: 2,
+        seed: 3,
+        saveStrategy: "epoch",
+        ...args,
       },
-    });
+      {
+        train: trainChunks,
+        evalBatches,
+        makeCollator: (rng: Rng) => createMlmCollator({ ...ids, rng }),
+        signal: controller.signal,
+        onStep: (s) => {
+          if (s === stopAfter) controller.abort();
+        },
+      },
+      new FileSink(outputDir, {
+        saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: MODEL }),
+        progress: false,
+        log: () => {},
+      }),
+    );
   } finally {
     model.dispose();
   }
@@ -136,6 +143,18 @@ Deno.test("train: --save-total-limit keeps the newest checkpoints", async () => 
   }
 });
 
+/** One 3-token row with one label, as a chunk and as its batch. */
+function oneRow() {
+  const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
+  const batch = {
+    input_ids: Int32Array.of(2, 5, 3),
+    attention_mask: Int32Array.of(1, 1, 1),
+    labels: Int32Array.of(-100, 5, -100),
+    shape: [1, 3] as [number, number],
+  };
+  return { chunk, batch };
+}
+
 Deno.test("train: a NaN loss stops with a message naming the step and the last good checkpoint", async () => {
   await selectBackend("wasm", { log: () => {} });
   const root = await Deno.makeTempDir();
@@ -145,13 +164,7 @@ Deno.test("train: a NaN loss stops with a message naming the step and the last g
     params: new Map([["w", w]]),
     loss: () => tf.mul(w, ++calls > 2 ? NaN : 1) as tf.Scalar,
   };
-  const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
-  const batch = {
-    input_ids: Int32Array.of(2, 5, 3),
-    attention_mask: Int32Array.of(1, 1, 1),
-    labels: Int32Array.of(-100, 5, -100),
-    shape: [1, 3] as [number, number],
-  };
+  const { chunk, batch } = oneRow();
   try {
     const err = await assertRejects(() =>
       train(model, {
@@ -164,10 +177,7 @@ Deno.test("train: a NaN loss stops with a message naming the step and the last g
         train: [chunk],
         evalBatches: [batch],
         makeCollator: () => () => batch,
-        saveModel: async () => {},
-        progress: false,
-        log: () => {},
-      })
+      }, new FileSink(root, { saveModel: async () => {}, progress: false, log: () => {} }))
     );
     assert(err instanceof NonFiniteLossError, err.message);
     assert(err.message.includes("NaN") && err.message.includes(`${root}/checkpoint-`), err.message);
@@ -189,13 +199,7 @@ Deno.test("train: a NaN loss read a step late still never reaches the weights (t
       params: new Map([["w", w]]),
       loss: () => tf.mul(tf.sum(tf.square(w)), ++calls >= nanFrom ? NaN : 1) as tf.Scalar,
     };
-    const chunk = { input_ids: [2, 5, 3], attention_mask: [1, 1, 1], word_ids: [null, 0, null], labels: [2, 5, 3] };
-    const batch = {
-      input_ids: Int32Array.of(2, 5, 3),
-      attention_mask: Int32Array.of(1, 1, 1),
-      labels: Int32Array.of(-100, 5, -100),
-      shape: [1, 3] as [number, number],
-    };
+    const { chunk, batch } = oneRow();
     const error = await train(model, {
       outputDir: `${root}/${nanFrom}`,
       perDeviceTrainBatchSize: 1,
@@ -206,14 +210,14 @@ Deno.test("train: a NaN loss read a step late still never reaches the weights (t
       train: Array.from({ length: 6 }, () => chunk),
       evalBatches: [batch],
       makeCollator: () => () => batch,
-      saveModel: async () => {},
-      progress: false,
-      log: () => {},
       signal: controller.signal,
       onStep: (step) => {
         if (step === stopAfter) controller.abort();
       },
-    }).then(() => undefined, (e) => e as Error);
+    }, new FileSink(`${root}/${nanFrom}`, { saveModel: async () => {}, progress: false, log: () => {} })).then(
+      () => undefined,
+      (e) => e as Error,
+    );
     const weights = Array.from(await w.data());
     w.dispose();
     return { error, weights };

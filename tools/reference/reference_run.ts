@@ -18,7 +18,7 @@ import { Rng } from "../../lib/data/rng.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/train/demo.ts";
+import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
 
 /** The run's settings, as `train_reference.py` reads them from `args.json`. */
 export const REFERENCE_ARGS = {

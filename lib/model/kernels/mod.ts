@@ -17,5 +17,5 @@ export * from "./webgpu_kernel.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./webgpu_matmul_no_atomics.ts";
 export * from "./webgpu_segment_sum.ts";
-export * from "./webgpu_adamw.ts";
+export * from "./webgpu_adamw_per_param.ts";
 export * from "./webgpu_upload.ts";

@@ -1,6 +1,6 @@
 /**
  * Many tensors in a few flat GPU buffers, for the optimizer's multi-tensor kernels (`webgpu_grad_norm.ts`,
- * `webgpu_adamw_flat.ts`): the layout ({@link FlatLayout}: where each named tensor lies in one flat index space, cut
+ * `webgpu_adamw_flat_kernel.ts`): the layout ({@link FlatLayout}: where each named tensor lies in one flat index space, cut
  * into chunks no larger than a storage-buffer binding) and the copies between tfjs tensors and those chunks, encoded
  * into tfjs-backend-webgpu's own command encoder (`copyBufferToBuffer` and `clearBuffer` are commands, not
  * dispatches), in queue order with the backend's dispatches.

@@ -6,8 +6,16 @@
  *
  * @module
  */
-import { type FlagSpec, intFlag, numberFlag, optionalIntFlag, type ParsedFlags } from "../cli.ts";
+import { type FlagSpec, intFlag, numberFlag, type ParsedFlags } from "../cli.ts";
 import type { BackendName } from "../model/backend.ts";
+import {
+  type ArgumentKind,
+  checkArgument,
+  kebab,
+  OptionError,
+  type TrainArgs,
+  TRAINING_ARGUMENTS,
+} from "../train/args.ts";
 import type { DataOptions } from "./finetune.ts";
 
 const s = (d: string | undefined, help: string): FlagSpec => ({ type: "string", default: d, help, multiple: false });
@@ -19,7 +27,7 @@ const b = (help: string): FlagSpec => ({ type: "boolean", default: false, help, 
  *
  * @example
  * ```ts
- * import { MLM_DATA_FLAGS } from "./cli_options.ts";
+ * import { MLM_DATA_FLAGS } from "./flags.ts";
  * if (MLM_DATA_FLAGS["chunk-size"].default !== "128") throw new Error("the course's chunk size");
  * ```
  */
@@ -45,7 +53,7 @@ export const MLM_DATA_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * @example
  * ```ts
  * import { parseFlags } from "../cli.ts";
- * import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "./cli_options.ts";
+ * import { dataOptionsFromFlags, MLM_DATA_FLAGS } from "./flags.ts";
  * const { values } = parseFlags(["--dataset", "corpus.jsonl", "--chunk-size", "64"], {
  *   dataset: { type: "string" },
  *   ...MLM_DATA_FLAGS,
@@ -64,7 +72,7 @@ export function dataOptionsFromFlags(values: ParsedFlags["values"]): DataOptions
     groupBatch: values["group-batch"] === "global" ? "global" : intFlag(values, "group-batch", 1),
     trainSize: intFlag(values, "train-size", 1),
     testSize: intFlag(values, "test-size", 1),
-    seed: intFlag(values, "seed", 0),
+    seed: argumentFlag(values, "seed", SEED.kind) as number,
     mlmProbability: numberFlag(values, "mlm-probability"),
     wwmProbability: values["wwm-probability"] === undefined ? undefined : numberFlag(values, "wwm-probability"),
     perDeviceEvalBatchSize: intFlag(values, "per-device-eval-batch-size", 0),
@@ -84,66 +92,84 @@ export interface TrainingFlagDefaults {
   outputDir: string;
 }
 
+const SEED = TRAINING_ARGUMENTS.find((a) => a.name === "seed")!;
+
+/** A default as `--help` shows it (`2e-5`, not `0.00002`). */
+function shown(v: number | string | undefined): string | undefined {
+  if (typeof v !== "number") return v;
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
+}
+
+/** Training arguments that are not flags of the fine-tuning tasks (the seed is a data flag: it splits the data too). */
+const NOT_FLAGS = new Set(["seed", "adamBeta1", "adamBeta2", "adamEpsilon"]);
+
 /**
- * The HF `TrainingArguments` flags both fine-tuning tasks take (optimizer, schedule, clipping, accumulation, logging,
- * checkpoints, output folder), with the task's defaults.
+ * The HF `TrainingArguments` flags both fine-tuning tasks take, derived from `lib/train`'s `TRAINING_ARGUMENTS`
+ * (optimizer, schedule, clipping, accumulation, logging, checkpoints), plus the output folder, with the task's
+ * defaults.
  *
  * @example
  * ```ts
- * import { trainingArgumentFlags } from "./cli_options.ts";
+ * import { trainingArgumentFlags } from "./flags.ts";
  * const flags = trainingArgumentFlags({
  *   perDeviceTrainBatchSize: "64", numTrainEpochs: "3", loggingSteps: "steps per epoch", outputDir: "runs/NAME",
  * });
- * if (flags["learning-rate"].default !== "2e-5") throw new Error("HF's default learning rate");
+ * if (flags["learning-rate"].default !== "2e-5") throw new Error(flags["learning-rate"].default as string);
  * ```
  */
 export function trainingArgumentFlags(defaults: TrainingFlagDefaults): Record<string, FlagSpec> {
-  return {
-    "learning-rate": s("2e-5", "peak learning rate"),
-    "weight-decay": s("0.01", "AdamW weight decay (none for biases and LayerNorm)"),
-    "per-device-train-batch-size": s(defaults.perDeviceTrainBatchSize, "rows per training batch"),
-    "num-train-epochs": s(defaults.numTrainEpochs, "epochs"),
-    "max-steps": s("-1", "total optimizer steps when > 0 (overrides epochs)"),
-    "warmup-steps": s("0", "linear warm-up steps"),
-    "max-grad-norm": s("1.0", "global gradient-norm clip (0: off)"),
-    "gradient-accumulation-steps": s("1", "micro-batches per optimizer step"),
-    "logging-steps": s(undefined, `log every N steps (default: ${defaults.loggingSteps})`),
-    "save-strategy": s("epoch", "epoch, steps or no"),
-    "save-steps": s("500", "steps between checkpoints with --save-strategy steps"),
-    "save-total-limit": s(undefined, "keep at most N checkpoints"),
-    "output-dir": s(undefined, `run folder: checkpoints, metrics, the model (default: ${defaults.outputDir})`),
-    "overwrite-output-dir": b("replace a previous run in --output-dir"),
-  };
+  const flags: Record<string, FlagSpec> = {};
+  for (const a of TRAINING_ARGUMENTS) {
+    if (NOT_FLAGS.has(a.name)) continue;
+    const byTask = a.name === "perDeviceTrainBatchSize"
+      ? defaults.perDeviceTrainBatchSize
+      : a.name === "numTrainEpochs"
+      ? defaults.numTrainEpochs
+      : undefined;
+    const help = a.name === "loggingSteps" ? `${a.help} (default: ${defaults.loggingSteps})` : a.help;
+    flags[kebab(a.name)] = s(byTask ?? shown(a.default), help);
+  }
+  flags["output-dir"] = s(undefined, `run folder: checkpoints, metrics, the model (default: ${defaults.outputDir})`);
+  flags["overwrite-output-dir"] = b("replace a previous run in --output-dir");
+  return flags;
 }
 
-/** The options {@link trainingArgumentFlags} set (camelCase HF `TrainingArguments`; the output folder left out). */
-export interface TrainingArgumentOptions {
-  /** Peak learning rate. */
-  learningRate: number;
-  /** AdamW weight decay. */
-  weightDecay: number;
-  /** Rows per training batch. */
-  perDeviceTrainBatchSize: number;
-  /** Epochs. */
-  numTrainEpochs: number;
-  /** Total optimizer steps when > 0. */
-  maxSteps: number;
-  /** Linear warm-up steps. */
-  warmupSteps: number;
-  /** Global gradient-norm clip (0: off). */
-  maxGradNorm: number;
-  /** Micro-batches per optimizer step. */
-  gradientAccumulationSteps: number;
-  /** Log every N steps (undefined: the task's default). */
-  loggingSteps?: number;
-  /** When checkpoints are written. */
-  saveStrategy: "epoch" | "steps" | "no";
-  /** Steps between checkpoints with `saveStrategy: "steps"`. */
-  saveSteps: number;
-  /** Keep at most this many checkpoints. */
-  saveTotalLimit?: number;
-  /** Replace a previous run in the output folder. */
-  overwriteOutputDir: boolean;
+/** The options {@link trainingArgumentFlags} set: `TrainArgs` of `lib/train` but the data's seed, the output folder. */
+export type TrainingArgumentOptions =
+  & Omit<TrainArgs, "outputDir" | "resumeFromCheckpoint" | "seed" | "adamBeta1" | "adamBeta2" | "adamEpsilon">
+  & {
+    /** Replace a previous run in the output folder. */
+    overwriteOutputDir: boolean;
+  };
+
+/**
+ * Read flag `flag` as an argument of `kind`: `undefined` when absent and without default; fails in flag language
+ * (`--seed: expected an integer >= 0, got -1`).
+ *
+ * @example
+ * ```ts
+ * import { argumentFlag } from "./flags.ts";
+ * if (argumentFlag({ seed: "3" }, "seed", { type: "integer", min: 0 }) !== 3) throw new Error("read");
+ * let msg = "";
+ * try { argumentFlag({ seed: "-1" }, "seed", { type: "integer", min: 0 }); } catch (e) { msg = (e as Error).message; }
+ * if (msg !== "--seed: expected an integer >= 0, got -1") throw new Error(msg);
+ * ```
+ */
+export function argumentFlag(
+  values: ParsedFlags["values"],
+  flag: string,
+  kind: ArgumentKind,
+): number | string | undefined {
+  const raw = values[flag];
+  if (raw === undefined) return undefined;
+  const v = kind.type === "choice" ? raw : numberFlag(values, flag);
+  try {
+    checkArgument(flag, kind, v);
+  } catch (e) {
+    if (!(e instanceof OptionError)) throw e;
+    throw new Error(`--${flag}: expected ${e.expected}, got ${kind.type === "choice" ? JSON.stringify(raw) : raw}`);
+  }
+  return v as number | string;
 }
 
 /**
@@ -153,7 +179,7 @@ export interface TrainingArgumentOptions {
  * @example
  * ```ts
  * import { parseFlags } from "../cli.ts";
- * import { trainingArgumentFlags, trainingArgumentsFromFlags } from "./cli_options.ts";
+ * import { trainingArgumentFlags, trainingArgumentsFromFlags } from "./flags.ts";
  * const spec = trainingArgumentFlags({ perDeviceTrainBatchSize: "16", numTrainEpochs: "2", loggingSteps: "-", outputDir: "-" });
  * const { values } = parseFlags(["--learning-rate", "1e-4", "--save-strategy", "no"], spec);
  * const o = trainingArgumentsFromFlags(values);
@@ -161,25 +187,13 @@ export interface TrainingArgumentOptions {
  * ```
  */
 export function trainingArgumentsFromFlags(values: ParsedFlags["values"]): TrainingArgumentOptions {
-  const saveStrategy = values["save-strategy"] as string;
-  if (!["epoch", "steps", "no"].includes(saveStrategy)) {
-    throw new Error(`--save-strategy: expected epoch, steps or no, got ${JSON.stringify(saveStrategy)}`);
+  const out: Record<string, unknown> = {};
+  for (const a of TRAINING_ARGUMENTS) {
+    if (NOT_FLAGS.has(a.name)) continue;
+    out[a.name] = argumentFlag(values, kebab(a.name), a.kind);
   }
-  return {
-    learningRate: numberFlag(values, "learning-rate"),
-    weightDecay: numberFlag(values, "weight-decay"),
-    perDeviceTrainBatchSize: intFlag(values, "per-device-train-batch-size", 1),
-    numTrainEpochs: numberFlag(values, "num-train-epochs"),
-    maxSteps: numberFlag(values, "max-steps"),
-    warmupSteps: intFlag(values, "warmup-steps", 0),
-    maxGradNorm: numberFlag(values, "max-grad-norm"),
-    gradientAccumulationSteps: intFlag(values, "gradient-accumulation-steps", 1),
-    loggingSteps: optionalIntFlag(values, "logging-steps", 1),
-    saveStrategy: saveStrategy as "epoch" | "steps" | "no",
-    saveSteps: intFlag(values, "save-steps", 1),
-    saveTotalLimit: optionalIntFlag(values, "save-total-limit", 1),
-    overwriteOutputDir: values["overwrite-output-dir"] as boolean,
-  };
+  out.overwriteOutputDir = values["overwrite-output-dir"] as boolean;
+  return out as unknown as TrainingArgumentOptions;
 }
 
 /**
@@ -187,7 +201,7 @@ export function trainingArgumentsFromFlags(values: ParsedFlags["values"]): Train
  *
  * @example
  * ```ts
- * import { defaultRunDir } from "./cli_options.ts";
+ * import { defaultRunDir } from "./flags.ts";
  * if (defaultRunDir("org/tiny-bert", "imdb", "classifier") !== "runs/tiny-bert-classifier-imdb") throw new Error("name");
  * ```
  */

@@ -1,6 +1,6 @@
 /**
  * Ctrl-C for long runs: the first press asks the run to stop after the current step (it then saves a checkpoint),
- * the second quits at once.
+ * the second quits at once. A task exits with 130 (128 + SIGINT) either way.
  *
  * @module
  */
@@ -14,7 +14,7 @@ export interface CtrlC {
 }
 
 /**
- * Listen for Ctrl-C until `dispose()`.
+ * Listen for Ctrl-C until `dispose()`; a second Ctrl-C calls `quit(130)` (a task passes `Deno.exit`).
  *
  * @example
  * ```ts
@@ -24,11 +24,11 @@ export interface CtrlC {
  * ctrlC.dispose();
  * ```
  */
-export function onCtrlC(): CtrlC {
+export function onCtrlC(quit: (code: number) => void = () => {}): CtrlC {
   const controller = new AbortController();
   const listener = () => {
     console.error("\nCtrl-C: saving a checkpoint after this step (press again to quit at once)");
-    if (controller.signal.aborted) Deno.exit(130);
+    if (controller.signal.aborted) quit(130);
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", listener);

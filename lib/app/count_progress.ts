@@ -8,11 +8,11 @@
  * ```
  *
  * An update that repeats the last count prints nothing; {@link CountProgress.done} ends with the total and the rate.
- * The durations are `lib/train/progress.ts`'s, as training's progress prints them.
+ * The durations are `progress.ts`'s, as training's progress prints them.
  *
  * @module
  */
-import { formatDuration, type ProgressMode } from "../train/progress.ts";
+import { formatDuration, type ProgressMode } from "./progress.ts";
 
 /** Seconds between plain progress lines of {@link CountProgress} by default. */
 export const DEFAULT_COUNT_PROGRESS_SECONDS = 5;

@@ -1,5 +1,5 @@
 /**
- * The ONE log schema of every training run (masked-LM `finetune`, `classify-finetune`, `demo`), read by
+ * The log schema of every training run (masked-LM `finetune`, `classify-finetune`, `demo`), read by
  * `lib/report`: snake_case on disk like Hugging Face's `log_history`, camelCase in the TypeScript API.
  *
  * `metrics.jsonl` holds, in order: a header line ({@link headerLine}: `type: "header"`, `task`, `model`,
@@ -15,8 +15,6 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../fs.ts";
-
 /** One entry of `log_history`: a training log (`loss`, `learning_rate`, `grad_norm`) or an evaluation (`eval_*`). */
 export type LogEntry = Record<string, number | string | null>;
 
@@ -84,43 +82,12 @@ export function newTrainerState(fields: Partial<TrainerState>): TrainerState {
  *
  * @example
  * ```ts
- * import { round4 } from "./metrics.ts";
+ * import { round4 } from "./log_schema.ts";
  * if (round4(1 / 3) !== 0.3333) throw new Error("4 places");
  * ```
  */
 export function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
-}
-
-/**
- * Write `trainer_state.json` in `dir` (HF's indent of 2, keys sorted as HF's `json.dumps(sort_keys=True)`).
- *
- * @example
- * ```ts
- * import { newTrainerState, writeTrainerState } from "./metrics.ts";
- * const dir = await Deno.makeTempDir();
- * await writeTrainerState(dir, newTrainerState({ global_step: 3 }));
- * if (JSON.parse(await Deno.readTextFile(`${dir}/trainer_state.json`)).global_step !== 3) throw new Error("saved");
- * ```
- */
-export async function writeTrainerState(dir: string, state: TrainerState): Promise<void> {
-  const sorted = Object.fromEntries(Object.entries(state).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  await writeFileAtomic(`${dir}/trainer_state.json`, JSON.stringify(sorted, null, 2) + "\n");
-}
-
-/**
- * Append one JSON line to `path` (created when absent).
- *
- * @example
- * ```ts
- * import { appendJsonl } from "./metrics.ts";
- * const path = `${await Deno.makeTempDir()}/metrics.jsonl`;
- * await appendJsonl(path, { step: 1, loss: 2.5 });
- * if (!(await Deno.readTextFile(path)).endsWith("}\n")) throw new Error("one line");
- * ```
- */
-export async function appendJsonl(path: string, entry: LogEntry | Record<string, unknown>): Promise<void> {
-  await Deno.writeTextFile(path, JSON.stringify(entry) + "\n", { append: true, create: true });
 }
 
 /** One evaluation of a run (one per epoch, and at the last step): the eval line of `metrics.jsonl`, camelCase. */
@@ -146,7 +113,7 @@ export interface EpochRow {
  *
  * @example
  * ```ts
- * import { epochRows } from "./metrics.ts";
+ * import { epochRows } from "./log_schema.ts";
  * const [row] = epochRows([{ epoch: 0.5, loss: 3, step: 1 }, { epoch: 1, eval_loss: 2, perplexity: 7.39, train_loss: 2.5, step: 2 }]);
  * if (row.evalLoss !== 2 || row.trainLoss !== 2.5 || row.accuracy !== null) throw new Error(JSON.stringify(row));
  * ```
@@ -170,7 +137,7 @@ export function epochRows(history: readonly LogEntry[]): EpochRow[] {
  *
  * @example
  * ```ts
- * import { epochRowEntry, epochRows } from "./metrics.ts";
+ * import { epochRowEntry, epochRows } from "./log_schema.ts";
  * const entry = { epoch: 1, step: 2, train_loss: 0.5, eval_loss: 0.4, perplexity: null, eval_accuracy: 0.9, eval_f1: 0.8 };
  * if (JSON.stringify(epochRowEntry(epochRows([entry])[0])) !== JSON.stringify(entry)) throw new Error("round trip");
  * ```
@@ -193,7 +160,7 @@ export function epochRowEntry(row: EpochRow): LogEntry {
  *
  * @example
  * ```ts
- * import { formatEpochTable } from "./metrics.ts";
+ * import { formatEpochTable } from "./log_schema.ts";
  * const t = formatEpochTable([{ epoch: 1, step: 4, trainLoss: 2.5, evalLoss: 2.4, perplexity: Math.exp(2.4), accuracy: null, f1: null }]);
  * if (!t.includes("11.02") || t.includes("accuracy")) throw new Error(t);
  * ```
@@ -220,7 +187,7 @@ export function formatEpochTable(rows: readonly EpochRow[]): string {
  *
  * @example
  * ```ts
- * import { evalTimings } from "./metrics.ts";
+ * import { evalTimings } from "./log_schema.ts";
  * if (evalTimings(2, 64, 4).eval_steps_per_second !== 2) throw new Error("4 batches in 2 s");
  * ```
  */
@@ -270,7 +237,7 @@ export interface RunHeaderInfo {
  *
  * @example
  * ```ts
- * import { headerLine } from "./metrics.ts";
+ * import { headerLine } from "./log_schema.ts";
  * const h = headerLine({ task: "demo", model: "m", modelDir: "m", dataset: "d", backend: "cpu", adapter: null,
  *   numParameters: 10, trainSamples: 4, evalSamples: 2, args: { seed: 1 } });
  * if (h.type !== "header" || h.model_dir !== "m" || h.num_parameters !== 10) throw new Error(JSON.stringify(h));
@@ -306,7 +273,7 @@ const NOT_LOGGED = new Set(["hubToken", "hub", "signal", "log", "progress"]);
  *
  * @example
  * ```ts
- * import { loggedArgs } from "./metrics.ts";
+ * import { loggedArgs } from "./log_schema.ts";
  * const a = loggedArgs({ learningRate: 2e-5, hubToken: "hf_secret", pushToHub: true, log: () => {} });
  * if (a.learning_rate !== 2e-5 || a.push_to_hub !== true || JSON.stringify(a).includes("hf_secret")) throw new Error();
  * ```
@@ -346,7 +313,7 @@ export interface RunSummary {
  *
  * @example
  * ```ts
- * import { summaryLine } from "./metrics.ts";
+ * import { summaryLine } from "./log_schema.ts";
  * const s = summaryLine({ train_runtime: 2.00004, train_samples_per_second: 8, train_steps_per_second: 1,
  *   train_loss: 3.2, epoch: 1, step: 2, tokens_per_second: 900.4, num_input_tokens_seen: 1800 });
  * if (s.type !== "summary" || s.train_runtime !== 2 || s.tokens_per_second !== 900) throw new Error(JSON.stringify(s));

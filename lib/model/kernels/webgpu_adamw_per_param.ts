@@ -20,9 +20,10 @@
  * Results can differ from the tf-op path's in the last bit where the shader compiler contracts a multiply and an add
  * into one `fma` (WGSL permits it; separate dispatches cannot fuse).
  *
- * `AdamW` built on webgpu now updates every parameter at once from flat buffers (`webgpu_adamw_flat.ts`, the same
- * per-element arithmetic, held bit for bit to this kernel by the tests); this per-parameter kernel serves an `AdamW`
- * whose state lives in per-parameter tensors (built under another backend) and is that reference.
+ * An `AdamW` built on webgpu updates every parameter at once from flat buffers (`webgpu_adamw_flat_state.ts` with
+ * `webgpu_adamw_flat_kernel.ts`: the same per-element arithmetic, held bit for bit to this kernel by the tests); this
+ * per-parameter kernel serves an `AdamW` whose state lives in per-parameter tensors (built under another backend) and
+ * is that reference.
  *
  * @module
  */
@@ -93,7 +94,7 @@ const UNIFORMS =
  *
  * @example
  * ```ts
- * import { fusedAdamWSource } from "./webgpu_adamw.ts";
+ * import { fusedAdamWSource } from "./webgpu_adamw_per_param.ts";
  * const src = fusedAdamWSource(4);
  * if (!src.includes("sqrt(vNew) / uniforms.bc2Sqrt + uniforms.eps")) throw new Error("torch's denominator");
  * ```
@@ -172,7 +173,7 @@ function ensureRegistered(): void {
  * @example
  * ```ts
  * import { tf } from "../../deps.ts";
- * import { fusedAdamWUpdate } from "./webgpu_adamw.ts";
+ * import { fusedAdamWUpdate } from "./webgpu_adamw_per_param.ts";
  * if (tf.getBackend() === "webgpu") {
  *   const [p, g, m, v] = [tf.tensor([1, 2]), tf.tensor([1, -1]), tf.zeros([2]), tf.zeros([2])];
  *   const bc2Sqrt = Math.sqrt(1 - 0.999); // step 1, lr 0.1, no decay

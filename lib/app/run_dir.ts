@@ -7,7 +7,7 @@
 import { exists } from "../fs.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
-import { listCheckpoints } from "./checkpoint.ts";
+import { listCheckpoints } from "./checkpoints.ts";
 import { looksLikeHubId } from "./dataset.ts";
 
 /**

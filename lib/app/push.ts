@@ -8,8 +8,8 @@
 import { modelCard } from "../hub/model_card.ts";
 import { type PushResult, pushToHub } from "../hub/upload.ts";
 import { onnxHubFiles, transformersJsSnippet } from "../export/hub.ts";
-import { type EpochRow, epochRows, type LogEntry } from "./metrics.ts";
-import type { TrainArgs } from "./args.ts";
+import { type EpochRow, epochRows, type LogEntry } from "../log_schema.ts";
+import type { TrainArgs } from "../train/args.ts";
 
 /** Where and how {@link pushRun} pushes, and what the card says. */
 export interface RunPushOptions {

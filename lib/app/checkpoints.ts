@@ -9,38 +9,12 @@
  */
 import { tf } from "../deps.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../model/safetensors.ts";
-import type { RngState } from "../data/rng.ts";
-import type { AdamWState } from "./adamw.ts";
+import type { AdamWState } from "../train/adamw.ts";
+import type { TrainingState } from "../train/run_state.ts";
+import { assignWeights, type ResumePoint, type WeightArrays } from "../train/sink.ts";
 import { writeDirAtomic, writeFileAtomic } from "../fs.ts";
-import { type TrainerState, writeTrainerState } from "./metrics.ts";
-
-/** Where training stands, enough to continue exactly (`training_state.json`). */
-export interface TrainingState {
-  /** Format marker. */
-  format: "mlm-adapt-training-state/1";
-  /** Optimizer steps taken. */
-  global_step: number;
-  /** Epoch being trained (0-based). */
-  epoch: number;
-  /** Optimizer steps done within `epoch` (equal to `steps_per_epoch` once the epoch is finished). */
-  step_in_epoch: number;
-  /** Optimizer steps per epoch. */
-  steps_per_epoch: number;
-  /** Whether `epoch`'s end-of-epoch evaluation has run. */
-  epoch_evaluated: boolean;
-  /** Seed of the run; every random stream is a fork of `Rng(seed)` named by epoch/step (see trainer.ts). */
-  seed: number;
-  /** `Rng(seed).state()`, for the record. */
-  rng_state: RngState;
-  /** The schedule: `lr(step)` is recomputed from these on resume. */
-  scheduler: { type: "linear"; base_lr: number; warmup_steps: number; total_steps: number; last_lr: number };
-  /** Arguments that must match on resume (batch size, accumulation, data size...). */
-  args: Record<string, number | string | boolean>;
-  /** Mean training loss of each epoch so far, and its step count (for the final table). */
-  epoch_losses: { epoch: number; loss_sum: number; steps: number }[];
-  /** Real tokens trained on so far. */
-  tokens_seen: number;
-}
+import type { TrainerState } from "../log_schema.ts";
+import { writeTrainerState } from "./file_sink.ts";
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
@@ -56,24 +30,12 @@ export interface SaveCheckpointOptions {
   saveTotalLimit?: number;
 }
 
-/** A checkpoint read back. */
-export interface LoadedCheckpoint {
-  /** The folder. */
-  dir: string;
-  /** Optimizer state (caller disposes the tensors). */
-  optimizer: AdamWState;
-  /** HF trainer state. */
-  trainerState: TrainerState;
-  /** Our resume state. */
-  trainingState: TrainingState;
-}
-
 /**
  * `checkpoint-STEP` folders under `outputDir`, sorted by step.
  *
  * @example
  * ```ts
- * import { listCheckpoints } from "./checkpoint.ts";
+ * import { listCheckpoints } from "./checkpoints.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/checkpoint-10`);
  * await Deno.mkdir(`${dir}/checkpoint-2`);
@@ -111,8 +73,9 @@ async function optimizerTensors(state: AdamWState): Promise<Map<string, SafeTens
  * @example
  * ```ts
  * import { tf } from "../deps.ts";
- * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
- * import { newTrainerState } from "./metrics.ts";
+ * import { writeSafetensors } from "../model/safetensors.ts";
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
+ * import { newTrainerState } from "../log_schema.ts";
  * const out = await Deno.makeTempDir();
  * const trainingState = {
  *   format: "mlm-adapt-training-state/1" as const, global_step: 1, epoch: 0, step_in_epoch: 1, steps_per_epoch: 2,
@@ -122,11 +85,12 @@ async function optimizerTensors(state: AdamWState): Promise<Map<string, SafeTens
  * };
  * const optimizer = { step: 1, m: new Map([["w", tf.tensor([0.5])]]), v: new Map([["w", tf.tensor([0.25])]]) };
  * const dir = await saveCheckpoint(out, {
- *   saveModel: (d) => Deno.writeTextFile(`${d}/config.json`, "{}"),
+ *   saveModel: (d) => writeSafetensors(`${d}/model.safetensors`, new Map([["w", { shape: [1], data: Float32Array.of(1) }]])),
  *   optimizer, trainerState: newTrainerState({ global_step: 1 }), trainingState,
  * });
  * const back = await loadCheckpoint(dir);
  * if (back.optimizer.v.get("w")!.dataSync()[0] !== 0.25) throw new Error("round trip");
+ * tf.dispose([...back.optimizer.m.values(), ...back.optimizer.v.values()]);
  * ```
  */
 export async function saveCheckpoint(outputDir: string, options: SaveCheckpointOptions): Promise<string> {
@@ -151,20 +115,21 @@ export async function saveCheckpoint(outputDir: string, options: SaveCheckpointO
 }
 
 /**
- * Read a checkpoint's optimizer and training state; a missing folder or file fails naming it.
+ * Read a checkpoint's optimizer and training state and its model's weights; a missing folder or file fails naming
+ * it.
  *
  * @example
  * ```ts
- * import { loadCheckpoint } from "./checkpoint.ts";
+ * import { loadCheckpoint } from "./checkpoints.ts";
  * let msg = "";
  * await loadCheckpoint("/no/such/checkpoint-5").catch((e) => msg = e.message);
  * if (!msg.includes("/no/such/checkpoint-5")) throw new Error(msg);
  * ```
  */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(dir: string): Promise<ResumePoint> {
   const stat = await Deno.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory) throw new Error(`checkpoint ${dir}: no such folder`);
-  for (const f of ["optimizer.safetensors", "trainer_state.json", "training_state.json"]) {
+  for (const f of ["optimizer.safetensors", "trainer_state.json", "training_state.json", "model.safetensors"]) {
     if (!(await Deno.stat(`${dir}/${f}`).catch(() => undefined))) {
       throw new Error(`checkpoint ${dir}: ${f} is missing (not a checkpoint written by this trainer?)`);
     }
@@ -184,7 +149,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     else throw new Error(`checkpoint ${dir}/optimizer.safetensors: unexpected tensor "${name}"`);
   }
   if (step === undefined) throw new Error(`checkpoint ${dir}/optimizer.safetensors: no "step" tensor`);
-  return { dir, optimizer: { step, m, v }, trainerState, trainingState };
+  return { name: dir, optimizer: { step, m, v }, trainerState, trainingState, weights: await readWeights(dir) };
 }
 
 /**
@@ -195,7 +160,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
  * ```ts
  * import { tf } from "../deps.ts";
  * import { writeSafetensors } from "../model/safetensors.ts";
- * import { restoreWeights } from "./checkpoint.ts";
+ * import { restoreWeights } from "./checkpoints.ts";
  * const dir = await Deno.makeTempDir();
  * await writeSafetensors(`${dir}/model.safetensors`, new Map([["w", { shape: [1], data: Float32Array.of(3) }]]));
  * const w = tf.variable(tf.zeros([1]));
@@ -204,16 +169,14 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
  * ```
  */
 export async function restoreWeights(params: Map<string, tf.Variable>, dir: string): Promise<void> {
+  assignWeights(params, await readWeights(dir), `${dir}/model.safetensors`);
+}
+
+async function readWeights(dir: string): Promise<WeightArrays> {
   const file = await readSafetensors(`${dir}/model.safetensors`);
-  for (const [name, p] of params) {
-    const t = file.tensors.get(name);
-    if (!t) throw new Error(`${dir}/model.safetensors: parameter "${name}" is missing`);
-    if (t.shape.join() !== p.shape.join()) {
-      throw new Error(`${dir}/model.safetensors: "${name}" has shape [${t.shape}], the model expects [${p.shape}]`);
-    }
+  const weights: WeightArrays = new Map();
+  for (const [name, t] of file.tensors) {
+    if (t.data instanceof Float32Array) weights.set(name, { shape: t.shape, data: t.data });
   }
-  for (const [name, p] of params) {
-    const t = file.tensors.get(name)!;
-    tf.tidy(() => p.assign(tf.tensor(t.data, t.shape, "float32")));
-  }
+  return weights;
 }

@@ -3,7 +3,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
 import { taskArgs } from "../tasks/task_line.ts";
-import { CountProgress } from "../../lib/prepare/progress.ts";
+import { CountProgress } from "../../lib/app/count_progress.ts";
 import { prepareDataset } from "../../lib/prepare/prepared.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
 

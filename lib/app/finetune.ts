@@ -10,11 +10,7 @@
  * @module
  */
 import { basename, resolve } from "node:path";
-import { Rng } from "../data/rng.ts";
-import type { Chunk } from "../data/types.ts";
-import { createMlmCollator } from "../collate/mlm.ts";
-import { createWholeWordMaskCollator } from "../collate/whole_word.ts";
-import { batchFixed, maskOnce } from "../collate/mask_once.ts";
+import type { Chunk, MlmBatch } from "../data/types.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
 import { type BackendChoice, type BackendName, selectBackend } from "../model/backend.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
@@ -24,13 +20,15 @@ import type { HubReadOptions } from "../hub/download.ts";
 import { hubToken } from "../hub/http.ts";
 import type { PushResult } from "../hub/upload.ts";
 import { renderReport } from "../report/render.ts";
-import { checkTrainArgs, MLM_DEFAULTS } from "./args.ts";
+import { loggedArgs } from "../log_schema.ts";
+import { checkArgument, checkTrainArgs, MLM_DEFAULTS } from "../train/args.ts";
+import { type EvalResult, evaluateMlm } from "../train/evaluate.ts";
+import { maskedEvalBatches as maskEvalSet, maskingCollator } from "../train/masking.ts";
+import { train, type TrainArgs, type TrainResult } from "../train/trainer.ts";
+import { FileSink } from "./file_sink.ts";
 import { loadTrainEvalChunks, looksLikeHubId } from "./dataset.ts";
-import { type EvalResult, evaluateMlm } from "./evaluate.ts";
-import { loggedArgs } from "./metrics.ts";
 import { cardHyperparameters, loggedEpochs, pushRun, type RunPushOptions } from "./push.ts";
 import { prepareRunDir, resolveModelDir } from "./run_dir.ts";
-import { train, type TrainArgs, type TrainResult } from "./trainer.ts";
 
 export { prepareOutputDir, prepareRunDir, resolveModelDir, type RunDirOptions } from "./run_dir.ts";
 
@@ -109,39 +107,12 @@ export interface FinetuneResult extends TrainResult {
 }
 
 /** The eval set masked once, batched: the same batches in every evaluation and every run with this seed. */
-export function maskedEvalBatches(test: readonly Chunk[], tokenizer: Tokenizer, data: DataOptions): ReturnType<
-  typeof batchFixed
-> {
-  const rng = new Rng(data.seed).fork("eval-mask");
-  return batchFixed(maskOnce(test, makeCollator(tokenizer, data, rng)), data.perDeviceEvalBatchSize, {
-    padTokenId: tokenizer.padTokenId,
-  });
-}
-
-function makeCollator(tokenizer: Tokenizer, data: DataOptions, rng: Rng) {
-  if (data.wwmProbability !== undefined) {
-    return createWholeWordMaskCollator({
-      maskTokenId: tokenizer.maskTokenId,
-      padTokenId: tokenizer.padTokenId,
-      vocabSize: tokenizer.vocabSize,
-      wwmProbability: data.wwmProbability,
-      rng,
-    });
-  }
-  return createMlmCollator({
-    maskTokenId: tokenizer.maskTokenId,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    padTokenId: tokenizer.padTokenId,
-    mlmProbability: data.mlmProbability,
-    rng,
-  });
+export function maskedEvalBatches(test: readonly Chunk[], tokenizer: Tokenizer, data: DataOptions): MlmBatch[] {
+  return maskEvalSet(test, tokenizer, data, { seed: data.seed, batchSize: data.perDeviceEvalBatchSize });
 }
 
 function checkData(data: DataOptions): void {
-  for (const [flag, v] of [["per-device-eval-batch-size", data.perDeviceEvalBatchSize]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: expected an integer >= 1, got ${v}`);
-  }
+  checkArgument("perDeviceEvalBatchSize", { type: "integer", min: 1 }, data.perDeviceEvalBatchSize);
 }
 
 interface Loaded {
@@ -199,9 +170,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   }
   checkTrainArgs(options, MLM_DEFAULTS);
   const strategy = options.hubStrategy ?? "end";
-  if (!["end", "every_save"].includes(strategy)) {
-    throw new Error(`--hub-strategy: expected end or every_save, got ${JSON.stringify(strategy)}`);
-  }
+  checkArgument("hubStrategy", { type: "choice", choices: ["end", "every_save"] }, strategy);
   const token = hubToken(options.hubToken);
   if (options.pushToHub) {
     if (token === undefined) throw new Error("--push-to-hub needs a write token: pass --hub-token or set HF_TOKEN");
@@ -244,16 +213,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         log(`warning: pushing the checkpoint of step ${lastStep} failed, training goes on: ${(e as Error).message}`);
       }
     };
-    result = await train(model, options, {
-      train: trainChunks,
-      evalBatches: maskedEvalBatches(test, tokenizer, options),
-      makeCollator: (rng) => makeCollator(tokenizer, options, rng),
+    const sink = new FileSink(options.outputDir, {
       saveModel,
-      signal: options.signal,
       log,
-      onStep: (step) => {
-        lastStep = step;
-      },
       runHeader: {
         task: "finetune",
         model: options.model,
@@ -269,6 +231,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         args: loggedArgs(options),
       },
     });
+    result = await train(model, options, {
+      train: trainChunks,
+      evalBatches: maskedEvalBatches(test, tokenizer, options),
+      makeCollator: (rng) => maskingCollator(tokenizer, options, rng),
+      signal: options.signal,
+      onStep: (step) => {
+        lastStep = step;
+      },
+    }, sink);
   } finally {
     model.dispose();
   }

@@ -16,7 +16,7 @@ import type { Chunk } from "../data/types.ts";
 import { writeDirAtomic } from "../fs.ts";
 import { trainTestSplit } from "../data/split.ts";
 import { loadPrepared, prepareDataset } from "../prepare/prepared.ts";
-import { CountProgress } from "../prepare/progress.ts";
+import { CountProgress } from "./count_progress.ts";
 import { hubDatasetFiles } from "../hub/dataset.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 

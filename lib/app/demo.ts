@@ -7,22 +7,20 @@
  *
  * @module
  */
-import { Rng } from "../data/rng.ts";
 import type { Chunk } from "../data/types.ts";
 import { groupTexts } from "../data/group_texts.ts";
 import { readTexts } from "../data/records.ts";
 import { trainTestSplit } from "../data/split.ts";
-import { createMlmCollator } from "../collate/mlm.ts";
-import { batchFixed, maskOnce } from "../collate/mask_once.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
 import { type BackendName, selectBackend } from "../model/backend.ts";
-import { loadMaskedLM } from "../model/pretrained.ts";
+import { loadMaskedLM, savePretrained } from "../model/pretrained.ts";
 import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
-import { savePretrained } from "../model/pretrained.ts";
-import { type EvalResult, evaluateMlm } from "./evaluate.ts";
-import { train, type TrainResult } from "./trainer.ts";
-import { prepareOutputDir } from "./run_dir.ts";
+import { type EvalResult, evaluateMlm } from "../train/evaluate.ts";
+import { maskedEvalBatches, maskingCollator } from "../train/masking.ts";
+import { train, type TrainResult } from "../train/trainer.ts";
 import { renderReport } from "../report/render.ts";
+import { FileSink } from "./file_sink.ts";
+import { prepareOutputDir } from "./run_dir.ts";
 
 /**
  * The demo's fixture folder (model + tokenizer, corpus): the project's `fixtures/demo`, found from this module, or —
@@ -144,34 +142,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `${chosen.backend}; ${texts.length} movie reviews → ${chunks.length} chunks of ${DEMO_CHUNK_SIZE} tokens ` +
       `(${trainChunks.length} train, ${test.length} eval)`,
   );
-  const collatorOptions = {
-    maskTokenId: tokenizer.maskTokenId,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    padTokenId: tokenizer.padTokenId,
-    mlmProbability: 0.15,
-  };
-  const evalBatches = batchFixed(maskOnce(test, createMlmCollator({ ...collatorOptions, seed: seed + 1 })), 32);
-  const fill = async () => await fillMask(model, tokenizer, [...DEMO_PROMPTS], { topK: 5 }) as FillMaskPrediction[][];
+  const masking = { mlmProbability: 0.15 };
+  const evalBatches = maskedEvalBatches(test, tokenizer, masking, { seed, batchSize: 32 });
+  const fill = async () => (await fillMask(model, tokenizer, DEMO_PROMPTS, { topK: 5 })).map(([first]) => first);
   const before = await evaluateMlm(model, evalBatches);
   const fillBefore = await fill();
   if (options.outputDir) await prepareOutputDir(options.outputDir, { overwrite: true }); // the demo's own folder
   const tmp = options.outputDir ? undefined : await Deno.makeTempDir({ prefix: "mlm-demo-" });
+  const outputDir = options.outputDir ?? tmp!;
   try {
-    const training = await train(model, {
-      outputDir: options.outputDir ?? tmp!,
-      learningRate: options.learningRate ?? 1e-3,
-      weightDecay: 0.01,
-      perDeviceTrainBatchSize: 16,
-      numTrainEpochs: options.epochs ?? 3,
-      warmupSteps: 0,
-      seed,
-      saveStrategy: "no",
-      loggingSteps: 10, // a loss curve in report.html (logging changes no number)
-    }, {
-      train: trainChunks,
-      evalBatches,
-      makeCollator: (rng: Rng) => createMlmCollator({ ...collatorOptions, rng }),
+    const sink = new FileSink(outputDir, {
       saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: modelDir }),
       progress: options.progress,
       log,
@@ -193,6 +173,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         },
       },
     });
+    const training = await train(model, {
+      outputDir,
+      learningRate: options.learningRate ?? 1e-3,
+      weightDecay: 0.01,
+      perDeviceTrainBatchSize: 16,
+      numTrainEpochs: options.epochs ?? 3,
+      warmupSteps: 0,
+      seed,
+      saveStrategy: "no",
+      loggingSteps: 10, // a loss curve in report.html (logging changes no number)
+    }, {
+      train: trainChunks,
+      evalBatches,
+      makeCollator: (rng) => maskingCollator(tokenizer, masking, rng),
+    }, sink);
     if (options.outputDir) await renderReport(options.outputDir);
     const after = training.evals.at(-1)!;
     const fillAfter = await fill();

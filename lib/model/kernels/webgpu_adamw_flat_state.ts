@@ -1,7 +1,7 @@
 /**
  * AdamW's state on tfjs-backend-webgpu in a few flat buffers, and one step as a handful of dispatches: the multi-tensor
  * kernels `grad_sum_squares` (one dispatch per seven chunks) + `grad_norm_finalize` (one) (`webgpu_grad_norm.ts`) and
- * `adamw_update` (`webgpu_adamw_flat.ts`, one per chunk), with every other move a copy command. A chunk holds as many
+ * `adamw_update` (`webgpu_adamw_flat_kernel.ts`, one per chunk), with every other move a copy command. A chunk holds as many
  * parameters as one storage-buffer binding of `[P | M | V]` allows: all of distilbert-base's on a GPU that binds
  * ≥ 0.8 GB (3 dispatches an update), six chunks where 128 MiB is the limit (llvmpipe: 8 dispatches).
  *
@@ -21,8 +21,8 @@
  * @module
  */
 import { tf } from "../../deps.ts";
-import type { AdamWScalars } from "./webgpu_adamw.ts";
-import { encodeAdamWFlat } from "./webgpu_adamw_flat.ts";
+import type { AdamWScalars } from "./webgpu_adamw_per_param.ts";
+import { encodeAdamWFlat } from "./webgpu_adamw_flat_kernel.ts";
 import {
   emptyTensor,
   encodeClear,
@@ -65,7 +65,7 @@ const MAX_CHUNK = 2 ** 28;
  * @example
  * ```ts
  * import { tf } from "../../deps.ts";
- * import { FlatAdamW } from "./webgpu_flat_adamw.ts";
+ * import { FlatAdamW } from "./webgpu_adamw_flat_state.ts";
  * if (tf.getBackend() === "webgpu") {
  *   const w = tf.variable(tf.tensor([1, 2]));
  *   const flat = new FlatAdamW(new Map([["w", w]]), () => false);

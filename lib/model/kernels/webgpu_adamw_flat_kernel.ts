@@ -4,7 +4,7 @@
  * program's one writable buffer as `result`), the gradients another (`Grad`, read-only), and `Scal` (from
  * `grad_norm_finalize`, `webgpu_grad_norm.ts`) gives the clip coefficient and the apply flag.
  *
- * Per element, the f32 arithmetic of the per-parameter kernel (`webgpu_adamw.ts`) and of the tf-op path, in the same
+ * Per element, the f32 arithmetic of the per-parameter kernel (`webgpu_adamw_per_param.ts`) and of the tf-op path, in the same
  * order, after clipping the gradient (`gated`: `g·Scal[1]`, and nothing written unless `Scal[2]` is 1; ungated — an
  * unclipped `AdamW.step` — neither):
  *
@@ -20,7 +20,7 @@
  * @module
  */
 import type { tf } from "../../deps.ts";
-import type { AdamWScalars } from "./webgpu_adamw.ts";
+import type { AdamWScalars } from "./webgpu_adamw_per_param.ts";
 import type { WebGPUBackendInternals } from "./webgpu_flat_buffers.ts";
 import { SCAL } from "./webgpu_grad_norm.ts";
 
@@ -37,7 +37,7 @@ const UNIFORMS = "n4 : i32, decayEnd4 : i32, decay : f32, oneMinusBeta1 : f32, b
  *
  * @example
  * ```ts
- * import { adamwFlatSource } from "./webgpu_adamw_flat.ts";
+ * import { adamwFlatSource } from "./webgpu_adamw_flat_kernel.ts";
  * if (!adamwFlatSource().includes("sqrt(vNew) / uniforms.bc2Sqrt + uniforms.eps")) throw new Error("torch's denominator");
  * ```
  */
@@ -86,7 +86,7 @@ export interface AdamWFlatChunk {
  * ```ts
  * import { tf } from "../../deps.ts";
  * import { webgpuInternals } from "./webgpu_flat_buffers.ts";
- * import { encodeAdamWFlat } from "./webgpu_adamw_flat.ts";
+ * import { encodeAdamWFlat } from "./webgpu_adamw_flat_kernel.ts";
  * if (tf.getBackend() === "webgpu") {
  *   // p = [1, 2, 0, 0], m = v = 0; step 1, lr 0.1, no decay: Adam's first step moves each element by lr
  *   const state = tf.tensor([1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), grad = tf.tensor([1, -1, 0, 0]);
