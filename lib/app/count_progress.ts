@@ -50,7 +50,7 @@ const number = (n: number) => Math.round(n).toLocaleString("en-US");
  *
  * @example
  * ```ts
- * import { CountProgress } from "./progress.ts";
+ * import { CountProgress } from "./count_progress.ts";
  * const out: string[] = [];
  * let ms = 0;
  * const p = new CountProgress({ label: "tokenizing", unit: "examples", total: 3000, mode: "lines", write: (t) => out.push(t), now: () => ms });

@@ -18,7 +18,7 @@ import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../../lib/model/safetensors.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
-import { loadCheckpoint } from "../../lib/train/checkpoint.ts";
+import { loadCheckpoint } from "../../lib/app/checkpoints.ts";
 import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
 import { trainableParams, trainStep } from "../../lib/train/step.ts";
 import { assert, assertEquals } from "../support/assert.ts";
