@@ -433,6 +433,6 @@ if (import.meta.main) {
     console.log(hubCacheDir());
   } catch (e) {
     console.error(`hub cache: ${(e as Error).message}`);
-    Deno.exit(1);
+    Deno.exitCode = 1;
   }
 }
