@@ -4,13 +4,12 @@
 // where there is no WebGPU adapter.
 import { tf } from "../../lib/deps.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
-import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
 import { AdamW, type AdamWOptions } from "../../lib/train/adamw.ts";
 import { clipGradNorm } from "../../lib/train/clip.ts";
 import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw_per_param.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
-import { makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
+import { countingDispatches, finalArrays, makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
 
 const gpu = webgpuTestOptions("adamw webgpu tests");
 
@@ -45,22 +44,10 @@ async function run(options: AdamWOptions): Promise<{ out: Map<string, Float32Arr
   const dispatches: number[] = [];
   for (let t = 0; t < LRS.length; t++) {
     const grads = gradsAt(t);
-    const counter = tf.getBackend() === "webgpu" ? countWebgpuDispatches() : undefined;
-    opt.step(grads, LRS[t]);
-    counter?.stop();
-    if (counter) dispatches.push(counter.count);
+    countingDispatches(dispatches, () => opt.step(grads, LRS[t]));
     tf.dispose([...grads.values()]);
   }
-  const out = new Map<string, Float32Array>();
-  const state = opt.state();
-  for (const [k, p] of params) {
-    out.set(`p.${k}`, (await p.data()) as Float32Array);
-    out.set(`m.${k}`, (await state.m.get(k)!.data()) as Float32Array);
-    out.set(`v.${k}`, (await state.v.get(k)!.data()) as Float32Array);
-  }
-  tf.dispose([...state.m.values(), ...state.v.values(), ...params.values()]);
-  opt.dispose();
-  return { out, dispatches };
+  return { out: await finalArrays(params, opt), dispatches };
 }
 
 /**
