@@ -2,8 +2,9 @@
  * Domain adaptation held in memory, for a browser tab (or any place without a file system): texts → chunks →
  * train/test split → eval set masked once → perplexity and fill-mask before → `lib/train`'s loop
  * ({@link runTraining}: AdamW, the linear schedule, the seed forks of `plan.ts`, the eval-mask fork of `masking.ts`)
- * with an in-memory sink → perplexity and fill-mask after. The same loop and seeds as `deno task finetune`, with no
- * checkpoint and no log file: every number is reported through `onEvent`. Nothing here touches `Deno.*`.
+ * with an in-memory sink (or the caller's: `deno task demo` passes its run folder's) → perplexity and fill-mask after.
+ * The same loop and seeds as `deno task finetune`, with no checkpoint: every number is reported through `onEvent`.
+ * Nothing here touches `Deno.*`.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import { train, type TrainResult } from "../train/trainer.ts";
 /** How tokens are chosen for masking: the course's random-token collator (80/10/10) or whole-word masking. */
 export type Masking = "random-token" | "whole-word";
 
-/** Options of {@link adaptInMemory}; defaults are the demo's. */
+/** Options of {@link adaptInMemory}; defaults are the page's. */
 export interface AdaptOptions {
   /** Tokens per chunk (default 32). */
   chunkSize?: number;
