@@ -1,23 +1,22 @@
 /**
  * The offline demo (`deno task demo`): a tiny DistilBERT from `fixtures/demo/model` (pre-trained on generic everyday
- * sentences only by `tools/make_demo_fixture.ts`, so "This is a great [MASK]." gives day, book, friend…) is domain-adapted on a small corpus of movie reviews written
- * for this project (`fixtures/demo/corpus/movie_reviews.jsonl`), exactly as the course adapts distilbert-base-uncased
- * to IMDb: chunks, a random-token masking collator, AdamW + linear schedule, perplexity on an eval set masked once,
- * and fill-mask predictions before and after.
+ * sentences only by `tools/make_demo_fixture.ts`, so "This is a great [MASK]." gives day, book, friend…) is
+ * domain-adapted on a small corpus of movie reviews written for this project
+ * (`fixtures/demo/corpus/movie_reviews.jsonl`), exactly as the course adapts distilbert-base-uncased to IMDb: chunks,
+ * a random-token masking collator, AdamW + linear schedule, perplexity on an eval set masked once, and fill-mask
+ * predictions before and after. It runs the browser page's `adaptInMemory` (`lib/web/adapt.ts`) with a file sink:
+ * the same split, eval masks, loop and before/after evaluation, plus a run folder.
  *
  * @module
  */
 import type { Chunk } from "../data/types.ts";
 import { groupTexts } from "../data/group_texts.ts";
 import { readTexts } from "../data/records.ts";
-import { trainTestSplit } from "../data/split.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
 import { type BackendName, selectBackend } from "../model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../model/pretrained.ts";
-import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
-import { type EvalResult, evaluateMlm } from "../train/evaluate.ts";
-import { maskedEvalBatches, maskingCollator } from "../train/masking.ts";
-import { train, type TrainResult } from "../train/trainer.ts";
+import type { FillMaskPrediction } from "../pipelines/fill_mask.ts";
+import { adaptInMemory, type AdaptResult } from "../web/adapt.ts";
 import { renderReport } from "../report/render.ts";
 import { FileSink } from "./file_sink.ts";
 import { prepareOutputDir } from "./run_dir.ts";
@@ -97,18 +96,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
 }
 
-/** What the demo measured. */
-export interface DemoResult {
-  /** Evaluation before adaptation. */
-  before: EvalResult;
-  /** Evaluation after adaptation. */
-  after: EvalResult;
-  /** Fill-mask guesses per prompt, before. */
-  fillBefore: FillMaskPrediction[][];
-  /** Fill-mask guesses per prompt, after. */
-  fillAfter: FillMaskPrediction[][];
-  /** The training run. */
-  training: TrainResult;
+/** What the demo measured: the page's {@link AdaptResult} (before, after, the run) and the sizes and time. */
+export interface DemoResult extends AdaptResult {
   /** Chunks trained on / evaluated. */
   sizes: { train: number; eval: number };
   /** Wall seconds. */
@@ -135,71 +124,49 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const model = await loadMaskedLM(modelDir);
   const texts: string[] = [];
   for await (const t of readTexts(`${fixture}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts, tokenizer, { chunkSize: DEMO_CHUNK_SIZE });
-  const { train: trainChunks, test } = trainTestSplit(chunks, { testSize: 0.1, seed });
-  log(
-    `demo: ${model.numParameters().toLocaleString("en-US")}-parameter ${model.config.model_type} on ` +
-      `${chosen.backend}; ${texts.length} movie reviews → ${chunks.length} chunks of ${DEMO_CHUNK_SIZE} tokens ` +
-      `(${trainChunks.length} train, ${test.length} eval)`,
-  );
-  const masking = { mlmProbability: 0.15 };
-  const evalBatches = maskedEvalBatches(test, tokenizer, masking, { seed, batchSize: 32 });
-  const fill = async () => (await fillMask(model, tokenizer, DEMO_PROMPTS, { topK: 5 })).map(([first]) => first);
-  const before = await evaluateMlm(model, evalBatches);
-  const fillBefore = await fill();
   if (options.outputDir) await prepareOutputDir(options.outputDir, { overwrite: true }); // the demo's own folder
   const tmp = options.outputDir ? undefined : await Deno.makeTempDir({ prefix: "mlm-demo-" });
   const outputDir = options.outputDir ?? tmp!;
+  const epochs = options.epochs ?? 3, learningRate = options.learningRate ?? 1e-3;
+  let sizes = { train: 0, eval: 0 };
   try {
-    const sink = new FileSink(outputDir, {
-      saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: modelDir }),
-      progress: options.progress,
-      log,
-      runHeader: {
-        task: "demo",
-        model: modelDir,
-        modelDir,
-        dataset: "fixtures/demo/corpus/movie_reviews.jsonl",
-        backend: chosen.backend,
-        adapter: chosen.adapter ?? null,
-        numParameters: model.numParameters(),
-        trainSamples: trainChunks.length,
-        evalSamples: test.length,
-        args: {
-          seed,
-          epochs: options.epochs ?? 3,
-          learning_rate: options.learningRate ?? 1e-3,
-          chunk_size: DEMO_CHUNK_SIZE,
-        },
+    const r = await adaptInMemory(model, tokenizer, texts, {
+      chunkSize: DEMO_CHUNK_SIZE,
+      epochs,
+      learningRate,
+      batchSize: 16,
+      testSize: 0.1,
+      seed,
+      prompts: DEMO_PROMPTS,
+      loggingSteps: 10, // a loss curve in report.html (logging changes no number)
+      sink: (data) => {
+        sizes = { train: data.train, eval: data.eval };
+        log(
+          `demo: ${model.numParameters().toLocaleString("en-US")}-parameter ${model.config.model_type} on ` +
+            `${chosen.backend}; ${data.texts} movie reviews → ${data.chunks} chunks of ${DEMO_CHUNK_SIZE} tokens ` +
+            `(${data.train} train, ${data.eval} eval)`,
+        );
+        return new FileSink(outputDir, {
+          saveModel: (dir) => savePretrained(model, dir, { tokenizerDir: modelDir }),
+          progress: options.progress,
+          log,
+          runHeader: {
+            task: "demo",
+            model: modelDir,
+            modelDir,
+            dataset: "fixtures/demo/corpus/movie_reviews.jsonl",
+            backend: chosen.backend,
+            adapter: chosen.adapter ?? null,
+            numParameters: model.numParameters(),
+            trainSamples: data.train,
+            evalSamples: data.eval,
+            args: { seed, epochs, learning_rate: learningRate, chunk_size: DEMO_CHUNK_SIZE },
+          },
+        });
       },
     });
-    const training = await train(model, {
-      outputDir,
-      learningRate: options.learningRate ?? 1e-3,
-      weightDecay: 0.01,
-      perDeviceTrainBatchSize: 16,
-      numTrainEpochs: options.epochs ?? 3,
-      warmupSteps: 0,
-      seed,
-      saveStrategy: "no",
-      loggingSteps: 10, // a loss curve in report.html (logging changes no number)
-    }, {
-      train: trainChunks,
-      evalBatches,
-      makeCollator: (rng) => maskingCollator(tokenizer, masking, rng),
-    }, sink);
     if (options.outputDir) await renderReport(options.outputDir);
-    const after = training.evals.at(-1)!;
-    const fillAfter = await fill();
-    return {
-      before,
-      after,
-      fillBefore,
-      fillAfter,
-      training,
-      sizes: { train: trainChunks.length, eval: test.length },
-      seconds: (performance.now() - t0) / 1000,
-    };
+    return { ...r, sizes, seconds: (performance.now() - t0) / 1000 };
   } finally {
     model.dispose();
     if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});

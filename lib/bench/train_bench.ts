@@ -73,7 +73,10 @@ export type UploadPath = "write" | "mapped";
  */
 export type MatMulKernel = MatMulName;
 
-/** WebGPU AdamW update: the fused kernel (`lib/model/kernels/webgpu_adamw_per_param.ts`) or tf ops. */
+/**
+ * WebGPU AdamW update: the fused kernels over flat buffers (`AdamW`'s `"flat"` strategy,
+ * `lib/model/kernels/webgpu_adamw_flat_kernel.ts`) or tf ops (`"ops"`).
+ */
 export type AdamWKernel = "fused" | "tfjs";
 
 /** Options of {@link benchTrain}. */

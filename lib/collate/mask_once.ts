@@ -9,7 +9,7 @@
  * @module
  */
 import { crc32 } from "./crc32.ts";
-import type { MlmBatch } from "../data/types.ts";
+import { IGNORE_INDEX, type MlmBatch } from "../data/types.ts";
 import type { Collator } from "./mlm.ts";
 import type { CollatorInput } from "./pad.ts";
 import { writeFileAtomic } from "../fs.ts";
@@ -126,7 +126,7 @@ export function batchFixed(
     }
     const input_ids = new Int32Array(part.length * seq).fill(padTokenId ?? 0);
     const attention_mask = new Int32Array(part.length * seq);
-    const labels = new Int32Array(part.length * seq).fill(-100);
+    const labels = new Int32Array(part.length * seq).fill(IGNORE_INDEX);
     part.forEach((example, i) => {
       input_ids.set(example.input_ids, i * seq);
       attention_mask.set(example.attention_mask, i * seq);
@@ -264,9 +264,8 @@ function checkMasked(example: MaskedExample, where: string): void {
     }
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      const ok = field === "attention_mask"
-        ? v === 0 || v === 1
-        : Number.isInteger(v) && (field === "labels" ? v === -100 || (v >= 0 && v < 2 ** 31) : v >= 0 && v < 2 ** 31);
+      const ok = field === "attention_mask" ? v === 0 || v === 1 : Number.isInteger(v) &&
+        (field === "labels" ? v === IGNORE_INDEX || (v >= 0 && v < 2 ** 31) : v >= 0 && v < 2 ** 31);
       if (!ok) throw new Error(`${where}: ${field}[${i}] = ${v} is not a valid ${field} value`);
     }
   }

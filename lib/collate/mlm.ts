@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { MlmBatch } from "../data/types.ts";
+import { IGNORE_INDEX, type MlmBatch } from "../data/types.ts";
 import { Rng } from "../data/rng.ts";
 import { type CollatorInput, padBatch } from "./pad.ts";
 
@@ -198,7 +198,7 @@ export function createMlmCollator(options: MlmCollatorOptions): Collator {
       throw new Error(`${who}: ${given} of ${batch} examples have special_tokens_mask; give it for all or none`);
     }
     const input_ids = padded.input_ids;
-    const labels = new Int32Array(batch * seq).fill(-100);
+    const labels = new Int32Array(batch * seq).fill(IGNORE_INDEX);
     for (let b = 0; b < batch; b++) {
       const length = padded.lengths[b];
       const specialMask = examples[b].special_tokens_mask;

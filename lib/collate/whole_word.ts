@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { MlmBatch } from "../data/types.ts";
+import { IGNORE_INDEX, type MlmBatch } from "../data/types.ts";
 import {
   checkProbability,
   checkReplaceOptions,
@@ -102,7 +102,7 @@ export function createWholeWordMaskCollator(options: WholeWordMaskCollatorOption
     const padded = padBatch(examples, { padTokenId, padToMultipleOf, vocabSize });
     const [batch, seq] = padded.shape;
     const input_ids = padded.input_ids;
-    const labels = new Int32Array(batch * seq).fill(-100);
+    const labels = new Int32Array(batch * seq).fill(IGNORE_INDEX);
     for (let b = 0; b < batch; b++) {
       const example = examples[b];
       const wordIds = checkWordIds(example, b, who);

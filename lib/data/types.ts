@@ -20,6 +20,24 @@ export interface Chunk extends Encoding {
   labels: number[];
 }
 
+/** The label of a position (or row) that takes no loss: PyTorch's `CrossEntropyLoss` `ignore_index`. */
+export const IGNORE_INDEX = -100;
+
+/**
+ * Positions (or rows) of `batch` that take a loss: labels other than {@link IGNORE_INDEX}.
+ *
+ * @example
+ * ```ts
+ * import { countLabels } from "./types.ts";
+ * if (countLabels({ labels: Int32Array.of(-100, 7, -100, 3) }) !== 2) throw new Error("two");
+ * ```
+ */
+export function countLabels(batch: { labels: ArrayLike<number> }): number {
+  let n = 0;
+  for (let i = 0; i < batch.labels.length; i++) if (batch.labels[i] !== IGNORE_INDEX) n++;
+  return n;
+}
+
 /** A padded batch ready for a masked-LM model: row-major `[batch, seq]` int32 arrays. */
 export interface MlmBatch {
   /** Token ids after masking. */

@@ -12,6 +12,7 @@
  */
 import { tf } from "../deps.ts";
 import { Rng } from "../data/rng.ts";
+import { countLabels } from "../data/types.ts";
 import type { BertConfig, DistilBertConfig, ModelConfig } from "./config.ts";
 import { BertForMaskedLM } from "./bert.ts";
 import { DistilBertForMaskedLM } from "./distilbert.ts";
@@ -63,9 +64,7 @@ function sumParams(params: Map<string, tf.Variable>): number {
 }
 
 function meanLoss(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
-  let count = 0;
-  for (const l of labels) if (l !== -100) count++;
-  return tf.div(crossEntropySum(logits, tf.tensor1d(labels, "int32")), count) as tf.Scalar;
+  return tf.div(crossEntropySum(logits, tf.tensor1d(labels, "int32")), countLabels({ labels })) as tf.Scalar;
 }
 
 function checkBatch(batch: ClassificationBatch): void {

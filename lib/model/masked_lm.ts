@@ -12,7 +12,7 @@
  */
 import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
-import type { MlmBatch } from "../data/types.ts";
+import { countLabels, IGNORE_INDEX, type MlmBatch } from "../data/types.ts";
 import type { ModelConfig } from "./config.ts";
 import {
   biasActivation,
@@ -230,7 +230,7 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
     const rows: number[] = [];
     const labels: number[] = [];
     batch.labels.forEach((l, i) => {
-      if (l !== -100) rows.push(i), labels.push(l);
+      if (l !== IGNORE_INDEX) rows.push(i), labels.push(l);
     });
     if (rows.length === 0) return tf.scalar(0); // no label: sum 0, count 0 → NaN mean, as PyTorch gives
     const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
@@ -238,18 +238,13 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
     let sum: tf.Scalar | undefined;
     for (const block of headBlocks(rows.length, model.config.vocab_size)) {
       const blockRows = rows.slice(block.start, block.end), blockLabels = labels.slice(block.start, block.end);
-      // Padding (row 0, label -100: weight 0, so the same sum and gradients) keeps the shapes to a few sizes.
-      while (blockRows.length < block.padded) blockRows.push(0), blockLabels.push(-100);
+      // Padding (row 0, label IGNORE_INDEX: weight 0, so the same sum and gradients) keeps the shapes to a few sizes.
+      while (blockRows.length < block.padded) blockRows.push(0), blockLabels.push(IGNORE_INDEX);
       const scores = model.mlmHead(gatherRows(flat, blockRows)) as tf.Tensor2D;
       const part = crossEntropySum(scores, tf.tensor1d(blockLabels, "int32"));
       sum = sum ? tf.add(sum, part) : part;
     }
     return sum!; // callers run this in tf.tidy
-  }
-  function countLabels(batch: MlmBatch): number {
-    let n = 0;
-    for (const l of batch.labels) if (l !== -100) n++;
-    return n;
   }
   return {
     loss(batch, options = {}) {

@@ -9,13 +9,19 @@
  * {@link AdamW.update} is the training step's: global-norm clipping (`clip_grad_norm_`) and the update in one call
  * that reads nothing back, skipping the update on the device when the loss or a gradient is not finite.
  *
- * An optimizer built on the webgpu backend (with `fused`, the default) keeps parameters, gradients and moments in a
- * few flat device buffers (`lib/model/kernels/webgpu_adamw_flat_state.ts`): a step is one `adamw_update` dispatch per chunk
- * (the same f32 arithmetic in the same order as the tf ops, bit for bit), an update two more for the global norm
- * (`webgpu_grad_norm.ts`), instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is
- * copy commands. Its state is then on that backend only. On cpu and wasm (or with `fused: false`) it is the tf ops,
- * and {@link AdamW.update} gives bit for bit the weights of `clipGradNorm` + {@link AdamW.step}. The scalars are
- * computed here, in float64 as torch does in Python, for every path.
+ * How a step runs is chosen once, when the optimizer is built ({@link AdamWStrategy}), and the optimizer then works
+ * on that backend only (a step under another backend is an error, not a silent change of path):
+ *
+ * - `"flat"`, the default on webgpu: parameters, gradients and moments in a few flat device buffers
+ *   (`lib/model/kernels/webgpu_adamw_flat_state.ts`); a step is one `adamw_update` dispatch per chunk (the same f32
+ *   arithmetic in the same order as the tf ops), an update two more for the global norm (`webgpu_grad_norm.ts`),
+ *   instead of ~14 tf ops per parameter and ~5 per parameter for clipping; everything else is copy commands.
+ * - `"per-parameter"` (webgpu, on request): per-parameter moment tensors updated by the fused per-parameter kernel
+ *   (`webgpu_adamw_per_param.ts`, three dispatches a parameter), the flat kernel's reference.
+ * - `"ops"`, the default on cpu and wasm (and with `fused: false`): tf ops; {@link AdamW.update} gives bit for bit
+ *   the weights of `clipGradNorm` + {@link AdamW.step}.
+ *
+ * The scalars are computed here, in float64 as torch does in Python, for every strategy.
  *
  * @module
  */
@@ -23,6 +29,12 @@ import { tf } from "../deps.ts";
 import { type AdamWScalars, fusedAdamWUpdate } from "../model/kernels/webgpu_adamw_per_param.ts";
 import { FlatAdamW } from "../model/kernels/webgpu_adamw_flat_state.ts";
 import { clipCoefficient, globalGradNorm } from "./clip.ts";
+
+/**
+ * How {@link AdamW} runs a step: flat webgpu buffers and kernels, the per-parameter fused webgpu kernel, or tf ops
+ * (any backend). See the module doc.
+ */
+export type AdamWStrategy = "flat" | "per-parameter" | "ops";
 
 /** Options of {@link AdamW}; defaults are torch's (`lr` 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01). */
 export interface AdamWOptions {
@@ -36,8 +48,10 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Which parameters get no decay; HF's rule by default ({@link isNoDecayParameter}). */
   noDecay?: (name: string) => boolean;
-  /** Use the fused update kernel when the active backend is webgpu (default true); false: tf ops everywhere. */
+  /** Use the fused kernels when the active backend is webgpu (default true: `"flat"`); false: `"ops"` everywhere. */
   fused?: boolean;
+  /** The strategy, explicitly (overrides `fused`); `"flat"` and `"per-parameter"` need the webgpu backend. */
+  strategy?: AdamWStrategy;
   /**
    * Fused on webgpu: elements per flat chunk (a multiple of 4; default as many as one storage-buffer binding holds).
    * Smaller chunks cost one more dispatch each; tests use them to cut parameters across chunks.
@@ -116,10 +130,12 @@ export class AdamW {
   readonly weightDecay: number;
   /** Names of parameters that get no decay. */
   readonly noDecayNames: Set<string>;
-  /** Whether the fused kernels are used on webgpu. */
-  readonly fused: boolean;
+  /** How a step runs, chosen at construction. */
+  readonly strategy: AdamWStrategy;
+  /** The backend it was built on, the only one it runs on. */
+  readonly backend: string;
   #step = 0;
-  /** The flat device state and kernels (fused, built on webgpu); else `#m`, `#v` and tf ops. */
+  /** The flat device state and kernels (strategy `"flat"`); else `#m`, `#v`. */
   #flat: FlatAdamW | undefined;
   #m = new Map<string, tf.Variable>();
   #v = new Map<string, tf.Variable>();
@@ -133,10 +149,15 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
-    this.fused = options.fused ?? true;
+    this.backend = tf.getBackend();
+    const onWebgpu = this.backend === "webgpu";
+    this.strategy = options.strategy ?? (onWebgpu && (options.fused ?? true) ? "flat" : "ops");
+    if (this.strategy !== "ops" && !onWebgpu) {
+      throw new Error(`AdamW: strategy "${this.strategy}" needs the webgpu backend, the active one is ${this.backend}`);
+    }
     const noDecay = options.noDecay ?? isNoDecayParameter;
     this.noDecayNames = new Set([...params.keys()].filter(noDecay));
-    if (this.fused && tf.getBackend() === "webgpu") {
+    if (this.strategy === "flat") {
       const chunkCapacity = options.chunkCapacity;
       this.#flat = new FlatAdamW(params, (name) => !this.noDecayNames.has(name), { chunkCapacity });
       return;
@@ -158,17 +179,16 @@ export class AdamW {
    * for `grad is None`). The gradients are not disposed.
    */
   step(grads: Map<string, tf.Tensor>, lr: number = this.lr): void {
+    this.#checkBackend("step");
     this.#checkNames(grads, "step");
-    if (this.#flat) this.#flatBackend("step");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
       this.#flat.update(grads, scalars(this.#decayedName()), undefined);
       return;
     }
-    const fused = this.fused && tf.getBackend() === "webgpu";
     tf.tidy(() => {
       for (const [name, g] of grads) {
-        const next = this.#updated(name, g, scalars(name), fused);
+        const next = this.#updated(name, g, scalars(name));
         this.#m.get(name)!.assign(next.m);
         this.#v.get(name)!.assign(next.v);
         this.params.get(name)!.assign(next.p);
@@ -202,16 +222,15 @@ export class AdamW {
    */
   update(grads: Map<string, tf.Tensor>, options: AdamWUpdateOptions): AdamWUpdateResult {
     const { lr, maxGradNorm, loss } = options;
+    this.#checkBackend("update");
     this.#checkNames(grads, "update");
     if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
     if (grads.size === 0) throw new Error("AdamW.update: no gradients");
-    if (this.#flat) this.#flatBackend("update");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
       return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
     }
-    const fused = this.fused && tf.getBackend() === "webgpu";
     return tf.tidy(() => {
       const gradNorm = globalGradNorm(grads);
       const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
@@ -220,7 +239,7 @@ export class AdamW {
       const coef = maxGradNorm > 0 ? clipCoefficient(gradNorm, maxGradNorm) : undefined;
       for (const [name, g] of grads) {
         const p = this.params.get(name)!, m = this.#m.get(name)!, v = this.#v.get(name)!;
-        const next = this.#updated(name, coef ? tf.mul(g, coef) : g, scalars(name), fused);
+        const next = this.#updated(name, coef ? tf.mul(g, coef) : g, scalars(name));
         m.assign(tf.where(ok, next.m, m));
         v.assign(tf.where(ok, next.v, v));
         p.assign(tf.where(ok, next.p, p));
@@ -235,12 +254,13 @@ export class AdamW {
     return this.params.keys().next().value ?? "";
   }
 
-  #flatBackend(method: string): void {
-    const backend = tf.getBackend();
-    if (backend !== "webgpu") {
+  /** The active backend must be the one the optimizer was built on (its strategy and state belong to it). */
+  #checkBackend(method: string): void {
+    const active = tf.getBackend();
+    if (active !== this.backend) {
       throw new Error(
-        `AdamW.${method}: this optimizer keeps its state on the webgpu backend (built there with fused kernels), ` +
-          `the active backend is ${backend}`,
+        `AdamW.${method}: this optimizer was built on the ${this.backend} backend (strategy "${this.strategy}"), ` +
+          `the active backend is ${active}; build a new optimizer (and load its state) after switching backends`,
       );
     }
   }
@@ -274,11 +294,11 @@ export class AdamW {
   }
 
   /** New `p`, `m`, `v` of parameter `name` from gradient `g` (inside the caller's tidy). */
-  #updated(name: string, g: tf.Tensor, s: AdamWScalars, fused: boolean): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
+  #updated(name: string, g: tf.Tensor, s: AdamWScalars): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
     const p = this.params.get(name)!;
     const m = this.#m.get(name)!;
     const v = this.#v.get(name)!;
-    if (fused) return fusedAdamWUpdate({ p, g, m, v }, s);
+    if (this.strategy === "per-parameter") return fusedAdamWUpdate({ p, g, m, v }, s);
     const decayed = s.decay === 1 ? p : tf.mul(p, s.decay);
     const mNew = tf.add(m, tf.mul(tf.sub(g, m), s.oneMinusBeta1));
     const vNew = tf.add(tf.mul(v, s.beta2), tf.mul(tf.mul(g, g), s.oneMinusBeta2));
@@ -289,8 +309,8 @@ export class AdamW {
 
   /** Copies of the state (caller disposes the tensors). */
   state(): AdamWState {
+    this.#checkBackend("state");
     if (this.#flat) {
-      this.#flatBackend("state");
       return { step: this.#step, ...this.#flat.moments() };
     }
     const copy = (src: Map<string, tf.Variable>) => new Map([...src].map(([k, t]) => [k, tf.clone(t) as tf.Tensor]));
@@ -299,6 +319,7 @@ export class AdamW {
 
   /** Restore a saved state; every parameter must be present with its shape. */
   loadState(state: AdamWState): void {
+    this.#checkBackend("loadState");
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new Error(`AdamW.loadState: step must be an integer >= 0, got ${state.step}`);
     }
@@ -314,7 +335,6 @@ export class AdamW {
       }
     }
     if (this.#flat) {
-      this.#flatBackend("loadState");
       this.#flat.loadMoments(state.m, state.v);
       this.#step = state.step;
       return;

@@ -8,42 +8,14 @@
  * @module
  */
 
-/** Training arguments, named as HF `TrainingArguments` (camelCase). */
-export interface TrainArgs {
+/**
+ * Training arguments, named as HF `TrainingArguments` (camelCase): the run folder, the checkpoint to resume from, and
+ * one optional field per row of {@link TRAINING_ARGUMENTS} (its name; a number, or one of its choices), whose help,
+ * default and bounds are that row's.
+ */
+export interface TrainArgs extends TableArgs {
   /** Where checkpoints, metrics and the final model go. */
   outputDir: string;
-  /** Peak learning rate (default 2e-5). */
-  learningRate?: number;
-  /** AdamW weight decay (default 0.01; none for biases and LayerNorm). */
-  weightDecay?: number;
-  /** AdamW beta1 (0.9). */
-  adamBeta1?: number;
-  /** AdamW beta2 (0.999). */
-  adamBeta2?: number;
-  /** AdamW epsilon (1e-8). */
-  adamEpsilon?: number;
-  /** Rows per micro-batch (default 64 for the masked LM). */
-  perDeviceTrainBatchSize?: number;
-  /** Epochs (default 3 for the masked LM). */
-  numTrainEpochs?: number;
-  /** When > 0, the total number of optimizer steps (overrides epochs, as HF). */
-  maxSteps?: number;
-  /** Linear warm-up steps (default 0). */
-  warmupSteps?: number;
-  /** Global gradient-norm clip (default 1.0; 0 disables). */
-  maxGradNorm?: number;
-  /** Micro-batches per optimizer step (default 1). */
-  gradientAccumulationSteps?: number;
-  /** Log every this many optimizer steps (default: steps per epoch, like the course's `len(train) // batch`). */
-  loggingSteps?: number;
-  /** Seed of every random stream (default 42). */
-  seed?: number;
-  /** `"epoch"` (default), `"steps"` or `"no"`. */
-  saveStrategy?: "epoch" | "steps" | "no";
-  /** Steps between checkpoints with `saveStrategy: "steps"` (default 500). */
-  saveSteps?: number;
-  /** Keep at most this many checkpoints. */
-  saveTotalLimit?: number;
   /** Continue from this `checkpoint-STEP` folder. */
   resumeFromCheckpoint?: string;
 }
@@ -120,16 +92,22 @@ export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** An integer argument of at least `min`. */
+export type IntegerKind = { type: "integer"; min: number };
+/** A number argument: at least `min` (above it with `strict`), below `below` when given. */
+export type NumberKind = { type: "number"; min: number; strict?: boolean; below?: number };
+/** An argument that is one of `choices`. */
+export type ChoiceKind<C extends string = string> = { type: "choice"; choices: readonly C[] };
 /** How an argument's value is read and checked. */
-export type ArgumentKind =
-  | { type: "integer"; min: number }
-  | { type: "number"; min: number; strict?: boolean; below?: number }
-  | { type: "choice"; choices: readonly string[] };
+export type ArgumentKind = IntegerKind | NumberKind | ChoiceKind;
+
+/** The value of an argument of kind `K`: one of its choices, or a number. */
+export type ArgumentValue<K extends ArgumentKind> = K extends ChoiceKind<infer C> ? C : number;
 
 /** One row of {@link TRAINING_ARGUMENTS}. */
 export interface ArgumentSpec {
-  /** camelCase name, as {@link TrainArgs} (HF's `TrainingArguments` field in camelCase). */
-  name: Exclude<keyof TrainArgs, "outputDir" | "resumeFromCheckpoint">;
+  /** camelCase name: the {@link TrainArgs} field (HF's `TrainingArguments` field in camelCase). */
+  name: string;
   /** Kind and bounds. */
   kind: ArgumentKind;
   /** HF's default; `undefined` where the task brings it ({@link ArgDefaults}) or where the argument is optional. */
@@ -138,30 +116,20 @@ export interface ArgumentSpec {
   help: string;
 }
 
-function int(min: number): ArgumentKind {
+function int(min: number): IntegerKind {
   return { type: "integer", min };
 }
 
-function num(min: number, more: { strict?: boolean; below?: number } = {}): ArgumentKind {
+function num(min: number, more: { strict?: boolean; below?: number } = {}): NumberKind {
   return { type: "number", min, ...more };
 }
 
-function choice(...choices: string[]): ArgumentKind {
+function choice<C extends string>(...choices: C[]): ChoiceKind<C> {
   return { type: "choice", choices };
 }
 
-/**
- * The training arguments: every default, check and command-line flag derives from this table (the flag is the name
- * in kebab-case: `learningRate` → `--learning-rate`).
- *
- * @example
- * ```ts
- * import { TRAINING_ARGUMENTS } from "./args.ts";
- * const lr = TRAINING_ARGUMENTS.find((a) => a.name === "learningRate");
- * if (lr?.default !== 2e-5) throw new Error("HF's default learning rate");
- * ```
- */
-export const TRAINING_ARGUMENTS: readonly ArgumentSpec[] = [
+/** The rows, with their literal names and kinds (from which {@link TableArgs} is derived). */
+const ROWS = [
   { name: "learningRate", kind: num(0, { strict: true }), default: 2e-5, help: "peak learning rate" },
   { name: "weightDecay", kind: num(0), default: 0.01, help: "AdamW weight decay (none for biases and LayerNorm)" },
   { name: "adamBeta1", kind: num(0, { below: 1 }), default: 0.9, help: "AdamW beta1" },
@@ -178,7 +146,30 @@ export const TRAINING_ARGUMENTS: readonly ArgumentSpec[] = [
   { name: "saveStrategy", kind: choice("epoch", "steps", "no"), default: "epoch", help: "epoch, steps or no" },
   { name: "saveSteps", kind: int(1), default: 500, help: "steps between checkpoints with --save-strategy steps" },
   { name: "saveTotalLimit", kind: int(1), help: "keep at most N checkpoints" },
-];
+] as const satisfies readonly ArgumentSpec[];
+
+/**
+ * The table's arguments as a type, one optional field per row: `{ learningRate?: number; …; saveStrategy?: "epoch" |
+ * "steps" | "no"; … }`.
+ */
+export type TableArgs = { [A in (typeof ROWS)[number] as A["name"]]?: ArgumentValue<A["kind"]> };
+
+/** The names of the table's arguments. */
+export type ArgumentName = keyof TableArgs;
+
+/**
+ * The training arguments: the {@link TrainArgs} fields, every default, check and command-line flag derive from this
+ * table (the flag is the name in kebab-case: `learningRate` → `--learning-rate`, its help the row's). Adding an
+ * argument is adding a row.
+ *
+ * @example
+ * ```ts
+ * import { TRAINING_ARGUMENTS } from "./args.ts";
+ * const lr = TRAINING_ARGUMENTS.find((a) => a.name === "learningRate");
+ * if (lr?.default !== 2e-5) throw new Error("HF's default learning rate");
+ * ```
+ */
+export const TRAINING_ARGUMENTS: readonly (ArgumentSpec & { name: ArgumentName })[] = ROWS;
 
 /** What an argument of `kind` must be, as messages say it (`an integer >= 1`). */
 export function expectation(kind: ArgumentKind): string {

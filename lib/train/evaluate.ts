@@ -12,7 +12,7 @@
  */
 import { tf } from "../deps.ts";
 import type { MlmBatch } from "../data/types.ts";
-import { countLabels } from "./plan.ts";
+import { countLabels } from "../data/types.ts";
 
 /** The part of a masked-LM model that evaluation needs (`MaskedLM` from `lib/model` has it). */
 export interface LossModel {
@@ -46,11 +46,6 @@ export interface EvaluateOptions {
   onBatch?: (done: number, total: number) => void;
 }
 
-/** Number of positions in `batch` with a label other than -100. */
-export function countMasked(batch: MlmBatch): number {
-  return countLabels(batch);
-}
-
 /**
  * Evaluate `model` on pre-masked `batches`; batches with no masked token are skipped and counted (see the module
  * doc).
@@ -78,7 +73,7 @@ export async function evaluateMlm(
   let rowSum = 0, rows = 0, tokenSum = 0, tokens = 0, withoutLabels = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i];
-    const masked = countMasked(batch);
+    const masked = countLabels(batch);
     if (masked === 0) {
       withoutLabels++;
       options.onBatch?.(i + 1, batches.length);

@@ -77,23 +77,7 @@ export function evalMaskRng(seed: number): Rng {
   return new Rng(seed).fork(SEED_STREAMS.evalMask);
 }
 
-/** The label of a position (or row) that takes no loss: PyTorch's `CrossEntropyLoss` `ignore_index`. */
-export const IGNORE_INDEX = -100;
-
-/**
- * Positions (or rows) of `batch` that take a loss: labels other than {@link IGNORE_INDEX}.
- *
- * @example
- * ```ts
- * import { countLabels } from "./plan.ts";
- * if (countLabels({ labels: Int32Array.of(-100, 7, -100, 3) }) !== 2) throw new Error("two");
- * ```
- */
-export function countLabels(batch: { labels: Int32Array }): number {
-  let n = 0;
-  for (const l of batch.labels) if (l !== IGNORE_INDEX) n++;
-  return n;
-}
+export { countLabels, IGNORE_INDEX } from "../data/types.ts";
 
 /** What a training batch must hold: labels (-100 where no loss is taken) and the attention mask. */
 export interface LabelledBatch {

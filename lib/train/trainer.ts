@@ -138,7 +138,7 @@ export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   evaluate: (context: EvaluateContext) => Promise<LoopEvaluation<R>>;
   /** Defaults of the arguments that differ by task (default: the masked LM's). */
   defaults?: ArgDefaults;
-  /** AdamW's update on webgpu: the fused kernels (default) or tf ops (`fused: false`, the benchmark compares). */
+  /** AdamW's strategy on webgpu: the flat fused kernels (default) or tf ops (`fused: false`, the benchmark compares). */
   fused?: boolean;
 }
 

@@ -2,8 +2,9 @@
  * Domain adaptation held in memory, for a browser tab (or any place without a file system): texts → chunks →
  * train/test split → eval set masked once → perplexity and fill-mask before → `lib/train`'s loop
  * ({@link runTraining}: AdamW, the linear schedule, the seed forks of `plan.ts`, the eval-mask fork of `masking.ts`)
- * with an in-memory sink → perplexity and fill-mask after. The same loop and seeds as `deno task finetune`, with no
- * checkpoint and no log file: every number is reported through `onEvent`. Nothing here touches `Deno.*`.
+ * with an in-memory sink (or the caller's: `deno task demo` passes its run folder's) → perplexity and fill-mask after.
+ * The same loop and seeds as `deno task finetune`, with no checkpoint: every number is reported through `onEvent`.
+ * Nothing here touches `Deno.*`.
  *
  * @module
  */
@@ -16,13 +17,13 @@ import type { MaskedLM } from "../model/masked_lm.ts";
 import { fillMask, type FillMaskPrediction } from "../pipelines/fill_mask.ts";
 import { type EvalResult, evaluateMlm as evaluateOnce } from "../train/evaluate.ts";
 import { maskedEvalBatches, maskingCollator, type MaskingOptions } from "../train/masking.ts";
-import { MemorySink } from "../train/sink.ts";
-import { train } from "../train/trainer.ts";
+import { MemorySink, type RunSink, type StepProgress } from "../train/sink.ts";
+import { train, type TrainResult } from "../train/trainer.ts";
 
 /** How tokens are chosen for masking: the course's random-token collator (80/10/10) or whole-word masking. */
 export type Masking = "random-token" | "whole-word";
 
-/** Options of {@link adaptInMemory}; defaults are the demo's. */
+/** Options of {@link adaptInMemory}; defaults are the page's. */
 export interface AdaptOptions {
   /** Tokens per chunk (default 32). */
   chunkSize?: number;
@@ -50,13 +51,34 @@ export interface AdaptOptions {
   seed?: number;
   /** Sentences with the mask token, filled before and after (default none). */
   prompts?: readonly string[];
+  /** Log a training-loss row every this many steps (default: once per epoch). */
+  loggingSteps?: number;
   /** Stop early (the model keeps the steps taken). */
   signal?: AbortSignal;
+  /**
+   * Where the run's log rows and notes go, made once the data is split (default: kept in memory). The `step`
+   * events are sent either way.
+   */
+  sink?: (data: AdaptData) => RunSink;
+}
+
+/** The corpus as {@link adaptInMemory} cut it: texts, chunks, the train/eval split and the steps planned. */
+export interface AdaptData {
+  /** Texts read. */
+  texts: number;
+  /** Chunks of `chunkSize` tokens. */
+  chunks: number;
+  /** Training chunks. */
+  train: number;
+  /** Held-out chunks (the eval set). */
+  eval: number;
+  /** Optimizer steps planned. */
+  totalSteps: number;
 }
 
 /** What {@link adaptInMemory} reports while it runs. */
 export type AdaptEvent =
-  | { type: "data"; texts: number; chunks: number; train: number; eval: number; totalSteps: number }
+  | ({ type: "data" } & AdaptData)
   | { type: "eval"; phase: "before" | "after"; result: EvalResult }
   | { type: "fill"; phase: "before" | "after"; predictions: FillMaskPrediction[][] }
   | { type: "step"; step: number; totalSteps: number; loss: number; lr: number; tokensPerSecond: number };
@@ -79,6 +101,8 @@ export interface AdaptResult {
   tokensPerSecond: number;
   /** The first eval batch (inputs whose logits a caller can compare across runtimes). */
   probe: MlmBatch;
+  /** The training run (its per-epoch table, evaluations, throughput). */
+  training: TrainResult;
 }
 
 function maskingOf(o: AdaptOptions): MaskingOptions {
@@ -126,14 +150,14 @@ export async function adaptInMemory(
   const { train: trainChunks, test } = trainTestSplit(chunks, { testSize: o.testSize ?? 0.1, seed });
   const evalBatches = maskedEvalBatches(test, tokenizer, masking, { seed, batchSize: 32 });
   const totalSteps = Math.min(o.maxSteps ?? Infinity, Math.ceil(trainChunks.length / batchSize) * epochs);
-  onEvent({
-    type: "data",
+  const data: AdaptData = {
     texts: texts.length,
     chunks: chunks.length,
     train: trainChunks.length,
     eval: test.length,
     totalSteps,
-  });
+  };
+  onEvent({ type: "data", ...data });
 
   const prompts = [...(o.prompts ?? [])];
   const fill = async () => (await fillMask(model, tokenizer, prompts, { topK: 5 })).map(([first]) => first);
@@ -145,14 +169,13 @@ export async function adaptInMemory(
   const losses: number[] = [];
   let tokens = 0;
   const t0 = performance.now();
-  const sink = new MemorySink({
-    onProgress: (p) => {
-      losses.push(p.loss);
-      tokens += p.tokens;
-      const seconds = (performance.now() - t0) / 1000;
-      onEvent({ type: "step", step: p.step, totalSteps, loss: p.loss, lr: p.lr, tokensPerSecond: tokens / seconds });
-    },
-  });
+  const onProgress = (p: StepProgress) => {
+    losses.push(p.loss);
+    tokens += p.tokens;
+    const seconds = (performance.now() - t0) / 1000;
+    onEvent({ type: "step", step: p.step, totalSteps, loss: p.loss, lr: p.lr, tokensPerSecond: tokens / seconds });
+  };
+  const sink = o.sink ? withProgress(o.sink(data), onProgress) : new MemorySink({ onProgress });
   const result = await train(model, {
     outputDir: "",
     learningRate: o.learningRate ?? 1e-3,
@@ -161,6 +184,7 @@ export async function adaptInMemory(
     numTrainEpochs: epochs,
     maxSteps: totalSteps,
     maxGradNorm: o.maxGradNorm ?? 1,
+    loggingSteps: o.loggingSteps,
     seed,
     saveStrategy: "no",
   }, {
@@ -185,6 +209,25 @@ export async function adaptInMemory(
     steps: result.globalStep,
     tokensPerSecond: result.tokensPerSecond,
     probe: evalBatches[0],
+    training: result,
+  };
+}
+
+/** `sink`, with each step also handed to `onProgress`. */
+function withProgress(sink: RunSink, onProgress: (p: StepProgress) => void): RunSink {
+  return {
+    start: sink.start && (() => sink.start!()),
+    record: (entry) => sink.record(entry),
+    progress: (p) => {
+      sink.progress?.(p);
+      onProgress(p);
+    },
+    note: (line) => sink.note(line),
+    checkpoint: sink.checkpoint && ((d) => sink.checkpoint!(d)),
+    latestCheckpoint: sink.latestCheckpoint && (() => sink.latestCheckpoint!()),
+    loadCheckpoint: sink.loadCheckpoint && ((name) => sink.loadCheckpoint!(name)),
+    finish: (end) => sink.finish(end),
+    close: sink.close && (() => sink.close!()),
   };
 }
 

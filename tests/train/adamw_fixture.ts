@@ -5,6 +5,8 @@
  * @module
  */
 import { tf } from "../../lib/deps.ts";
+import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
+import type { AdamW } from "../../lib/train/adamw.ts";
 import { assertEquals } from "../support/assert.ts";
 
 /** Number of elements of a shape. */
@@ -20,6 +22,34 @@ export function values(n: number, seed: number, scale: number): Float32Array {
 /** A variable per name of `shapes`, the `i`-th filled with `values(size, i, 1)`. */
 export function makeParams(shapes: Record<string, number[]>): Map<string, tf.Variable> {
   return new Map(Object.entries(shapes).map(([k, s], i) => [k, tf.variable(tf.tensor(values(size(s), i, 1), s))]));
+}
+
+/** Run `f`; the WebGPU dispatches it issued are pushed to `into` when the backend is webgpu. */
+export function countingDispatches(into: number[], f: () => void): void {
+  const counter = tf.getBackend() === "webgpu" ? countWebgpuDispatches() : undefined;
+  try {
+    f();
+  } finally {
+    counter?.stop();
+    if (counter) into.push(counter.count);
+  }
+}
+
+/**
+ * The parameters and `opt`'s moments as arrays by `p.`/`m.`/`v.` name; then the parameters and the optimizer are
+ * disposed.
+ */
+export async function finalArrays(params: Map<string, tf.Variable>, opt: AdamW): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  const state = opt.state();
+  for (const [k, p] of params) {
+    out.set(`p.${k}`, (await p.data()) as Float32Array);
+    out.set(`m.${k}`, (await state.m.get(k)!.data()) as Float32Array);
+    out.set(`v.${k}`, (await state.v.get(k)!.data()) as Float32Array);
+  }
+  tf.dispose([...state.m.values(), ...state.v.values(), ...params.values()]);
+  opt.dispose();
+  return out;
 }
 
 /**

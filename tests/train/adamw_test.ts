@@ -2,6 +2,7 @@ import { tf } from "../../lib/deps.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../support/assert.ts";
 import { AdamW, isNoDecayParameter } from "../../lib/train/adamw.ts";
 import { clipGradNorm, globalGradNorm } from "../../lib/train/clip.ts";
+import { selectBackend } from "../../lib/model/backend.ts";
 
 /** torch.optim.AdamW's single-tensor update, in float64, for one scalar parameter. */
 function reference(p: number, grads: number[], lrs: number[], wd: number): number {
@@ -181,4 +182,28 @@ Deno.test("AdamW.update: bad options named, and no tensors leaked", async () => 
   assertEquals(tf.memory().numTensors, before + 2, "only gradNorm and applied are new");
   tf.dispose([r.gradNorm, r.applied, ...g.values(), loss, ...a.values()]);
   opt.dispose();
+});
+
+Deno.test("AdamW: the strategy is chosen at construction; another backend under one optimizer is an error", async () => {
+  await tf.setBackend("cpu");
+  const w = tf.variable(tf.tensor([1, 2]));
+  const opt = new AdamW(new Map([["w", w]]), { weightDecay: 0 });
+  assertEquals([opt.strategy, opt.backend], ["ops", "cpu"]);
+  assertThrows(() => new AdamW(new Map([["w", w]]), { strategy: "flat" }), 'strategy "flat" needs the webgpu backend');
+  const g = new Map([["w", tf.tensor([1, -1])]]);
+  await selectBackend("wasm", { log: () => {} });
+  try {
+    assertThrows(() => opt.step(g, 0.1), "built on the cpu backend");
+    const loss = tf.scalar(1);
+    assertThrows(() => opt.update(g, { lr: 0.1, maxGradNorm: 1, loss }), "the active backend is wasm");
+    assertThrows(() => opt.state(), "built on the cpu backend");
+    loss.dispose();
+  } finally {
+    await tf.setBackend("cpu");
+  }
+  assertEquals(Array.from(w.dataSync()), [1, 2], "nothing stepped");
+  opt.step(g, 0.1);
+  assert(Math.abs(w.dataSync()[0] - 0.9) < 1e-6, "back on its backend it steps");
+  opt.dispose();
+  tf.dispose([w, ...g.values()]);
 });

@@ -4,13 +4,12 @@
 // where there is no WebGPU adapter.
 import { tf } from "../../lib/deps.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
-import { countWebgpuDispatches } from "../../lib/bench/dispatch_counter.ts";
-import { AdamW } from "../../lib/train/adamw.ts";
+import { AdamW, type AdamWOptions } from "../../lib/train/adamw.ts";
 import { clipGradNorm } from "../../lib/train/clip.ts";
 import { fusedAdamWUpdate } from "../../lib/model/kernels/webgpu_adamw_per_param.ts";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { useWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
-import { makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
+import { countingDispatches, finalArrays, makeParams, maxRelDiff, size, values } from "./adamw_fixture.ts";
 
 const gpu = webgpuTestOptions("adamw webgpu tests");
 
@@ -39,28 +38,16 @@ function gradsAt(t: number): Map<string, tf.Tensor> {
 const LRS = [0, 1e-3, 5e-2, 2e-3];
 
 /** Run `LRS.length` steps; returns parameters and moments as arrays by `p.`/`m.`/`v.` name. */
-async function run(fused: boolean): Promise<{ out: Map<string, Float32Array>; dispatches: number[] }> {
+async function run(options: AdamWOptions): Promise<{ out: Map<string, Float32Array>; dispatches: number[] }> {
   const params = makeParams(SHAPES);
-  const opt = new AdamW(params, { weightDecay: 0.1, fused });
+  const opt = new AdamW(params, { weightDecay: 0.1, ...options });
   const dispatches: number[] = [];
   for (let t = 0; t < LRS.length; t++) {
     const grads = gradsAt(t);
-    const counter = tf.getBackend() === "webgpu" ? countWebgpuDispatches() : undefined;
-    opt.step(grads, LRS[t]);
-    counter?.stop();
-    if (counter) dispatches.push(counter.count);
+    countingDispatches(dispatches, () => opt.step(grads, LRS[t]));
     tf.dispose([...grads.values()]);
   }
-  const out = new Map<string, Float32Array>();
-  const state = opt.state();
-  for (const [k, p] of params) {
-    out.set(`p.${k}`, (await p.data()) as Float32Array);
-    out.set(`m.${k}`, (await state.m.get(k)!.data()) as Float32Array);
-    out.set(`v.${k}`, (await state.v.get(k)!.data()) as Float32Array);
-  }
-  tf.dispose([...state.m.values(), ...state.v.values(), ...params.values()]);
-  opt.dispose();
-  return { out, dispatches };
+  return { out: await finalArrays(params, opt), dispatches };
 }
 
 /**
@@ -108,11 +95,12 @@ Deno.test({
   fn: async () => {
     await useWebgpu();
     try {
-      const fused = await run(true);
+      const fused = await run({});
       const perParameter = await runPerParameter();
-      const ops = await run(false);
+      const perParameterStrategy = await run({ strategy: "per-parameter" });
+      const ops = await run({ fused: false });
       await selectBackend("cpu", { log: () => {} });
-      const cpu = await run(false);
+      const cpu = await run({ fused: false });
       await selectBackend("webgpu", { log: () => {} });
       const vsOps = maxRelDiff(fused.out, ops.out), vsCpu = maxRelDiff(fused.out, cpu.out);
       const n = [...fused.out.values()].reduce((a, x) => a + x.length, 0);
@@ -126,6 +114,12 @@ Deno.test({
       // the same shader arithmetic as the per-parameter kernel; against separate tf ops a GPU's compiler may contract
       // a multiply and an add into one fma (llvmpipe does not: 0 differ there)
       assertEquals(maxRelDiff(fused.out, perParameter).differing, 0, "flat vs per-parameter kernel");
+      assertEquals(
+        maxRelDiff(perParameterStrategy.out, perParameter).differing,
+        0,
+        "strategy per-parameter vs by hand",
+      );
+      assertEquals(perParameterStrategy.dispatches, LRS.map(() => 3 * Object.keys(SHAPES).length), "3 a parameter");
       assert(vsOps.rel <= 1e-6, `fused vs webgpu tf ops: max rel diff ${vsOps.rel}`);
       assert(vsCpu.rel <= 1e-6, `fused vs cpu tf ops: max rel diff ${vsCpu.rel}`);
       assertEquals(fused.dispatches, LRS.map(() => 1), "adamw_update over the one chunk");

@@ -2,20 +2,16 @@ import { tf } from "../../lib/deps.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
-import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
-import { readTexts } from "../../lib/data/records.ts";
 import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import { batchFixed, maskOnce } from "../../lib/collate/mask_once.ts";
 import type { Rng } from "../../lib/data/rng.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
+import { DEMO_MODEL as MODEL, demoChunks } from "./demo_chunks.ts";
 import { train } from "../../lib/train/trainer.ts";
 import { evaluateMlm } from "../../lib/train/evaluate.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
 import { hasLabels, trainStep } from "../../lib/train/step.ts";
 import { loadCheckpoint } from "../../lib/app/checkpoints.ts";
 import { FileSink } from "../../lib/app/file_sink.ts";
-
-const MODEL = `${DEMO_FIXTURE_DIR}/model`;
 
 Deno.test("trainStep: a batch without labels gives zero loss and zero gradient, and AdamW still advances", async () => {
   await selectBackend("wasm", { log: () => {} });
@@ -56,18 +52,8 @@ Deno.test("trainStep: a batch without labels gives zero loss and zero gradient, 
   }
 });
 
-async function tinyChunks() {
-  const tokenizer = await loadTokenizer(MODEL);
-  const texts: string[] = [];
-  for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts.slice(0, 20), tokenizer, { chunkSize: 8 });
-  const ids = {
-    maskTokenId: tokenizer.maskTokenId,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    padTokenId: tokenizer.padTokenId,
-  };
-  return { chunks, ids };
+function tinyChunks() {
+  return demoChunks(20, 8);
 }
 
 Deno.test("train + evaluate with batch 1 x chunk 8: batches without a masked token never crash nor poison", async () => {

@@ -2,31 +2,18 @@ import { tf } from "../../lib/deps.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
 import { loadMaskedLM, savePretrained } from "../../lib/model/pretrained.ts";
-import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
-import { readTexts } from "../../lib/data/records.ts";
 import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import { batchFixed, maskOnce } from "../../lib/collate/mask_once.ts";
 import type { Rng } from "../../lib/data/rng.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
+import { DEMO_MODEL as MODEL, demoChunks } from "./demo_chunks.ts";
 import { NonFiniteLossError, train, type TrainArgs } from "../../lib/train/trainer.ts";
 import { listCheckpoints } from "../../lib/app/checkpoints.ts";
 import { FileSink } from "../../lib/app/file_sink.ts";
 import { webgpuTestOptions } from "../support/webgpu.ts";
 
-const MODEL = `${DEMO_FIXTURE_DIR}/model`;
-
 async function setup(backend: "wasm" | "webgpu" = "wasm") {
   await selectBackend(backend, { log: () => {} });
-  const tokenizer = await loadTokenizer(MODEL);
-  const texts: string[] = [];
-  for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts.slice(0, 80), tokenizer, { chunkSize: 32 });
-  const ids = {
-    maskTokenId: tokenizer.maskTokenId,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    padTokenId: tokenizer.padTokenId,
-  };
+  const { chunks, ids } = await demoChunks(80, 32);
   const evalBatches = batchFixed(maskOnce(chunks.slice(0, 8), createMlmCollator({ ...ids, seed: 9 })), 4);
   return { trainChunks: chunks.slice(8, 40), evalBatches, ids };
 }

@@ -22,7 +22,7 @@
  *
  * An `AdamW` built on webgpu updates every parameter at once from flat buffers (`webgpu_adamw_flat_state.ts` with
  * `webgpu_adamw_flat_kernel.ts`: the same per-element arithmetic, held bit for bit to this kernel by the tests); this
- * per-parameter kernel serves an `AdamW` whose state lives in per-parameter tensors (built under another backend) and
+ * per-parameter kernel serves an `AdamW` built with `strategy: "per-parameter"` (state in per-parameter tensors) and
  * is that reference.
  *
  * @module
