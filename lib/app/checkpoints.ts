@@ -240,7 +240,7 @@ function checkFields(path: string, o: Record<string, unknown>, fields: Record<st
       ? Array.isArray(v)
       : kind === "object"
       ? v !== null && typeof v === "object" && !Array.isArray(v)
-      : typeof v === kind;
+      : typeof v === "boolean";
     if (!ok) {
       const expected = kind === "integer"
         ? "an integer >= 0"
