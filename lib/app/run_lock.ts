@@ -1,11 +1,9 @@
 /**
- * One run per output folder: a run holds `OUTPUT_DIR/.run.lock` (its pid, host and start) from before it writes
- * anything until it ends (normally, on an error, on Ctrl-C, or at `Deno.exit`). A second run on the same folder fails
- * naming the lock and the pid that holds it. A lock left by a process that no longer runs on this host (killed with
- * SIGKILL, a power loss) is taken over with a note.
- *
- * The lock is created whole and exclusively: its content is written to a temporary file that is then hard-linked
- * under the lock's name, which fails when a lock is already there.
+ * One run per output folder: a run holds `OUTPUT_DIR/.run.lock` from before it writes anything until it ends
+ * (normally, on an error, on Ctrl-C, or at `Deno.exit`). The file names the run (pid, host, start) and is held with
+ * an exclusive OS file lock (`flock`), which the system releases when the process dies however it dies. A second run
+ * on the same folder fails naming the lock and the pid that holds it; a lock file left by a process that was killed
+ * (SIGKILL, a power loss) is no longer held, so the next run takes it over with a note.
  *
  * @module
  */
@@ -21,100 +19,55 @@ export interface RunLockInfo {
   host: string;
   /** When it took the lock (ISO 8601). */
   started_at: string;
-  /** Its start time in clock ticks after boot (`/proc/PID/stat` field 22), null where there is no `/proc`. */
-  proc_start: number | null;
 }
 
 /** A held lock: {@link RunLock.release} removes it (once; later calls do nothing). */
 export interface RunLock {
   /** The lock file. */
   path: string;
-  /** Remove the lock file (if it still is ours). */
+  /** Remove the lock file and let go of it. */
   release(): void;
 }
 
-/** This host's name: `/proc/sys/kernel/hostname`, else `Deno.hostname()` when allowed, else `"unknown"`. */
+/** This host's name: `/etc/hostname`, else `Deno.hostname()` when allowed, else `"unknown"`. */
 function hostName(): string {
   try {
-    const name = Deno.readTextFileSync("/proc/sys/kernel/hostname").trim();
+    const name = Deno.readTextFileSync("/etc/hostname").trim();
     if (name) return name;
-  } catch { /* no /proc */ }
+  } catch { /* none */ }
   try {
     if (Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted") return Deno.hostname();
   } catch { /* not allowed */ }
   return "unknown";
 }
 
-/** `/proc/PID/stat`: the process's state letter and start time; undefined when there is no such process. */
-function procStat(pid: number): { state: string; start: number } | undefined {
-  let text: string;
+/** The run a lock file names, as far as it can be read ("?" for what cannot). */
+function describe(text: string): { pid: string; host: string; since: string } {
+  let o: Partial<RunLockInfo> = {};
   try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return undefined;
-  }
-  // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so split after its last ")".
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0], start: Number(fields[19]) };
-}
-
-/** Whether `/proc` can tell which processes run here. */
-function haveProc(): boolean {
-  return procStat(Deno.pid) !== undefined;
-}
-
-/** The lock content of this process. */
-function ownInfo(): RunLockInfo {
+    const v = JSON.parse(text);
+    if (v !== null && typeof v === "object") o = v;
+  } catch { /* an older or damaged lock: described with "?" */ }
   return {
-    pid: Deno.pid,
-    host: hostName(),
-    started_at: new Date().toISOString(),
-    proc_start: procStat(Deno.pid)?.start ?? null,
+    pid: Number.isInteger(o.pid) ? String(o.pid) : "?",
+    host: typeof o.host === "string" ? o.host : "?",
+    since: typeof o.started_at === "string" ? o.started_at : "?",
   };
 }
 
-/**
- * Why the holder of `info` is known to have ended (a note), or undefined when it may still run.
- */
-function staleReason(info: RunLockInfo): string | undefined {
-  if (info.host !== hostName() || !haveProc()) return undefined;
-  const stat = procStat(info.pid);
-  if (stat === undefined) return `process ${info.pid} no longer runs`;
-  if (stat.state === "Z" || stat.state === "X") return `process ${info.pid} has ended`;
-  if (info.proc_start !== null && stat.start !== info.proc_start) {
-    return `process ${info.pid} no longer runs (the pid now belongs to another process)`;
-  }
-  return undefined;
-}
-
-function parseLock(path: string, text: string): RunLockInfo {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    v = undefined;
-  }
-  const o = v as Partial<RunLockInfo> | undefined;
-  if (
-    o === undefined || o === null || typeof o !== "object" || !Number.isInteger(o.pid) || typeof o.host !== "string"
-  ) {
-    throw new Error(
-      `${path}: expected a run lock ({"pid": …, "host": …}), got ${JSON.stringify(text.slice(0, 80))}; ` +
-        `remove it if no run uses this folder`,
-    );
-  }
-  return {
-    pid: o.pid!,
-    host: o.host,
-    started_at: typeof o.started_at === "string" ? o.started_at : "?",
-    proc_start: typeof o.proc_start === "number" ? o.proc_start : null,
-  };
+async function readAll(file: Deno.FsFile): Promise<string> {
+  await file.seek(0, Deno.SeekMode.Start);
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(4096);
+  for (let n; (n = await file.read(buf)) !== null;) chunks.push(buf.slice(0, n));
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
 }
 
 /**
  * Take the lock of the run folder `dir` (created when missing) before anything else is written there. Fails when
- * another run holds it, naming the lock file, the pid and the host; takes over a stale lock (its process ended on
- * this host) with a note through `log`. The lock is also removed when the process exits through `Deno.exit`.
+ * another run holds it, naming the lock file, the pid and the host; takes over a lock file nobody holds any more
+ * (its run was killed) with a note through `log`. The lock file is also removed when the process exits through
+ * `Deno.exit`.
  *
  * @example
  * ```ts
@@ -122,7 +75,7 @@ function parseLock(path: string, text: string): RunLockInfo {
  * const dir = await Deno.makeTempDir();
  * const lock = await lockRunDir(dir);
  * const err = await lockRunDir(dir).catch((e) => e);
- * if (!String(err.message).includes(`pid ${Deno.pid}`)) throw new Error(err.message);
+ * if (!String(err.message).includes(`held by pid ${Deno.pid}`)) throw new Error(err.message);
  * lock.release();
  * (await lockRunDir(dir)).release(); // free again
  * ```
@@ -131,50 +84,51 @@ export async function lockRunDir(dir: string, options: { log?: (line: string) =>
   const log = options.log ?? ((line: string) => console.error(line));
   await Deno.mkdir(dir, { recursive: true });
   const path = `${dir}/${RUN_LOCK_FILE}`;
-  const mine = JSON.stringify(ownInfo()) + "\n";
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.writeTextFile(tmp, mine, { createNew: true });
-  try {
-    for (let attempt = 0;; attempt++) {
-      try {
-        await Deno.link(tmp, path);
-        break;
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists) || attempt >= 2) throw e;
-      }
-      let text: string;
-      try {
-        text = await Deno.readTextFile(path);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) continue; // released meanwhile
-        throw e;
-      }
-      const held = parseLock(path, text);
-      const stale = staleReason(held);
-      if (stale === undefined) {
+  for (let attempt = 0;; attempt++) {
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    let held = false;
+    try {
+      if (!(await file.tryLock(true))) {
+        const other = describe(await readAll(file));
         throw new Error(
-          `--output-dir ${dir} is in use by another run: ${path} is held by pid ${held.pid} on ${held.host} ` +
-            `(since ${held.started_at}); wait for it to end or choose another --output-dir ` +
-            `(remove ${path} only if no run uses this folder)`,
+          `--output-dir ${dir} is in use by another run: ${path} is held by pid ${other.pid} on ${other.host} ` +
+            `(since ${other.since}); wait for it to end or choose another --output-dir`,
         );
       }
-      log(`note: ${path} was left by pid ${held.pid} (started ${held.started_at}): ${stale}; taking it over`);
-      await Deno.remove(path).catch((e) => {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      });
+      // Locked; but the run that held it may have removed the file meanwhile: then lock the file now at `path`.
+      const [mine, current] = [await file.stat(), await Deno.stat(path).catch(() => undefined)];
+      if (current === undefined || current.ino !== mine.ino || current.dev !== mine.dev) {
+        if (attempt < 5) continue;
+        throw new Error(`${path}: the lock file keeps changing; is another run starting in this folder?`);
+      }
+      const left = (await readAll(file)).trim();
+      if (left !== "") {
+        const other = describe(left);
+        log(
+          `note: ${path} was left by pid ${other.pid} on ${other.host} (since ${other.since}), which no longer ` +
+            `holds it (killed?); taking it over`,
+        );
+      }
+      const info: RunLockInfo = { pid: Deno.pid, host: hostName(), started_at: new Date().toISOString() };
+      await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+      const bytes = new TextEncoder().encode(JSON.stringify(info) + "\n");
+      for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
+      held = true;
+    } finally {
+      if (!held) file.close();
     }
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      globalThis.removeEventListener("unload", release);
+      try {
+        Deno.removeSync(path); // while still holding it: a waiting run then finds the file gone and retries
+      } catch { /* already gone */ }
+      file.close(); // lets go of the lock
+    };
+    globalThis.addEventListener("unload", release);
+    return { path, release };
   }
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    globalThis.removeEventListener("unload", release);
-    try {
-      if (Deno.readTextFileSync(path) === mine) Deno.removeSync(path);
-    } catch { /* already gone */ }
-  };
-  globalThis.addEventListener("unload", release);
-  return { path, release };
 }
