@@ -57,10 +57,11 @@ function describe(text: string): { pid: string; host: string; since: string } {
 
 async function readAll(file: Deno.FsFile): Promise<string> {
   await file.seek(0, Deno.SeekMode.Start);
-  const chunks: Uint8Array[] = [];
+  let text = "";
+  const decoder = new TextDecoder();
   const buf = new Uint8Array(4096);
-  for (let n; (n = await file.read(buf)) !== null;) chunks.push(buf.slice(0, n));
-  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  for (let n; (n = await file.read(buf)) !== null;) text += decoder.decode(buf.subarray(0, n), { stream: true });
+  return text + decoder.decode();
 }
 
 /**
