@@ -99,7 +99,7 @@ async function classifyInFolder(
   log: (line: string) => void,
   maxLength: number,
 ): Promise<ClassifyFinetuneResult> {
-  await prepareRunDir(options);
+  await prepareRunDir({ ...options, log: (line) => console.error(line) }); // its notes go to stderr
   const modelDir = await resolveModel(options.model, options.hub);
   const choice = await selectBackend(options.backend); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);
