@@ -10,6 +10,7 @@ import { loadMaskedLM } from "../lib/model/pretrained.ts";
 import { fillMask, formatFillMask, pipelineOutput } from "../lib/pipelines/fill_mask.ts";
 import { loadTokenizer } from "../lib/tokenize/tokenizer.ts";
 import { resolveModel } from "../lib/hub/resolve.ts";
+import { assertFiniteWeights } from "../lib/app/model_checks.ts";
 
 const USAGE = 'deno task fill-mask --model DIR "TEXT with [MASK]" ["MORE TEXT"...] [--top-k N] [--json] [--backend B]';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const tokenizer = await loadTokenizer(dir);
   const model = await loadMaskedLM(dir);
   try {
+    await assertFiniteWeights(model, `${dir}/model.safetensors`);
     const results = await fillMask(model, tokenizer, positionals, { topK });
     if (values.json) {
       const hf = results.map(pipelineOutput);

@@ -8,6 +8,7 @@
 import { type FlagSpec, parseFlags, runTask } from "../lib/cli.ts";
 import { finetune, type HubStrategy } from "../lib/app/finetune.ts";
 import { onCtrlC } from "../lib/app/interrupt.ts";
+import { readHubToken } from "../lib/app/token.ts";
 import {
   dataOptionsFromFlags,
   defaultRunDir,
@@ -32,7 +33,8 @@ const FLAGS: Record<string, FlagSpec> = {
   "fp16": b("mixed precision (no backend supports it yet)"),
   "push-to-hub": b("push the model with a generated model card to the Hub"),
   "hub-model-id": s(undefined, "repo to push to (namespace/name; default: the output folder's name)"),
-  "hub-token": s(undefined, "Hub write token (default: $HF_TOKEN); never printed"),
+  "hub-token": s(undefined, "Hub write token (visible to others on the command line: prefer the next two)"),
+  "hub-token-file": s(undefined, "file holding the Hub write token (default: $HF_TOKEN, else $HF_HOME/token)"),
   "hub-strategy": s("end", "end (push once at the end) or every_save (also after each checkpoint)"),
   "hub-private-repo": b("create the Hub repo private"),
   "export-onnx": b("with --push-to-hub: also upload the ONNX export for transformers.js (onnx/model.onnx)"),
@@ -53,7 +55,10 @@ async function main(): Promise<number> {
       signal: ctrlC.signal,
       pushToHub: values["push-to-hub"] as boolean,
       hubModelId: values["hub-model-id"] as string | undefined,
-      hubToken: values["hub-token"] as string | undefined,
+      hubToken: readHubToken({
+        token: values["hub-token"] as string | undefined,
+        tokenFile: values["hub-token-file"] as string | undefined,
+      }),
       hubStrategy: values["hub-strategy"] as HubStrategy,
       hubPrivateRepo: values["hub-private-repo"] as boolean,
       exportOnnx: values["export-onnx"] as boolean,

@@ -14,7 +14,19 @@ import type { TrainingState } from "../train/run_state.ts";
 import { assignWeights, type ResumePoint, type WeightArrays } from "../train/sink.ts";
 import { writeDirAtomic, writeFileAtomic } from "../fs.ts";
 import type { TrainerState } from "../log_schema.ts";
+import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import { writeTrainerState } from "./file_sink.ts";
+
+/** The files a `checkpoint-STEP/` folder of this toolkit may hold (the model's, the optimizer's and the states). */
+export const CHECKPOINT_FILES: readonly string[] = [
+  "config.json",
+  "model.safetensors",
+  ...TOKENIZER_FILES,
+  "optimizer.safetensors",
+  "trainer_state.json",
+  "training_state.json",
+  "run_args.json",
+];
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
@@ -28,6 +40,8 @@ export interface SaveCheckpointOptions {
   trainingState: TrainingState;
   /** Keep at most this many `checkpoint-*` folders (oldest removed first); unlimited when absent. */
   saveTotalLimit?: number;
+  /** The data arguments of the run, written as `run_args.json` (checked when resuming). */
+  runArgs?: Record<string, unknown>;
 }
 
 /**
@@ -103,6 +117,7 @@ export async function saveCheckpoint(outputDir: string, options: SaveCheckpointO
     });
     await writeTrainerState(tmp, options.trainerState);
     await writeFileAtomic(`${tmp}/training_state.json`, JSON.stringify(options.trainingState, null, 2) + "\n");
+    if (options.runArgs) await writeFileAtomic(`${tmp}/run_args.json`, JSON.stringify(options.runArgs, null, 2) + "\n");
   });
   const limit = options.saveTotalLimit;
   if (limit !== undefined && limit > 0) {
@@ -134,11 +149,8 @@ export async function loadCheckpoint(dir: string): Promise<ResumePoint> {
       throw new Error(`checkpoint ${dir}: ${f} is missing (not a checkpoint written by this trainer?)`);
     }
   }
-  const trainingState = JSON.parse(await Deno.readTextFile(`${dir}/training_state.json`)) as TrainingState;
-  if (trainingState.format !== "mlm-adapt-training-state/1") {
-    throw new Error(`checkpoint ${dir}/training_state.json: unknown format ${JSON.stringify(trainingState.format)}`);
-  }
-  const trainerState = JSON.parse(await Deno.readTextFile(`${dir}/trainer_state.json`)) as TrainerState;
+  const trainingState = await readTrainingState(`${dir}/training_state.json`);
+  const trainerState = await readTrainerState(`${dir}/trainer_state.json`);
   const file = await readSafetensors(`${dir}/optimizer.safetensors`);
   const m = new Map<string, tf.Tensor>(), v = new Map<string, tf.Tensor>();
   let step: number | undefined;
@@ -179,4 +191,110 @@ async function readWeights(dir: string): Promise<WeightArrays> {
     if (t.data instanceof Float32Array) weights.set(name, { shape: t.shape, data: t.data });
   }
   return weights;
+}
+
+/**
+ * Read the JSON object in `path`; fails naming the file when it cannot be read, is not JSON (a torn write) or not an
+ * object.
+ *
+ * @example
+ * ```ts
+ * import { readJsonObject } from "./checkpoints.ts";
+ * const path = `${await Deno.makeTempDir()}/trainer_state.json`;
+ * await Deno.writeTextFile(path, '{"global_step": 3');
+ * const err = await readJsonObject(path, "HF trainer state").catch((e) => e);
+ * if (!String(err.message).startsWith(`${path}: expected HF trainer state`)) throw new Error(err.message);
+ * ```
+ */
+export async function readJsonObject(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read ${what} (${(e as Error).message})`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: expected ${what} as a JSON object, but it is not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new Error(`${path}: expected ${what} as a JSON object, got ${Array.isArray(v) ? "an array" : typeof v}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+type Kind = "integer" | "number" | "boolean" | "object" | "array" | "number|null";
+
+function checkFields(path: string, o: Record<string, unknown>, fields: Record<string, Kind>, prefix = ""): void {
+  for (const [name, kind] of Object.entries(fields)) {
+    const v = o[name];
+    const ok = kind === "integer"
+      ? Number.isInteger(v) && (v as number) >= 0
+      : kind === "number"
+      ? typeof v === "number" && Number.isFinite(v)
+      : kind === "number|null"
+      ? v === null || (typeof v === "number" && Number.isFinite(v))
+      : kind === "array"
+      ? Array.isArray(v)
+      : kind === "object"
+      ? v !== null && typeof v === "object" && !Array.isArray(v)
+      : typeof v === "boolean";
+    if (!ok) {
+      const expected = kind === "integer"
+        ? "an integer >= 0"
+        : kind === "number|null"
+        ? "a number or null"
+        : `a ${kind}`;
+      throw new Error(
+        `${path}: field "${prefix}${name}": expected ${expected}, got ${
+          v === undefined ? "nothing" : JSON.stringify(v)
+        }`,
+      );
+    }
+  }
+}
+
+/** `training_state.json`, checked field by field. */
+async function readTrainingState(path: string): Promise<TrainingState> {
+  const o = await readJsonObject(path, "a training state (mlm-adapt-training-state/1)");
+  if (o.format !== "mlm-adapt-training-state/1") {
+    throw new Error(`${path}: unknown format ${JSON.stringify(o.format)} (expected "mlm-adapt-training-state/1")`);
+  }
+  checkFields(path, o, {
+    global_step: "integer",
+    epoch: "integer",
+    step_in_epoch: "integer",
+    steps_per_epoch: "integer",
+    epoch_evaluated: "boolean",
+    seed: "integer",
+    scheduler: "object",
+    args: "object",
+    epoch_losses: "array",
+    tokens_seen: "integer",
+  });
+  (o.epoch_losses as unknown[]).forEach((e, i) => {
+    if (e === null || typeof e !== "object") throw new Error(`${path}: field "epoch_losses[${i}]": expected an object`);
+    checkFields(
+      path,
+      e as Record<string, unknown>,
+      { epoch: "integer", loss_sum: "number", steps: "integer" },
+      `epoch_losses[${i}].`,
+    );
+  });
+  checkFields(
+    path,
+    o.scheduler as Record<string, unknown>,
+    { base_lr: "number", total_steps: "integer" },
+    "scheduler.",
+  );
+  return o as unknown as TrainingState;
+}
+
+/** HF's `trainer_state.json`, checked in the fields a resume reads. */
+async function readTrainerState(path: string): Promise<TrainerState> {
+  const o = await readJsonObject(path, "HF trainer state");
+  checkFields(path, o, { global_step: "integer", log_history: "array", best_metric: "number|null" });
+  return o as unknown as TrainerState;
 }

@@ -54,6 +54,8 @@ export interface FileSinkOptions {
   progress?: boolean;
   /** Lines of human-readable output (default: console.log). */
   log?: (line: string) => void;
+  /** The run's data and masking options, written as `run_args.json` in each checkpoint (checked on resume). */
+  runArgs?: Record<string, unknown>;
 }
 
 /**
@@ -122,6 +124,7 @@ export class FileSink implements RunSink {
       trainerState: data.trainerState,
       trainingState: data.trainingState,
       saveTotalLimit: data.keep,
+      runArgs: this.#options.runArgs,
     });
   }
 

@@ -29,6 +29,9 @@ import { FileSink } from "./file_sink.ts";
 import { loadTrainEvalChunks, looksLikeHubId } from "./dataset.ts";
 import { cardHyperparameters, loggedEpochs, pushRun, type RunPushOptions } from "./push.ts";
 import { prepareRunDir, resolveModelDir } from "./run_dir.ts";
+import { lockRunDir } from "./run_lock.ts";
+import { assertChunkFits, assertFiniteWeights } from "./model_checks.ts";
+import { checkResumeArgs, mendMetrics, runArgs } from "./resume.ts";
 
 export { prepareOutputDir, prepareRunDir, resolveModelDir, type RunDirOptions } from "./run_dir.ts";
 
@@ -125,13 +128,12 @@ interface Loaded {
 }
 
 async function loadModelAndData(
-  modelArg: string,
+  modelDir: string,
   backend: BackendName,
   data: DataOptions,
   log: (line: string) => void,
 ): Promise<Loaded> {
-  checkData(data);
-  const modelDir = await resolveModelDir(modelArg, data.hub);
+  await assertChunkFits(modelDir, data.chunkSize);
   const choice = await selectBackend(backend); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);
   const { train, test } = await loadTrainEvalChunks(data.dataset, {
@@ -173,14 +175,42 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   checkArgument("hubStrategy", { type: "choice", choices: ["end", "every_save"] }, strategy);
   const token = hubToken(options.hubToken);
   if (options.pushToHub) {
-    if (token === undefined) throw new Error("--push-to-hub needs a write token: pass --hub-token or set HF_TOKEN");
+    if (token === undefined) {
+      throw new Error(
+        "--push-to-hub needs a write token: set HF_TOKEN, pass --hub-token-file, or log in (the token in $HF_HOME/token)",
+      );
+    }
     if (options.hub?.offline ?? hubOffline()) {
       throw new Error("--push-to-hub cannot push in offline mode (HF_HUB_OFFLINE is set)");
     }
   }
-  await prepareRunDir(options);
-  const loaded = await loadModelAndData(options.model, options.backend, options, log);
-  const { modelDir, model, tokenizer, train: trainChunks, test } = loaded;
+  checkData(options);
+  const notes = (line: string) => console.error(line);
+  const lock = await lockRunDir(options.outputDir, { log: notes }); // before anything is written there
+  try {
+    const modelDir = await resolveModelDir(options.model, options.hub);
+    await prepareRunDir({ ...options, modelDir, log: notes });
+    const args = runArgs(options);
+    if (options.resumeFromCheckpoint) {
+      await checkResumeArgs(options.resumeFromCheckpoint, args, notes);
+      await mendMetrics(options.outputDir, notes);
+    }
+    return await finetuneLocked(options, modelDir, args, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function finetuneLocked(
+  options: FinetuneOptions,
+  modelDir: string,
+  args: Record<string, unknown>,
+  log: (line: string) => void,
+): Promise<FinetuneResult> {
+  const strategy = options.hubStrategy ?? "end";
+  const token = hubToken(options.hubToken);
+  const loaded = await loadModelAndData(modelDir, options.backend, options, log);
+  const { model, tokenizer, train: trainChunks, test } = loaded;
   const pushOptions: RunPushOptions = {
     repoId: options.hubModelId ?? basename(resolve(options.outputDir)),
     token,
@@ -216,6 +246,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const sink = new FileSink(options.outputDir, {
       saveModel,
       log,
+      runArgs: args,
       runHeader: {
         task: "finetune",
         model: options.model,
@@ -278,8 +309,11 @@ export interface EvaluateModelOptions extends DataOptions {
  */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvalResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const { model, tokenizer, test } = await loadModelAndData(options.model, options.backend, options, log);
+  checkData(options);
+  const modelDir = await resolveModelDir(options.model, options.hub);
+  const { model, tokenizer, test } = await loadModelAndData(modelDir, options.backend, options, log);
   try {
+    await assertFiniteWeights(model, `${modelDir}/model.safetensors`);
     return await evaluateMlm(model, maskedEvalBatches(test, tokenizer, options));
   } finally {
     model.dispose();

@@ -13,6 +13,7 @@ import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
 import { renderReport } from "../report/render.ts";
 import { prepareRunDir } from "../app/run_dir.ts";
+import { lockRunDir } from "../app/run_lock.ts";
 import { FileSink } from "../app/file_sink.ts";
 import { loadClassificationData } from "./data.ts";
 import { encodeExamples } from "./batch.ts";
@@ -85,7 +86,20 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
     throw new Error(`--max-length: expected an integer >= 2, got ${maxLength}`);
   }
   checkTrainArgs(options, CLASSIFIER_DEFAULTS);
-  await prepareRunDir(options);
+  const lock = await lockRunDir(options.outputDir, { log: (line) => console.error(line) }); // one run per folder
+  try {
+    return await classifyInFolder(options, log, maxLength);
+  } finally {
+    lock.release();
+  }
+}
+
+async function classifyInFolder(
+  options: ClassifyFinetuneOptions,
+  log: (line: string) => void,
+  maxLength: number,
+): Promise<ClassifyFinetuneResult> {
+  await prepareRunDir({ ...options, log: (line) => console.error(line) }); // its notes go to stderr
   const modelDir = await resolveModel(options.model, options.hub);
   const choice = await selectBackend(options.backend); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);

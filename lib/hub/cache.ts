@@ -44,6 +44,23 @@ export function hubCacheDir(): string {
   return join(base, "huggingface", "hub");
 }
 
+/**
+ * HF's token file (what `hf auth login` writes): `$HF_HOME/token`, else `$XDG_CACHE_HOME/huggingface/token`, else
+ * `~/.cache/huggingface/token` (as `huggingface_hub.constants`; `HF_HUB_CACHE` does not move it).
+ *
+ * @example
+ * ```ts
+ * import { hubTokenPath } from "./cache.ts";
+ * if (!hubTokenPath().endsWith("token")) throw new Error("unexpected");
+ * ```
+ */
+export function hubTokenPath(): string {
+  const hfHome = Deno.env.get("HF_HOME");
+  if (hfHome) return join(expandHome(hfHome), "token");
+  const xdg = Deno.env.get("XDG_CACHE_HOME");
+  return join(xdg ? expandHome(xdg) : join(homeDir(), ".cache"), "huggingface", "token");
+}
+
 /** `~` at the start of a path → the home folder. */
 function expandHome(path: string): string {
   return path === "~" || path.startsWith("~/") ? homeDir() + path.slice(1) : path;
