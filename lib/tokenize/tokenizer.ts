@@ -10,6 +10,8 @@
  */
 import { HfTokenizer } from "../deps.ts";
 import type { Encoding } from "../data/types.ts";
+import { precompiledNormalizer } from "./precompiled.ts";
+import { type PreTokenizer, rustPreTokenizer, trimEndWhiteSpace, trimStartWhiteSpace } from "./pretokenize.ts";
 
 /** Options of {@linkcode Tokenizer.encode}. */
 export interface EncodeOptions {
@@ -148,6 +150,7 @@ export class Tokenizer {
   readonly allSpecialIds: number[];
 
   #hf: HfInternals;
+  #preTokenize: PreTokenizer | undefined;
   #cache = new Map<string, number[]>();
   #numAdded: number;
 
@@ -163,27 +166,32 @@ export class Tokenizer {
       const bert = normalizer as BertNormalizerConfig;
       this.#hf.normalizer = (text: string) => bertNormalize(text, bert, parts);
     }
+    const precompiled = precompiledOf(normalizer);
+    if (precompiled !== undefined) this.#hf.normalizer = precompiledNormalizer(precompiled);
+    this.#preTokenize = rustPreTokenizer(tokenizerJson.pre_tokenizer);
     const model = this.#hf.model;
     let size = 0;
     for (const id of model.tokens_to_ids.values()) size = Math.max(size, id + 1);
     this.vocabSize = size;
     const where = `${dir}/tokenizer.json`;
-    const idOf = (field: string, fallback: string | undefined): number => {
-      const named = tokenText(config[field]) ?? fallback;
-      const id = named === undefined ? undefined : model.tokens_to_ids.get(named);
-      if (id === undefined) {
-        throw new Error(
-          `${where}: the tokenizer has no ${field} (looked for ${JSON.stringify(named ?? field)} in ` +
-            `tokenizer_config.json / special_tokens_map.json and the vocabulary)`,
-        );
+    // A token the config does not name: BERT's spelling, then RoBERTa/XLM-R's (what their tokenizer classes default to).
+    const idOf = (field: string, fallbacks: (string | undefined)[]): number => {
+      const named = tokenText(config[field]);
+      const candidates = named !== undefined ? [named] : fallbacks.filter((t) => t !== undefined);
+      for (const t of candidates) {
+        const id = model.tokens_to_ids.get(t);
+        if (id !== undefined) return id;
       }
-      return id;
+      throw new Error(
+        `${where}: the tokenizer has no ${field} (looked for ${candidates.map((t) => JSON.stringify(t)).join(" / ")} ` +
+          `in tokenizer_config.json / special_tokens_map.json and the vocabulary)`,
+      );
     };
-    this.clsTokenId = idOf("cls_token", "[CLS]");
-    this.sepTokenId = idOf("sep_token", "[SEP]");
-    this.padTokenId = idOf("pad_token", "[PAD]");
-    this.unkTokenId = idOf("unk_token", model.unk_token ?? "[UNK]");
-    this.maskTokenId = idOf("mask_token", "[MASK]");
+    this.clsTokenId = idOf("cls_token", ["[CLS]", "<s>"]);
+    this.sepTokenId = idOf("sep_token", ["[SEP]", "</s>"]);
+    this.padTokenId = idOf("pad_token", ["[PAD]", "<pad>"]);
+    this.unkTokenId = idOf("unk_token", [model.unk_token, "[UNK]", "<unk>"]);
+    this.maskTokenId = idOf("mask_token", ["[MASK]", "<mask>"]);
     this.maskToken = model.vocab[this.maskTokenId];
     const special = new Set<number>([this.clsTokenId, this.sepTokenId, this.padTokenId, this.unkTokenId]);
     special.add(this.maskTokenId);
@@ -338,7 +346,11 @@ export class Tokenizer {
           words.push([subToken.id]);
           continue;
         }
-        const pieces = hf.pre_tokenizer !== null ? hf.pre_tokenizer(sub, { section_index: s }) : [sub];
+        const pieces = this.#preTokenize !== undefined
+          ? this.#preTokenize(sub, words.length === 0)
+          : hf.pre_tokenizer !== null
+          ? hf.pre_tokenizer(sub, { section_index: s })
+          : [sub];
         for (const piece of pieces) words.push(this.#modelIds(piece));
       }
     }
@@ -402,9 +414,20 @@ function stripAround(sections: string[], added: Map<string, AddedTokenLike>): vo
   for (let i = 0; i < sections.length; i++) {
     const token = added.get(sections[i]);
     if (token === undefined) continue;
-    if (token.lstrip && i > 0) sections[i - 1] = sections[i - 1].trimEnd();
-    if (token.rstrip && i < sections.length - 1) sections[i + 1] = sections[i + 1].trimStart();
+    if (token.lstrip && i > 0) sections[i - 1] = trimEndWhiteSpace(sections[i - 1]);
+    if (token.rstrip && i < sections.length - 1) sections[i + 1] = trimStartWhiteSpace(sections[i + 1]);
   }
+}
+
+// The charsmap of a `Precompiled` normalizer, alone or as the only one in a `Sequence`.
+function precompiledOf(normalizer: unknown): string | undefined {
+  if (normalizer === null || typeof normalizer !== "object") return undefined;
+  const n = normalizer as { type?: unknown; precompiled_charsmap?: unknown; normalizers?: unknown };
+  if (n.type === "Precompiled" && typeof n.precompiled_charsmap === "string") return n.precompiled_charsmap;
+  if (n.type === "Sequence" && Array.isArray(n.normalizers) && n.normalizers.length === 1) {
+    return precompiledOf(n.normalizers[0]);
+  }
+  return undefined;
 }
 
 function tokenText(value: unknown): string | undefined {
@@ -457,6 +480,7 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
     if (!(key in json)) throw new Error(`${clean}/tokenizer.json: missing field "${key}"`);
   }
   for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) json[key] ??= null;
+  checkTokenizerJson(json, `${clean}/tokenizer.json`);
   const config = (await readJsonFile(`${clean}/tokenizer_config.json`)) ?? {};
   const map = (await readJsonFile(`${clean}/special_tokens_map.json`)) ?? {};
   const merged: Record<string, unknown> = { ...config };
@@ -469,5 +493,75 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
       // absent: not copied
     }
   }
-  return new Tokenizer({ dir: clean, files, tokenizerJson: json, config: merged });
+  try {
+    return new Tokenizer({ dir: clean, files, tokenizerJson: json, config: merged });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.startsWith(clean)) throw e;
+    throw new Error(`${clean}/tokenizer.json: cannot build the tokenizer (${message})`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Check the shape of a parsed `tokenizer.json` before building from it, naming the field and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { checkTokenizerJson } from "./tokenizer.ts";
+ * let message = "";
+ * try {
+ *   checkTokenizerJson({ model: { type: "BPE", vocab: {} }, added_tokens: [] }, "t/tokenizer.json");
+ * } catch (e) {
+ *   message = (e as Error).message;
+ * }
+ * if (!message.includes('"model.merges"')) throw new Error(message);
+ * ```
+ */
+export function checkTokenizerJson(json: Record<string, unknown>, where: string): void {
+  const fail = (field: string, expected: string): never => {
+    throw new Error(`${where}: field "${field}" must be ${expected}`);
+  };
+  if (!Array.isArray(json.added_tokens)) fail("added_tokens", "an array of {id, content, …} objects");
+  (json.added_tokens as unknown[]).forEach((t, i) => {
+    if (!isObject(t) || typeof t.content !== "string" || !Number.isInteger(t.id)) {
+      fail(`added_tokens[${i}]`, 'an object with a string "content" and an integer "id"');
+    }
+  });
+  for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) {
+    const part = json[key];
+    if (part !== null && part !== undefined && (!isObject(part) || typeof part.type !== "string")) {
+      fail(key, 'null or an object with a string "type"');
+    }
+  }
+  const model = json.model;
+  if (!isObject(model)) return fail("model", "an object (WordPiece, BPE or Unigram)");
+  const type = model.type ?? (Array.isArray(model.vocab) ? "Unigram" : "merges" in model ? "BPE" : "WordPiece");
+  if (type === "WordPiece" || type === "BPE") {
+    if (!isObject(model.vocab)) fail("model.vocab", `an object of token → id (a ${type} vocabulary)`);
+    for (const [token, id] of Object.entries(model.vocab as Record<string, unknown>)) {
+      if (!Number.isInteger(id)) fail(`model.vocab[${JSON.stringify(token)}]`, "an integer id");
+    }
+    if (type === "BPE") {
+      if (!Array.isArray(model.merges)) fail("model.merges", 'an array of merges ("a b" or ["a", "b"])');
+      (model.merges as unknown[]).forEach((m, i) => {
+        const ok = (typeof m === "string" && m.includes(" ")) ||
+          (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === "string"));
+        if (!ok) fail(`model.merges[${i}]`, '"a b" or ["a", "b"]');
+      });
+    }
+  } else if (type === "Unigram") {
+    if (!Array.isArray(model.vocab)) fail("model.vocab", "an array of [piece, score] pairs (a Unigram vocabulary)");
+    (model.vocab as unknown[]).forEach((p, i) => {
+      if (!Array.isArray(p) || typeof p[0] !== "string" || typeof p[1] !== "number") {
+        fail(`model.vocab[${i}]`, "a [piece, score] pair");
+      }
+    });
+    if (model.unk_id !== undefined && model.unk_id !== null && !Number.isInteger(model.unk_id)) {
+      fail("model.unk_id", "an integer");
+    }
+  } else {
+    fail("model.type", `"WordPiece", "BPE" or "Unigram" (got ${JSON.stringify(model.type)})`);
+  }
 }
