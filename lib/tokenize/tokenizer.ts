@@ -42,6 +42,9 @@ export const TOKENIZER_FILES: readonly string[] = [
   "special_tokens_map.json",
   "vocab.txt",
   "added_tokens.json",
+  "vocab.json",
+  "merges.txt",
+  "sentencepiece.bpe.model",
 ];
 
 // The parts of `@huggingface/tokenizers`' Tokenizer this module drives. They are public at runtime; the type
