@@ -162,7 +162,9 @@ export class Tokenizer {
     const { dir, files, tokenizerJson, config } = parts;
     this.dir = dir;
     this.files = files;
-    this.#hf = new HfTokenizer(tokenizerJson, config) as unknown as HfInternals;
+    // transformers 5 decodes without clean_up_tokenization_spaces unless tokenizer_config.json asks for it.
+    const hfConfig = { clean_up_tokenization_spaces: false, ...config };
+    this.#hf = new HfTokenizer(tokenizerJson, hfConfig) as unknown as HfInternals;
     const normalizer = tokenizerJson.normalizer as { type?: string } | null;
     if (normalizer?.type === "BertNormalizer" && this.#hf.normalizer !== null) {
       const parts = this.#hf.normalizer as unknown as BertNormalizerLike;
