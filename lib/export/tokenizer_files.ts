@@ -53,12 +53,15 @@ export const ROBERTA_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
   mask_token: "<mask>",
 };
 
+// transformers.js cleans up tokenization spaces unless told not to; transformers 5 does not (" ." stays): say so.
+const ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON = { ...ROBERTA_SPECIAL_TOKENS, clean_up_tokenization_spaces: false };
+
 /** The tokenizer class and special tokens Python's tokenizer of each `model_type` saves. */
-const TOKENIZER_DEFAULTS: Record<string, { tokenizerClass: string; specials: Readonly<Record<string, string>> }> = {
+const TOKENIZER_DEFAULTS: Record<string, { tokenizerClass: string; specials: Readonly<Record<string, unknown>> }> = {
   distilbert: { tokenizerClass: "DistilBertTokenizer", specials: BERT_SPECIAL_TOKENS },
   bert: { tokenizerClass: "BertTokenizer", specials: BERT_SPECIAL_TOKENS },
-  roberta: { tokenizerClass: "RobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS },
-  "xlm-roberta": { tokenizerClass: "XLMRobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS },
+  roberta: { tokenizerClass: "RobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
+  "xlm-roberta": { tokenizerClass: "XLMRobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
 };
 
 /**
