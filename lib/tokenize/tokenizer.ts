@@ -11,6 +11,7 @@
 import { HfTokenizer } from "../deps.ts";
 import type { Encoding } from "../data/types.ts";
 import { precompiledNormalizer } from "./precompiled.ts";
+import { intlWordIds, tokenOffsets, type TokenSpelling } from "./intl_words.ts";
 import { type PreTokenizer, rustPreTokenizer, trimEndWhiteSpace, trimStartWhiteSpace } from "./pretokenize.ts";
 
 /** Options of {@linkcode Tokenizer.encode}. */
@@ -19,7 +20,18 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
   /** Truncate to this many tokens, special tokens included (HF `truncation=True, max_length`: keeps the final `[SEP]`). */
   maxLength?: number;
+  /**
+   * Where `word_ids` come from: `"hf"` (default) the pre-tokenizer's words, as the fast tokenizer's `word_ids()`;
+   * `"intl"` the word boundaries of `Intl.Segmenter` (ICU, dictionary-based for scripts without spaces), each token
+   * placed by its character offset (see `intl_words.ts`).
+   */
+  wordBoundaries?: WordBoundaries;
+  /** Locale of `Intl.Segmenter` with `wordBoundaries: "intl"` (default: the runtime's). */
+  locale?: string;
 }
+
+/** Where word ids come from: Hugging Face's pre-tokenizer (`"hf"`) or `Intl.Segmenter` (`"intl"`). */
+export type WordBoundaries = "hf" | "intl";
 
 /** Options of {@linkcode Tokenizer.decode}. */
 export interface DecodeOptions {
@@ -154,6 +166,7 @@ export class Tokenizer {
 
   #hf: HfInternals;
   #preTokenize: PreTokenizer | undefined;
+  #spelling: { kind: TokenSpelling; prefix: string };
   #cache = new Map<string, number[]>();
   #numAdded: number;
 
@@ -174,6 +187,7 @@ export class Tokenizer {
     const precompiled = precompiledOf(normalizer);
     if (precompiled !== undefined) this.#hf.normalizer = precompiledNormalizer(precompiled);
     this.#preTokenize = rustPreTokenizer(tokenizerJson.pre_tokenizer);
+    this.#spelling = spellingOf(tokenizerJson.decoder);
     const model = this.#hf.model;
     let size = 0;
     for (const id of model.tokens_to_ids.values()) size = Math.max(size, id + 1);
@@ -222,12 +236,19 @@ export class Tokenizer {
     const addSpecial = options.addSpecialTokens ?? true;
     const words = this.#words(text);
     const ids: number[] = [];
-    const wordOf: number[] = [];
+    let wordOf: number[] = [];
     for (let w = 0; w < words.length; w++) {
       for (const id of words[w]) {
         ids.push(id);
         wordOf.push(w);
       }
+    }
+    if (options.wordBoundaries === "intl") {
+      const tokens = words.map((w) => w.map((id) => this.idToToken(id) ?? ""));
+      const starts = tokenOffsets(text, tokens, this.#spelling.kind, this.#spelling.prefix);
+      wordOf = intlWordIds(text, starts, options.locale);
+    } else if (options.wordBoundaries !== undefined && options.wordBoundaries !== "hf") {
+      throw new Error(`encode: wordBoundaries must be "hf" or "intl", got ${JSON.stringify(options.wordBoundaries)}`);
     }
     if (options.maxLength !== undefined) {
       const room = Math.max(0, options.maxLength - (addSpecial ? this.#numAdded : 0));
@@ -422,6 +443,24 @@ function stripAround(sections: string[], added: Map<string, AddedTokenLike>): vo
     if (token.lstrip && i > 0) sections[i - 1] = trimEndWhiteSpace(sections[i - 1]);
     if (token.rstrip && i < sections.length - 1) sections[i + 1] = trimStartWhiteSpace(sections[i + 1]);
   }
+}
+
+// How the decoder spells tokens: what `tokenOffsets` needs to find them in the text.
+function spellingOf(decoder: unknown): { kind: TokenSpelling; prefix: string } {
+  const types: Record<string, unknown>[] = [];
+  const walk = (d: unknown) => {
+    if (d === null || typeof d !== "object") return;
+    const o = d as Record<string, unknown>;
+    types.push(o);
+    if (Array.isArray(o.decoders)) o.decoders.forEach(walk);
+  };
+  walk(decoder);
+  for (const d of types) {
+    if (d.type === "ByteLevel") return { kind: "byte-level", prefix: "" };
+    if (d.type === "Metaspace") return { kind: "metaspace", prefix: "" };
+    if (d.type === "WordPiece") return { kind: "wordpiece", prefix: typeof d.prefix === "string" ? d.prefix : "##" };
+  }
+  return { kind: "plain", prefix: "" };
 }
 
 // The charsmap of a `Precompiled` normalizer, alone or as the only one in a `Sequence`.
