@@ -33,7 +33,7 @@ function fold(s: string): string {
  * The character offset (UTF-16 index into `text`) where each token starts, `words` being the tokens of each
  * pre-tokenized word (or added token) in order. Byte-level words are found verbatim and split by their bytes; other
  * tokens are matched in a folded copy of the text (NFKD, no marks, lowercase, no spaces). A token that matches
- * nothing (an unknown token, a bare `▁`) takes the next token's offset.
+ * nothing (an unknown token, a bare `▁`) starts where the previous token ended.
  *
  * @example
  * ```ts
@@ -55,7 +55,7 @@ export function tokenOffsets(text: string, words: string[][], spelling: TokenSpe
     folded += f;
     i += ch.length;
   }
-  const starts: (number | undefined)[] = [];
+  const starts: number[] = [];
   let cursor = 0; // in `text`
   let fcursor = 0; // in `folded`
   const findFolded = (surface: string): number | undefined => {
@@ -96,13 +96,11 @@ export function tokenOffsets(text: string, words: string[][], spelling: TokenSpe
     }
     for (const t of tokens) {
       const surface = spelling === "wordpiece" && t.startsWith(prefix) ? t.slice(prefix.length) : t;
-      starts.push(findFolded(surface));
+      // not found (an unknown token, a bare `▁`): where the previous token ended
+      starts.push(findFolded(surface) ?? (fcursor < origin.length ? origin[fcursor] : text.length));
     }
   }
-  const out = new Array<number>(starts.length);
-  let next = text.length;
-  for (let i = starts.length - 1; i >= 0; i--) out[i] = next = starts[i] ?? next;
-  return out;
+  return starts;
 }
 
 /**
