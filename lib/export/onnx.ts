@@ -289,6 +289,11 @@ function classifierHead(b: BertGraph, config: ModelConfig, x: string): string {
   const cls = g.node("Gather", [x, g.int64(b.id("cls", "index"), [0], true)], b.id("cls", "Gather"), {
     axis: { i: 1 },
   });
+  if (basePrefix(config) === "roberta") {
+    // RobertaClassificationHead: dense → tanh → out_proj on <s>
+    const h = g.node("Tanh", [b.linear("classifier.dense", cls)], b.id("classifier", "Tanh"));
+    return b.linear("classifier.out_proj", h, "logits");
+  }
   const pooled = config.model_type === "distilbert"
     ? g.node("Relu", [b.linear("pre_classifier", cls)], b.id("pre_classifier", "Relu"))
     : g.node("Tanh", [b.linear("bert.pooler.dense", cls)], b.id("bert.pooler", "Tanh"));

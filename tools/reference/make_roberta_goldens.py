@@ -20,15 +20,19 @@ OUT/<name>/: config.json and tokenizer_config.json as transformers saved them, a
   grad_rows.<param>, grad_sum.<param>, grad_sq.<param>
                                        for the vocabulary-sized ones (word embeddings, lm_head.bias): the rows at
                                        `cols`, the sum over all rows, and the sum of squares of every element
-and fill_mask.json: transformers' pipeline("fill-mask") top 5 on FILL_TEXTS.
+and fill_mask.json: transformers' pipeline("fill-mask") top 5 on FILL_TEXTS; classifier.safetensors: the same for a
+random …ForSequenceClassification (2 labels, hashed weights in its own named_parameters() order, metadata
+"parameters"), eval mode: input_ids, attention_mask, labels (one per row), logits, loss, grad.<param> (small ones) and
+grad_rows/grad_sum/grad_sq for the word embeddings.
 """
 import json, os, shutil, sys
 
 import numpy as np
 import torch
 from safetensors.torch import save_file
-from transformers import (AutoModelForMaskedLM, AutoTokenizer, RobertaConfig, RobertaForMaskedLM, RobertaTokenizer,
-                          XLMRobertaConfig, XLMRobertaForMaskedLM, XLMRobertaTokenizer, pipeline)
+from transformers import (AutoModelForMaskedLM, AutoTokenizer, RobertaConfig, RobertaForMaskedLM,
+                          RobertaForSequenceClassification, RobertaTokenizer, XLMRobertaConfig, XLMRobertaForMaskedLM,
+                          XLMRobertaForSequenceClassification, XLMRobertaTokenizer, pipeline)
 
 shared, out = sys.argv[1], sys.argv[2]
 saved_root = sys.argv[3] if len(sys.argv) > 3 else "/tmp/roberta-goldens"
@@ -106,8 +110,31 @@ def make(name, model_cls, config, tokenizer):
                   ensure_ascii=False)
     print(name, "params", model.num_parameters(), "loss", res.loss.item(), "batch", list(ids.shape),
           "saved in", saved, file=sys.stderr)
+    torch.manual_seed(0)
+    cls_model = CLASSIFIERS[model_cls](config).eval()
+    hashed_weights(cls_model)
+    order = [[n, list(p.shape)] for n, p in cls_model.named_parameters()]
+    cls_labels = torch.tensor([1, 0, 1])
+    res = cls_model(input_ids=ids, attention_mask=mask, labels=cls_labels)
+    res.loss.backward()
+    g = {"input_ids": ids.int(), "attention_mask": mask.int(), "labels": cls_labels.int(), "cols": cols.int(),
+         "logits": res.logits.detach().contiguous(), "loss": res.loss.detach().reshape(1)}
+    for n, p in cls_model.named_parameters():
+        grad = p.grad.detach()
+        if grad.numel() < SMALL:
+            g["grad." + n] = grad.clone().contiguous()
+        else:
+            g["grad_rows." + n] = grad[cols].contiguous()
+            g["grad_sum." + n] = grad.double().sum(0).float().reshape(-1)
+            g["grad_sq." + n] = (grad.double() ** 2).sum().float().reshape(1)
+    save_file(g, os.path.join(d, "classifier.safetensors"),
+              metadata={"note": "eval mode, float32, CPU", "transformers_class": type(cls_model).__name__,
+                        "parameters": json.dumps(order)})
+    print(name, "classifier loss", res.loss.item(), file=sys.stderr)
 
 
+CLASSIFIERS = {RobertaForMaskedLM: RobertaForSequenceClassification,
+               XLMRobertaForMaskedLM: XLMRobertaForSequenceClassification}
 torch.use_deterministic_algorithms(True)
 rob_dir = os.path.join(shared, "data", "roberta-base")
 rob_tok = RobertaTokenizer(tokenizer_file=os.path.join(rob_dir, "tokenizer.json"),
