@@ -17,7 +17,7 @@ import { tf } from "../deps.ts";
 import type { RobertaConfig } from "./config.ts";
 import { BertForMaskedLM, bertParams } from "./bert.ts";
 import { dropout, embedding, type ForwardOptions, linear } from "./layers.ts";
-import type { ParamSpec } from "./masked_lm.ts";
+import { maxBindingBytes, type ParamSpec } from "./masked_lm.ts";
 
 /**
  * The parameter table of `RobertaForMaskedLM` / `XLMRobertaForMaskedLM`: HF name → shape and initialiser.
@@ -89,7 +89,17 @@ export class RobertaForMaskedLM extends BertForMaskedLM<RobertaConfig> {
   /** Word + token-type (0) + position embeddings (HF position ids) → LayerNorm → dropout. */
   protected override embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
     const pad = this.config.pad_token_id!;
-    const words = embedding(this.param("roberta.embeddings.word_embeddings.weight"), input_ids, pad);
+    const table = this.param("roberta.embeddings.word_embeddings.weight");
+    // WebGPU binds a tensor as one storage buffer: a larger embedding matrix would read as garbage, so refuse it.
+    const bytes = table.size * 4, max = maxBindingBytes();
+    if (bytes > max) {
+      throw new Error(
+        `${this.config.model_type}: the word-embedding matrix [${table.shape}] takes ${bytes} bytes, more than this ` +
+          `WebGPU device binds in one buffer (maxStorageBufferBindingSize ${max}); use --backend wasm or cpu, or a ` +
+          `GPU whose limit is larger`,
+      );
+    }
+    const words = embedding(table, input_ids, pad);
     const tokenType = tf.slice(this.param("roberta.embeddings.token_type_embeddings.weight"), [0, 0], [1, -1]);
     const positionIds = robertaPositionIds(input_ids, pad);
     const positions = embedding(this.param("roberta.embeddings.position_embeddings.weight"), positionIds, pad);

@@ -10,7 +10,10 @@
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../../lib/model/safetensors.ts";
 import { ROOT, SHARED } from "../support/shared.ts";
 
-/** The two fixtures: folder name under fixtures/reference and the shared tokenizer it was saved with. */
+/** roberta-base's shapes with one layer (46.7 M parameters), made with `--base`. */
+export const ROBERTA_BASE1 = { name: "base1-roberta", tokenizer: "roberta-base" } as const;
+
+/** The two tiny fixtures: folder name under fixtures/reference and the shared tokenizer it was saved with. */
 export const ROBERTA_FIXTURES = [
   { name: "tiny-roberta", tokenizer: "roberta-base" },
   { name: "tiny-xlm-roberta", tokenizer: "xlm-roberta-base" },
@@ -19,6 +22,11 @@ export const ROBERTA_FIXTURES = [
 /** HASHED_WEIGHTS: uniform in [-1, 1) from lowbias32 of (element position + (index + 1)·0x9E3779B9) mod 2^32. */
 export function hashed(index: number, n: number): Float64Array {
   const out = new Float64Array(n);
+  hashedInto(index, n, (i, u) => out[i] = u);
+  return out;
+}
+
+function hashedInto(index: number, n: number, put: (i: number, u: number) => void): void {
   const offset = Math.imul(index + 1, 0x9e3779b9) >>> 0;
   for (let i = 0; i < n; i++) {
     let x = (i + offset) >>> 0;
@@ -27,9 +35,8 @@ export function hashed(index: number, n: number): Float64Array {
     x = (x ^ (x >>> 15)) >>> 0;
     x = Math.imul(x, 0x846ca68b) >>> 0;
     x = (x ^ (x >>> 16)) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
+    put(i, x / 2 ** 31 - 1);
   }
-  return out;
 }
 
 /** The weights of `parameters` ([name, shape] in named_parameters() order): LayerNorm weights 1 ± 0.2, else ± 0.05. */
@@ -37,10 +44,9 @@ export function hashedWeights(parameters: [string, number[]][]): Map<string, Saf
   const tensors = new Map<string, SafeTensor>();
   parameters.forEach(([name, shape], k) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const u = hashed(k, n);
     const norm = /(LayerNorm|layer_norm)\.weight$/.test(name);
     const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = norm ? 1 + 0.2 * u[i] : 0.05 * u[i];
+    hashedInto(k, n, norm ? (i, u) => data[i] = 1 + 0.2 * u : (i, u) => data[i] = 0.05 * u);
     tensors.set(name, { shape, data });
   });
   return tensors;

@@ -12,7 +12,8 @@ import { type BackendName, selectBackend, webgpuAdapter } from "../../lib/model/
 import { assert, assertEquals } from "../support/assert.ts";
 import { haveShared, ROOT } from "../support/shared.ts";
 import { goldenBatch } from "../support/goldens.ts";
-import { hfKey, ROBERTA_FIXTURES, writeRobertaFixture } from "./roberta_fixture.ts";
+import { maxBindingBytes } from "../../lib/model/masked_lm.ts";
+import { hfKey, ROBERTA_BASE1, ROBERTA_FIXTURES, writeRobertaFixture } from "./roberta_fixture.ts";
 
 const TEXTS = [
   "This movie was a <mask> film with a wonderful cast.",
@@ -20,14 +21,14 @@ const TEXTS = [
   "東京で映画を見た。 Café <mask>  déjà vu 🎬",
 ];
 
-function rel(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
+function rel(ours: ArrayLike<number>, theirs: ArrayLike<number>, floor = 1e-6): number {
   assertEquals(ours.length, theirs.length);
-  let diff = 0, scale = 0;
+  let diff = 0, scale = floor;
   for (let i = 0; i < theirs.length; i++) {
     diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
     scale = Math.max(scale, Math.abs(theirs[i]));
   }
-  return diff / Math.max(scale, 1e-6);
+  return diff / scale;
 }
 
 async function parity(name: string, tokenizer: string, backend: BackendName): Promise<void> {
@@ -76,15 +77,18 @@ async function parity(name: string, tokenizer: string, backend: BackendName): Pr
       let r: number;
       const full = golden(`grad.${pname}`);
       if (full) {
-        r = rel(ours, full.data);
+        // The attention key's bias has a zero gradient in exact arithmetic (softmax ignores a per-query shift): both
+        // sides hold rounding noise (~1e-9 at roberta-base's width), measured against 1e-4 instead of its own scale.
+        r = rel(ours, full.data, /attention\.self\.key\.bias$/.test(pname) ? 1e-4 : 1e-6);
       } else {
         const rowsT = golden(`grad_rows.${pname}`),
           sumT = golden(`grad_sum.${pname}`),
           sqT = golden(`grad_sq.${pname}`);
         assert(rowsT && sumT && sqT, `${name}: the golden has no gradient for ${pname}`);
         const width = v.shape.length === 2 ? v.shape[1] : 1;
-        const picked = new Float32Array(cols.length * width);
-        cols.forEach((c, j) => picked.set(ours.subarray(c * width, (c + 1) * width), j * width));
+        const idx = golden(`grad_rows_idx.${pname}`)?.data ?? cols;
+        const picked = new Float32Array(idx.length * width);
+        idx.forEach((c, j) => picked.set(ours.subarray(c * width, (c + 1) * width), j * width));
         const sum = new Float64Array(width);
         let sq = 0;
         for (let i = 0; i < ours.length; i++) sum[i % width] += ours[i], sq += ours[i] * ours[i];
@@ -105,7 +109,8 @@ async function parity(name: string, tokenizer: string, backend: BackendName): Pr
     assert(logitsRel <= 1e-5, `${name} logits rel ${logitsRel}`);
     assert(lossRel <= 1e-5, `${name} loss rel ${lossRel}`);
     assert(worst <= 1e-4, `${name} gradient of ${worstName}: rel ${worst}`);
-    assertEquals(model.params.size, 42, "every tensor transformers saved (the tied decoder is the word embeddings)");
+    const layers = model.config.num_hidden_layers as number;
+    assertEquals(model.params.size, 10 + 16 * layers, "every tensor transformers saved (the tied decoder is not one)");
   } finally {
     model.dispose();
     await Deno.remove(dir, { recursive: true });
@@ -135,4 +140,29 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () => checkOn("webgpu"),
+});
+
+Deno.test({
+  name: "roberta parity with transformers, roberta-base shapes with one layer (cpu, wasm, webgpu)",
+  ignore: !haveShared("data/roberta-base/tokenizer.json", "roberta base-shaped parity"),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    try {
+      for (const backend of ["cpu", "wasm", ...(adapter ? ["webgpu"] : [])] as BackendName[]) {
+        await selectBackend(backend, { log: () => {} });
+        const binds = maxBindingBytes();
+        if (backend === "webgpu" && binds < 50265 * 768 * 4) {
+          // Mesa lavapipe binds 128 MiB; roberta-base's 154 MB embedding matrix must fail loudly, not read garbage.
+          const err = await parity(ROBERTA_BASE1.name, ROBERTA_BASE1.tokenizer, backend).catch((e) => e as Error);
+          assert(err instanceof Error && err.message.includes("maxStorageBufferBindingSize"), String(err));
+          console.log(`webgpu ${ROBERTA_BASE1.name}: refused (${binds}-byte bindings): ${err.message.slice(0, 80)}…`);
+          continue;
+        }
+        await parity(ROBERTA_BASE1.name, ROBERTA_BASE1.tokenizer, backend);
+      }
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
 });

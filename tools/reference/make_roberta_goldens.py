@@ -2,7 +2,8 @@
 / xlm-roberta-base tokenizers, saved by transformers, with logits, loss and every gradient on a padded batch.
 
 From the project root:
-  tools/reference/.venv/bin/python tools/reference/make_roberta_goldens.py ../shared fixtures/reference [SAVED_DIR]
+  tools/reference/.venv/bin/python tools/reference/make_roberta_goldens.py ../shared fixtures/reference [SAVED_DIR] \
+      [--base]   (also base1-roberta: roberta-base's shapes with one layer, 46 M parameters)
 
 A model with a 50,265 or 250,002-row embedding is megabytes even when tiny, so the weights are not committed: every
 parameter is a function of its index in `named_parameters()` order and of the element's position (HASHED_WEIGHTS
@@ -18,8 +19,10 @@ OUT/<name>/: config.json and tokenizer_config.json as transformers saved them, a
   (metadata "parameters": [name, shape] in named_parameters() order: what the hashed weights are numbered by)
   grad.<param>                         the gradient of every parameter with fewer than 200,000 elements
   grad_rows.<param>, grad_sum.<param>, grad_sq.<param>
-                                       for the vocabulary-sized ones (word embeddings, lm_head.bias): the rows at
-                                       `cols`, the sum over all rows, and the sum of squares of every element
+                                       for the larger ones: the rows at `cols` (vocabulary-sized: word embeddings,
+                                       lm_head.bias; every 4th of them for base1-roberta) or every 64th row (the
+                                       others), the sum over all rows, and the sum of squares of every element;
+                                       grad_rows_idx.<param> names the rows where they are not `cols`
 and fill_mask.json: transformers' pipeline("fill-mask") top 5 on FILL_TEXTS; classifier.safetensors: the same for a
 random …ForSequenceClassification (2 labels, hashed weights in its own named_parameters() order, metadata
 "parameters"), eval mode: input_ids, attention_mask, labels (one per row), logits, loss, grad.<param> (small ones) and
@@ -34,8 +37,9 @@ from transformers import (AutoModelForMaskedLM, AutoTokenizer, RobertaConfig, Ro
                           RobertaForSequenceClassification, RobertaTokenizer, XLMRobertaConfig, XLMRobertaForMaskedLM,
                           XLMRobertaForSequenceClassification, XLMRobertaTokenizer, pipeline)
 
-shared, out = sys.argv[1], sys.argv[2]
-saved_root = sys.argv[3] if len(sys.argv) > 3 else "/tmp/roberta-goldens"
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+shared, out = args[0], args[1]
+saved_root = args[2] if len(args) > 2 else "/tmp/roberta-goldens"
 TEXTS = ["This movie was a <mask> film with a wonderful cast.", "Terrible.",
          "東京で映画を見た。 Café <mask>  déjà vu 🎬"]
 FILL_TEXTS = ["The movie was <mask>.", "Paris is the <mask> of France."]
@@ -62,7 +66,7 @@ def hashed_weights(model):
             p.copy_(torch.from_numpy(v.astype(np.float32)).reshape(p.shape))
 
 
-def make(name, model_cls, config, tokenizer):
+def make(name, model_cls, config, tokenizer, extras=True, vocab_stride=1):
     saved = os.path.join(saved_root, name)
     shutil.rmtree(saved, ignore_errors=True)
     torch.manual_seed(0)
@@ -94,7 +98,10 @@ def make(name, model_cls, config, tokenizer):
         if grad.numel() < SMALL:
             g["grad." + n] = grad.clone().contiguous()
         else:
-            g["grad_rows." + n] = grad[cols].contiguous()
+            rows = cols[::vocab_stride] if grad.shape[0] == vocab else torch.arange(0, grad.shape[0], 64)
+            if vocab_stride != 1 or grad.shape[0] != vocab:
+                g["grad_rows_idx." + n] = rows.int()
+            g["grad_rows." + n] = grad[rows].contiguous()
             g["grad_sum." + n] = grad.double().sum(0).float().reshape(-1)
             g["grad_sq." + n] = (grad.double() ** 2).sum().float().reshape(1)
     d = os.path.join(out, name)
@@ -104,12 +111,14 @@ def make(name, model_cls, config, tokenizer):
                         "parameters": json.dumps(order)})
     for f in ("config.json", "tokenizer_config.json"):
         shutil.copy(os.path.join(saved, f), os.path.join(d, f))
+    print(name, "params", model.num_parameters(), "loss", res.loss.item(), "batch", list(ids.shape),
+          "saved in", saved, file=sys.stderr)
+    if not extras:
+        return
     fm = pipeline("fill-mask", model=model, tokenizer=tok, device=-1)
     with open(os.path.join(d, "fill_mask.json"), "w") as f:
         json.dump({"texts": FILL_TEXTS, "top_k": 5, "outputs": [fm(t, top_k=5) for t in FILL_TEXTS]}, f, indent=1,
                   ensure_ascii=False)
-    print(name, "params", model.num_parameters(), "loss", res.loss.item(), "batch", list(ids.shape),
-          "saved in", saved, file=sys.stderr)
     torch.manual_seed(0)
     cls_model = CLASSIFIERS[model_cls](config).eval()
     hashed_weights(cls_model)
@@ -145,3 +154,10 @@ tiny = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=4, intermed
             eos_token_id=2)
 make("tiny-roberta", RobertaForMaskedLM, RobertaConfig(vocab_size=50265, **tiny), rob_tok)
 make("tiny-xlm-roberta", XLMRobertaForMaskedLM, XLMRobertaConfig(vocab_size=250002, **tiny), xlmr_tok)
+if "--base" in sys.argv:
+    # roberta-base's shapes with one layer (no classifier or fill-mask files are needed from it)
+    base = dict(hidden_size=768, num_hidden_layers=1, num_attention_heads=12, intermediate_size=3072,
+                max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0,
+                eos_token_id=2)
+    make("base1-roberta", RobertaForMaskedLM, RobertaConfig(vocab_size=50265, **base), rob_tok, extras=False,
+         vocab_stride=4)
