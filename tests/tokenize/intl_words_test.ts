@@ -30,6 +30,11 @@ Deno.test({
     const xlmr = await loadTokenizer(`${SHARED}/data/xlm-roberta-base`);
     assertEquals(groupTexts(xlmr, REVIEW, "hf")[0], "東京で映画を見た。とても良かった!");
     assertEquals(groupTexts(xlmr, REVIEW, "intl").slice(0, 4), ["東京", "で", "映画", "を見た"]);
+    // Thai and Chinese: one word per run of script under hf; ICU's words under intl (a token spanning two ICU words,
+    // like เรื่องนี้, stays one token and goes with the first)
+    const text = "ภาพยนตร์เรื่องนี้ดีมาก 我喜欢这部电影";
+    assertEquals(groupTexts(xlmr, text, "hf"), ["ภาพยนตร์เรื่องนี้ดีมาก", "我喜欢这部电影"]);
+    assertEquals(groupTexts(xlmr, text, "intl"), ["ภาพยนตร์", "เรื่องนี้", "ดีมาก", "我", "喜欢", "这部", "电影"]);
     const bert = await loadTokenizer(`${SHARED}/data/bert-base-uncased`);
     assertEquals(groupTexts(bert, "I loved 東京.", "intl"), ["i", "loved", "東 京", "."]);
     // ids are the same whichever boundaries; only word_ids change
