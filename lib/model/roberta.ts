@@ -14,7 +14,7 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { RobertaConfig } from "./config.ts";
+import { maxSequenceLength, type RobertaConfig } from "./config.ts";
 import { BertForMaskedLM, bertParams } from "./bert.ts";
 import { dropout, embedding, type ForwardOptions, linear } from "./layers.ts";
 import { maxBindingBytes, type ParamSpec } from "./masked_lm.ts";
@@ -97,6 +97,13 @@ export class RobertaForMaskedLM extends BertForMaskedLM<RobertaConfig> {
         `${this.config.model_type}: the word-embedding matrix [${table.shape}] takes ${bytes} bytes, more than this ` +
           `WebGPU device binds in one buffer (maxStorageBufferBindingSize ${max}); use --backend wasm or cpu, or a ` +
           `GPU whose limit is larger`,
+      );
+    }
+    const longest = maxSequenceLength(this.config);
+    if (input_ids.shape[1] > longest) {
+      throw new Error(
+        `${this.config.model_type}: sequences of ${input_ids.shape[1]} tokens, but positions run from ${pad + 1} to ` +
+          `${this.config.max_position_embeddings - 1} (max_position_embeddings): at most ${longest} tokens`,
       );
     }
     const words = embedding(table, input_ids, pad);
