@@ -13,7 +13,7 @@ import { exportPreparedParquet } from "../lib/export/mod.ts";
 
 const USAGE =
   "deno task prepare --data PATH --tokenizer DIR --out DIR [--chunk-size 128] [--group-batch 1000|global] " +
-  "[--text-column text] [--split NAME] [--workers N] [--format i32|parquet]";
+  "[--text-column text] [--split NAME] [--workers N] [--format i32|parquet] [--word-boundaries hf|intl]";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
@@ -26,8 +26,16 @@ async function main(): Promise<void> {
     split: { type: "string", help: "split to read from a folder corpus (train, test, unsupervised, …)" },
     workers: { type: "string", help: "tokenizer threads, 0 = this thread (default min(cores, 4))" },
     format: { type: "string", default: "i32", help: "i32 (the cache only) or parquet (also OUT/<id>/chunks.parquet)" },
+    "word-boundaries": {
+      type: "string",
+      default: "hf",
+      help: "word_ids: hf (the tokenizer's) or intl (Intl.Segmenter)",
+    },
   }, USAGE);
   requireFlags(values, ["data", "tokenizer", "out"], USAGE);
+  if (values["word-boundaries"] !== "hf" && values["word-boundaries"] !== "intl") {
+    throw new Error(`--word-boundaries: expected hf or intl, got ${JSON.stringify(values["word-boundaries"])}`);
+  }
   if (values.format !== "i32" && values.format !== "parquet") {
     throw new Error(`--format: expected i32 or parquet, got ${JSON.stringify(values.format)}`);
   }
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
     textColumn,
     split,
     workers: optionalIntFlag(values, "workers", 0),
+    wordBoundaries: values["word-boundaries"] === "intl" ? "intl" : "hf",
     onProgress: (p) =>
       progress.update(
         p.examples,

@@ -30,6 +30,8 @@ export interface TrainEvalChunksOptions {
   groupBatch: number | "global";
   /** Text field of each record (`text`). */
   textColumn?: string;
+  /** Word ids from the pre-tokenizer (`"hf"`, default) or `Intl.Segmenter` (`"intl"`), for whole-word masking. */
+  wordBoundaries?: "hf" | "intl";
   /** Split of a folder corpus or Hub dataset (`train`). */
   split?: string;
   /** Config of a Hub dataset (e.g. `plain_text`; default: its only config). */
@@ -106,6 +108,7 @@ export async function loadTrainEvalChunks(dataset: string, options: TrainEvalChu
     chunkSize: options.chunkSize,
     groupBatch: options.groupBatch,
     textColumn: options.textColumn,
+    wordBoundaries: options.wordBoundaries,
     split: stat.isDirectory ? options.split ?? "train" : undefined,
     onProgress: (p) => tokenizing.update(p.examples, `${p.chunks.toLocaleString("en-US")} chunks`), // on stderr, with a rate
   });

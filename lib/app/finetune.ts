@@ -59,6 +59,8 @@ export interface DataOptions {
   mlmProbability: number;
   /** When set, whole-word masking with this word probability (the course's 0.2) instead. */
   wwmProbability?: number;
+  /** Word ids for whole-word masking: the pre-tokenizer's (`"hf"`, default) or `Intl.Segmenter`'s (`"intl"`). */
+  wordBoundaries?: "hf" | "intl";
   /** Rows per eval batch (64). */
   perDeviceEvalBatchSize: number;
   /** Cache of tokenized chunks (`.cache/prepared`). */
@@ -141,6 +143,7 @@ async function loadModelAndData(
     chunkSize: data.chunkSize,
     groupBatch: data.groupBatch,
     textColumn: data.textColumn,
+    wordBoundaries: data.wordBoundaries,
     split: data.datasetSplit,
     config: data.datasetConfig,
     hub: data.hub,

@@ -43,6 +43,7 @@ export const MLM_DATA_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "seed": s("42", "seed of split, shuffles, masks and dropout"),
   "mlm-probability": s("0.15", "token masking probability"),
   "wwm-probability": s(undefined, "whole-word masking with this word probability (course: 0.2)"),
+  "word-boundaries": s("hf", "words of whole-word masking: hf (the tokenizer's word_ids) or intl (Intl.Segmenter)"),
   "per-device-eval-batch-size": s("64", "rows per eval batch"),
   "backend": s("auto", "webgpu, wasm, cpu or auto"),
 };
@@ -75,9 +76,15 @@ export function dataOptionsFromFlags(values: ParsedFlags["values"]): DataOptions
     seed: argumentFlag(values, "seed", SEED.kind) as number,
     mlmProbability: numberFlag(values, "mlm-probability"),
     wwmProbability: values["wwm-probability"] === undefined ? undefined : numberFlag(values, "wwm-probability"),
+    wordBoundaries: wordBoundariesFlag(values["word-boundaries"]),
     perDeviceEvalBatchSize: intFlag(values, "per-device-eval-batch-size", 0),
     backend: values.backend as BackendName,
   };
+}
+
+function wordBoundariesFlag(value: unknown): "hf" | "intl" {
+  if (value === undefined || value === "hf" || value === "intl") return value ?? "hf";
+  throw new Error(`--word-boundaries: expected hf or intl, got ${JSON.stringify(value)}`);
 }
 
 /** The defaults that differ between the fine-tuning tasks (the course's masked-LM and classifier recipes). */

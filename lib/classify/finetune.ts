@@ -7,7 +7,12 @@
  */
 import { type BackendName, selectBackend } from "../model/backend.ts";
 import { assertTokenizerMatches } from "../model/pretrained.ts";
-import { loadSequenceClassifier, saveSequenceClassifier } from "../model/sequence_classification.ts";
+import { maxSequenceLength } from "../model/config.ts";
+import {
+  classifierArchitecture,
+  loadSequenceClassifier,
+  saveSequenceClassifier,
+} from "../model/sequence_classification.ts";
 import { loadTokenizer } from "../tokenize/tokenizer.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
@@ -118,7 +123,7 @@ async function classifyInFolder(
   const model = await loadSequenceClassifier(modelDir, { labels: data.labels, seed, log });
   try {
     assertTokenizerMatches(model.config, tokenizer, { source: modelDir });
-    const maxPositions = model.config.max_position_embeddings;
+    const maxPositions = maxSequenceLength(model.config);
     if (maxLength > maxPositions) {
       throw new Error(
         `--max-length ${maxLength}: the model has only ${maxPositions} positions (max_position_embeddings)`,
@@ -148,7 +153,7 @@ async function classifyInFolder(
         trainSamples: train.length,
         evalSamples: test.length,
         args: loggedArgs({ ...options, maxLength, seed }),
-        architecture: (model.config.model_type === "distilbert" ? "DistilBert" : "Bert") + "ForSequenceClassification",
+        architecture: classifierArchitecture(model.config),
         labels: data.labels.join(", "),
       },
     });

@@ -20,7 +20,14 @@
  */
 import type { tf } from "../deps.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { type BertConfig, configToJson, type DistilBertConfig, type ModelConfig, readConfig } from "../model/config.ts";
+import {
+  basePrefix,
+  type BertConfig,
+  configToJson,
+  type DistilBertConfig,
+  type ModelConfig,
+  readConfig,
+} from "../model/config.ts";
 import { FLOAT32_MIN } from "../model/layers.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
 import { loadMaskedLM } from "../model/pretrained.ts";
@@ -119,9 +126,9 @@ class BertGraph {
     return this.g.node("LayerNormalization", inputs, this.id(name, "LayerNormalization"), attributes);
   }
 
-  /** HF `ACT2FN[name]`, as `layers.ts` `activation` computes it. */
-  act(scope: string, x: string): string {
-    const g = this.g, name = this.#sizes.act;
+  /** HF `ACT2FN[name]` (default: the config's activation), as `layers.ts` `activation` computes it. */
+  act(scope: string, x: string, name = this.#sizes.act): string {
+    const g = this.g;
     const c = (v: number) => g.float(this.id(scope, `const_${v}`), v);
     switch (name) {
       case "gelu": {
@@ -185,7 +192,9 @@ class BertGraph {
   }
 }
 
-function embeddings(b: BertGraph, base: "distilbert" | "bert"): string {
+function embeddings(b: BertGraph, config: ModelConfig): string {
+  const base = basePrefix(config);
+  if (base === "roberta") return robertaEmbeddings(b, config.pad_token_id!);
   const g = b.g, p = `${base}.embeddings`;
   const words = g.node("Gather", [b.param(`${p}.word_embeddings.weight`), "input_ids"], b.id(p, "Gather"));
   const shape = g.node("Shape", ["input_ids"], b.id(p, "Shape"));
@@ -200,6 +209,25 @@ function embeddings(b: BertGraph, base: "distilbert" | "bert"): string {
     const types = g.node("Gather", [b.param(`${p}.token_type_embeddings.weight`), "token_type_ids"], b.id(p, "Gather"));
     x = g.node("Add", [x, types], b.id(p, "Add"));
   }
+  return b.norm(`${p}.LayerNorm`, g.node("Add", [x, positions], b.id(p, "Add")));
+}
+
+/** RoBERTa's: positions `cumsum(ids != pad) · (ids != pad) + pad`; token type 0; (words + type) + positions → LN. */
+function robertaEmbeddings(b: BertGraph, pad: number): string {
+  const g = b.g, p = "roberta.embeddings";
+  const words = g.node("Gather", [b.param(`${p}.word_embeddings.weight`), "input_ids"], b.id(p, "Gather"));
+  const padId = g.int64(b.id(p, "pad"), [pad], true);
+  const notPad = g.node("Not", [g.node("Equal", ["input_ids", padId], b.id(p, "Equal"))], b.id(p, "Not"));
+  const mask = g.node("Cast", [notPad], b.id(p, "Cast"), { to: { i: OnnxType.INT64 } });
+  const cumsum = g.node("CumSum", [mask, g.int64(b.id(p, "axis"), [1], true)], b.id(p, "CumSum"));
+  const ids = g.node("Add", [g.node("Mul", [cumsum, mask], b.id(p, "Mul")), padId], b.id(p, "Add"));
+  const positions = g.node("Gather", [b.param(`${p}.position_embeddings.weight`), ids], b.id(p, "Gather"));
+  const type0 = g.node(
+    "Gather",
+    [b.param(`${p}.token_type_embeddings.weight`), g.int64(b.id(p, "type"), [0], true)],
+    b.id(p, "Gather"),
+  );
+  const x = g.node("Add", [words, type0], b.id(p, "Add"));
   return b.norm(`${p}.LayerNorm`, g.node("Add", [x, positions], b.id(p, "Add")));
 }
 
@@ -221,8 +249,8 @@ function distilbertLayer(b: BertGraph, i: number, x: string, bias: string): stri
   return b.norm(`${p}.output_layer_norm`, g.node("Add", [ffn, sa], b.id(p, "Add")));
 }
 
-function bertLayer(b: BertGraph, i: number, x: string, bias: string): string {
-  const g = b.g, p = `bert.encoder.layer.${i}`;
+function bertLayer(b: BertGraph, base: string, i: number, x: string, bias: string): string {
+  const g = b.g, p = `${base}.encoder.layer.${i}`;
   const q = b.linear(`${p}.attention.self.query`, x), k = b.linear(`${p}.attention.self.key`, x);
   const v = b.linear(`${p}.attention.self.value`, x);
   const out = b.linear(`${p}.attention.output.dense`, b.attention(`${p}.attention.self`, q, k, v, bias));
@@ -234,6 +262,13 @@ function bertLayer(b: BertGraph, i: number, x: string, bias: string): string {
 
 function mlmHead(b: BertGraph, config: ModelConfig, x: string): string {
   const g = b.g;
+  if (basePrefix(config) === "roberta") {
+    // RobertaLMHead: dense → gelu (always) → layer_norm → decoder (tied) + lm_head.bias
+    const h = b.norm("lm_head.layer_norm", b.act("lm_head.dense", b.linear("lm_head.dense", x), "gelu"));
+    const w = config.tie_word_embeddings ? "roberta.embeddings.word_embeddings.weight" : "lm_head.decoder.weight";
+    const wt = g.node("Transpose", [b.param(w)], b.id("decoder", "Transpose"), { perm: { ints: [1, 0] } });
+    return g.node("Add", [g.node("MatMul", [h, wt], b.id("decoder", "MatMul")), b.param("lm_head.bias")], "logits");
+  }
   const distil = config.model_type === "distilbert";
   const [dense, norm, bias] = distil
     ? ["vocab_transform", "vocab_layer_norm", "vocab_projector.bias"]
@@ -254,6 +289,11 @@ function classifierHead(b: BertGraph, config: ModelConfig, x: string): string {
   const cls = g.node("Gather", [x, g.int64(b.id("cls", "index"), [0], true)], b.id("cls", "Gather"), {
     axis: { i: 1 },
   });
+  if (basePrefix(config) === "roberta") {
+    // RobertaClassificationHead: dense → tanh → out_proj on <s>
+    const h = g.node("Tanh", [b.linear("classifier.dense", cls)], b.id("classifier", "Tanh"));
+    return b.linear("classifier.out_proj", h, "logits");
+  }
   const pooled = config.model_type === "distilbert"
     ? g.node("Relu", [b.linear("pre_classifier", cls)], b.id("pre_classifier", "Relu"))
     : g.node("Tanh", [b.linear("bert.pooler.dense", cls)], b.id("bert.pooler", "Tanh"));
@@ -300,9 +340,11 @@ export async function onnxModelBytes(model: ExportableModel): Promise<OnnxExport
   const inputs = ["input_ids", "attention_mask", ...(config.model_type === "bert" ? ["token_type_ids"] : [])];
   for (const name of inputs) b.g.input(name, OnnxType.INT64, [BATCH, SEQ]);
   const bias = attentionBias(b);
-  let x = embeddings(b, config.model_type);
+  let x = embeddings(b, config);
   for (let i = 0; i < sizes.layers; i++) {
-    x = config.model_type === "distilbert" ? distilbertLayer(b, i, x, bias) : bertLayer(b, i, x, bias);
+    x = config.model_type === "distilbert"
+      ? distilbertLayer(b, i, x, bias)
+      : bertLayer(b, basePrefix(config), i, x, bias);
   }
   if (classifier) {
     b.g.output(classifierHead(b, config, x), OnnxType.FLOAT, [BATCH, (model as SequenceClassifier).numLabels]);

@@ -32,14 +32,37 @@ export const BERT_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
  */
 export function completeTokenizerConfig(
   config: Record<string, unknown>,
-  modelType: "distilbert" | "bert",
+  modelType: string,
 ): Record<string, unknown> {
+  const { tokenizerClass, specials } = TOKENIZER_DEFAULTS[modelType] ?? TOKENIZER_DEFAULTS.bert;
   return {
     ...config,
-    tokenizer_class: config.tokenizer_class ?? (modelType === "distilbert" ? "DistilBertTokenizer" : "BertTokenizer"),
-    ...Object.fromEntries(Object.entries(BERT_SPECIAL_TOKENS).map(([k, v]) => [k, config[k] ?? v])),
+    tokenizer_class: config.tokenizer_class ?? tokenizerClass,
+    ...Object.fromEntries(Object.entries(specials).map(([k, v]) => [k, config[k] ?? v])),
   };
 }
+
+/** `RobertaTokenizer`'s special tokens (`XLMRobertaTokenizer` has the same). */
+export const ROBERTA_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
+  bos_token: "<s>",
+  eos_token: "</s>",
+  unk_token: "<unk>",
+  sep_token: "</s>",
+  pad_token: "<pad>",
+  cls_token: "<s>",
+  mask_token: "<mask>",
+};
+
+// transformers.js cleans up tokenization spaces unless told not to; transformers 5 does not (" ." stays): say so.
+const ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON = { ...ROBERTA_SPECIAL_TOKENS, clean_up_tokenization_spaces: false };
+
+/** The tokenizer class and special tokens Python's tokenizer of each `model_type` saves. */
+const TOKENIZER_DEFAULTS: Record<string, { tokenizerClass: string; specials: Readonly<Record<string, unknown>> }> = {
+  distilbert: { tokenizerClass: "DistilBertTokenizer", specials: BERT_SPECIAL_TOKENS },
+  bert: { tokenizerClass: "BertTokenizer", specials: BERT_SPECIAL_TOKENS },
+  roberta: { tokenizerClass: "RobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
+  "xlm-roberta": { tokenizerClass: "XLMRobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
+};
 
 /**
  * Copy the tokenizer files of `fromDir` (those of `TOKENIZER_FILES` that exist) into `toDir`, writing
@@ -59,7 +82,7 @@ export function completeTokenizerConfig(
 export async function copyTokenizerFiles(
   fromDir: string,
   toDir: string,
-  modelType: "distilbert" | "bert",
+  modelType: string,
 ): Promise<string[]> {
   const written: string[] = [];
   const read = (path: string) =>

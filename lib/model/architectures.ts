@@ -4,9 +4,16 @@
  * @module
  */
 import type { tf } from "../deps.ts";
-import type { BertConfig, DistilBertConfig, ModelConfig } from "./config.ts";
+import {
+  type BertConfig,
+  type DistilBertConfig,
+  MASKED_LM_CLASSES,
+  type ModelConfig,
+  type RobertaConfig,
+} from "./config.ts";
 import { BertForMaskedLM, bertParams } from "./bert.ts";
 import { DistilBertForMaskedLM, distilbertParams } from "./distilbert.ts";
+import { RobertaForMaskedLM, robertaParams } from "./roberta.ts";
 import type { MaskedLM, ParamSpec } from "./masked_lm.ts";
 import { makeVariables } from "./masked_lm.ts";
 import { prepareTf } from "./backend.ts";
@@ -24,9 +31,7 @@ import { prepareTf } from "./backend.ts";
  * ```
  */
 export function paramSpecs(config: ModelConfig): Map<string, ParamSpec> {
-  return config.model_type === "distilbert"
-    ? distilbertParams(config as DistilBertConfig)
-    : bertParams(config as BertConfig);
+  return FAMILIES[config.model_type].params(config);
 }
 
 /**
@@ -40,7 +45,7 @@ export function paramSpecs(config: ModelConfig): Map<string, ParamSpec> {
  * ```
  */
 export function architectureName(config: ModelConfig): string {
-  return config.model_type === "distilbert" ? "DistilBertForMaskedLM" : "BertForMaskedLM";
+  return MASKED_LM_CLASSES[config.model_type];
 }
 
 /**
@@ -59,7 +64,25 @@ export function architectureName(config: ModelConfig): string {
 export function buildMaskedLM(config: ModelConfig, values: Map<string, Float32Array>): MaskedLM {
   prepareTf();
   const params: Map<string, tf.Variable> = makeVariables(values, paramSpecs(config));
-  return config.model_type === "distilbert"
-    ? new DistilBertForMaskedLM(config as DistilBertConfig, params)
-    : new BertForMaskedLM(config as BertConfig, params);
+  return FAMILIES[config.model_type].build(config, params);
 }
+
+/** Each `model_type`'s parameter table and masked-LM class. */
+const FAMILIES: Record<string, {
+  params(c: ModelConfig): Map<string, ParamSpec>;
+  build(c: ModelConfig, params: Map<string, tf.Variable>): MaskedLM;
+}> = {
+  distilbert: {
+    params: (c) => distilbertParams(c as DistilBertConfig),
+    build: (c, p) => new DistilBertForMaskedLM(c as DistilBertConfig, p),
+  },
+  bert: { params: (c) => bertParams(c as BertConfig), build: (c, p) => new BertForMaskedLM(c as BertConfig, p) },
+  roberta: {
+    params: (c) => robertaParams(c as RobertaConfig),
+    build: (c, p) => new RobertaForMaskedLM(c as RobertaConfig, p),
+  },
+  "xlm-roberta": {
+    params: (c) => robertaParams(c as RobertaConfig),
+    build: (c, p) => new RobertaForMaskedLM(c as RobertaConfig, p),
+  },
+};

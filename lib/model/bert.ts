@@ -13,23 +13,24 @@
  * @module
  */
 import { tf } from "../deps.ts";
-import type { BertConfig } from "./config.ts";
+import type { BertConfig, RobertaConfig } from "./config.ts";
 import { attentionBias, dropout, embedding, type ForwardOptions, linear, selfAttention } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
 /**
- * The parameter table of `BertForMaskedLM`: HF name → shape and initialiser, in checkpoint order.
+ * The parameter table of `BertForMaskedLM`: HF name → shape and initialiser, in checkpoint order (the encoder's keys
+ * under `prefix`).
  *
  * @example
  * ```ts
  * import { bertParams } from "./bert.ts";
  * import { parseConfig } from "./config.ts";
- * import type { BertConfig } from "./config.ts";
+ * import type { BertConfig, RobertaConfig } from "./config.ts";
  * const specs = bertParams(parseConfig({ model_type: "bert" }) as BertConfig);
  * if (!specs.has("cls.predictions.transform.LayerNorm.weight")) throw new Error("MLM head");
  * ```
  */
-export function bertParams(c: BertConfig): Map<string, ParamSpec> {
+export function bertParams(c: BertConfig | RobertaConfig, prefix = "bert"): Map<string, ParamSpec> {
   const specs = new Map<string, ParamSpec>();
   const h = c.hidden_size;
   const linearSpec = (name: string, out: number, inp: number) => {
@@ -40,16 +41,19 @@ export function bertParams(c: BertConfig): Map<string, ParamSpec> {
     specs.set(`${name}.weight`, { shape: [h], init: "ones" });
     specs.set(`${name}.bias`, { shape: [h], init: "zeros" });
   };
-  specs.set("bert.embeddings.word_embeddings.weight", {
+  specs.set(`${prefix}.embeddings.word_embeddings.weight`, {
     shape: [c.vocab_size, h],
     init: "normal",
     zeroRow: c.pad_token_id,
   });
-  specs.set("bert.embeddings.position_embeddings.weight", { shape: [c.max_position_embeddings, h], init: "normal" });
-  specs.set("bert.embeddings.token_type_embeddings.weight", { shape: [c.type_vocab_size, h], init: "normal" });
-  norm("bert.embeddings.LayerNorm");
+  specs.set(`${prefix}.embeddings.position_embeddings.weight`, {
+    shape: [c.max_position_embeddings, h],
+    init: "normal",
+  });
+  specs.set(`${prefix}.embeddings.token_type_embeddings.weight`, { shape: [c.type_vocab_size, h], init: "normal" });
+  norm(`${prefix}.embeddings.LayerNorm`);
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `bert.encoder.layer.${i}`;
+    const p = `${prefix}.encoder.layer.${i}`;
     for (const lin of ["query", "key", "value"]) linearSpec(`${p}.attention.self.${lin}`, h, h);
     linearSpec(`${p}.attention.output.dense`, h, h);
     norm(`${p}.attention.output.LayerNorm`);
@@ -79,14 +83,18 @@ export function bertParams(c: BertConfig): Map<string, ParamSpec> {
  * m.dispose();
  * ```
  */
-export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
+export class BertForMaskedLM<C extends BertConfig | RobertaConfig = BertConfig> extends MaskedLMBase<C> {
+  /** The encoder's key prefix (`bert`; `roberta` for the RoBERTa family, which shares these blocks). */
+  protected readonly prefix: string;
+
   /** Wrap variables already checked against the parameter table. */
-  constructor(config: BertConfig, params: Map<string, tf.Variable>) {
+  constructor(config: C, params: Map<string, tf.Variable>, prefix = "bert") {
     super(config, params, config.layer_norm_eps);
+    this.prefix = prefix;
   }
 
   /** Word + position + token-type (0) embeddings → LayerNorm → dropout. */
-  #embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
+  protected embeddings(input_ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor {
     const seq = input_ids.shape[1];
     const words = embedding(this.param("bert.embeddings.word_embeddings.weight"), input_ids, this.config.pad_token_id);
     const positions = tf.slice(this.param("bert.embeddings.position_embeddings.weight"), [0, 0], [seq, -1]);
@@ -97,7 +105,7 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
 
   /** BertAttention: self-attention → output.dense → dropout → LayerNorm(+ input). */
   #attention(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
-    const p = `bert.encoder.layer.${i}.attention`;
+    const p = `${this.prefix}.encoder.layer.${i}.attention`;
     const projections = this.qkv([`${p}.self.query`, `${p}.self.key`, `${p}.self.value`]);
     const context = selfAttention(x, projections, bias, {
       heads: this.config.num_attention_heads,
@@ -110,7 +118,7 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
 
   /** BertLayer: attention → intermediate (act) → output.dense → dropout → LayerNorm(+ attention output). */
   #layer(i: number, x: tf.Tensor, bias: tf.Tensor4D, options: ForwardOptions): tf.Tensor {
-    const p = `bert.encoder.layer.${i}`;
+    const p = `${this.prefix}.encoder.layer.${i}`;
     const a = this.#attention(i, x, bias, options);
     const h = this.linearActivation(`${p}.intermediate.dense`, this.config.hidden_act, a);
     const out = this.linear(`${p}.output.dense`, h);
@@ -125,7 +133,7 @@ export class BertForMaskedLM extends MaskedLMBase<BertConfig> {
   hiddenStates(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const bias = attentionBias(attention_mask);
-      let x = this.#embeddings(input_ids, options);
+      let x = this.embeddings(input_ids, options);
       for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.#layer(i, x, bias, options);
       return x as tf.Tensor3D;
     });

@@ -31,6 +31,7 @@ export const HEAD_PREFIXES: readonly string[] = [
   "pre_classifier.",
   "classifier.",
   "qa_outputs.",
+  "lm_head.",
   "dropout.",
 ];
 

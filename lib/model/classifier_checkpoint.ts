@@ -10,7 +10,7 @@
 import { Rng } from "../data/rng.ts";
 import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import { exists, writeFileAtomic } from "../fs.ts";
-import { type ModelConfig, readConfig } from "./config.ts";
+import { basePrefix, type ModelConfig, readConfig } from "./config.ts";
 import { initValues } from "./init.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
 import { type BackendName, selectBackend } from "./backend.ts";
@@ -65,7 +65,7 @@ export function classifierCheckpointValues(
   const source = options.source ?? "checkpoint";
   const c = withClassifierConfig(config);
   const specs = sequenceClassificationParams(c);
-  const base = c.model_type;
+  const base = basePrefix(c);
   const { tensors: renamed, problems } = checkpointNames(tensors, base);
   const values = new Map<string, Float32Array>();
   const unused: string[] = [];
@@ -77,7 +77,7 @@ export function classifierCheckpointValues(
     }
     const problem = tensorProblem(from, tensor, spec);
     if (problem === undefined) values.set(name, tensor.data as Float32Array);
-    else if (name.startsWith("classifier.") && problem.includes("shape")) {
+    else if (/^classifier\.(weight|bias|out_proj\.)/.test(name) && problem.includes("shape")) {
       problems.push(
         `${problem} (the checkpoint's classifier has another number of labels than this run's ${labelNames(c).length})`,
       );
@@ -94,7 +94,7 @@ export function classifierCheckpointValues(
           found.length
             ? `: ${found.slice(0, 6).map((n) => JSON.stringify(n)).join(", ")}${found.length > 6 ? ", …" : ""}`
             : ""
-        }. Pass a masked-LM or classifier checkpoint of model_type "${base}".`,
+        }. Pass a masked-LM or classifier checkpoint of model_type "${c.model_type}".`,
     );
   }
   for (const n of missingEncoder) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dims, type ModelConfig } from "./config.ts";
+import { basePrefix, dims, type ModelConfig } from "./config.ts";
 import type { ParamSpec } from "./masked_lm.ts";
 import { paramSpecs } from "./architectures.ts";
 
@@ -20,8 +20,16 @@ import { paramSpecs } from "./architectures.ts";
  * ```
  */
 export function classifierArchitecture(config: ModelConfig): string {
-  return config.model_type === "distilbert" ? "DistilBertForSequenceClassification" : "BertForSequenceClassification";
+  return CLASSIFIER_CLASSES[config.model_type];
 }
+
+/** The HF sequence-classification class of each `model_type`. */
+const CLASSIFIER_CLASSES: Record<string, string> = {
+  distilbert: "DistilBertForSequenceClassification",
+  bert: "BertForSequenceClassification",
+  roberta: "RobertaForSequenceClassification",
+  "xlm-roberta": "XLMRobertaForSequenceClassification",
+};
 
 /** Options of {@link withClassifierConfig}. */
 export interface ClassifierConfigOptions {
@@ -121,11 +129,16 @@ export function classifierHeadParams(config: ModelConfig): Map<string, ParamSpec
   const hidden = dims(config).hidden;
   const n = labelNames(config).length;
   const specs = new Map<string, ParamSpec>();
-  const dense = config.model_type === "distilbert" ? "pre_classifier" : "bert.pooler.dense";
+  // [dense, output]: DistilBERT pre_classifier + classifier, BERT pooler + classifier, RoBERTa's classification head
+  const [dense, output] = {
+    distilbert: ["pre_classifier", "classifier"],
+    bert: ["bert.pooler.dense", "classifier"],
+    roberta: ["classifier.dense", "classifier.out_proj"],
+  }[basePrefix(config)]!;
   specs.set(`${dense}.weight`, { shape: [hidden, hidden], init: "normal" });
   specs.set(`${dense}.bias`, { shape: [hidden], init: "zeros" });
-  specs.set("classifier.weight", { shape: [n, hidden], init: "normal" });
-  specs.set("classifier.bias", { shape: [n], init: "zeros" });
+  specs.set(`${output}.weight`, { shape: [n, hidden], init: "normal" });
+  specs.set(`${output}.bias`, { shape: [n], init: "zeros" });
   return specs;
 }
 
@@ -142,7 +155,7 @@ export function classifierHeadParams(config: ModelConfig): Map<string, ParamSpec
  * ```
  */
 export function sequenceClassificationParams(config: ModelConfig): Map<string, ParamSpec> {
-  const prefix = `${config.model_type}.`;
+  const prefix = `${basePrefix(config)}.`;
   const specs = new Map([...paramSpecs(config)].filter(([name]) => name.startsWith(prefix)));
   for (const [name, spec] of classifierHeadParams(config)) specs.set(name, spec);
   return specs;

@@ -13,8 +13,9 @@
 import { tf } from "../deps.ts";
 import { Rng } from "../data/rng.ts";
 import { countLabels } from "../data/types.ts";
-import type { BertConfig, DistilBertConfig, ModelConfig } from "./config.ts";
+import type { BertConfig, DistilBertConfig, ModelConfig, RobertaConfig } from "./config.ts";
 import { BertForMaskedLM } from "./bert.ts";
+import { RobertaForMaskedLM } from "./roberta.ts";
 import { DistilBertForMaskedLM } from "./distilbert.ts";
 import { crossEntropySum, dropout, type ForwardOptions, linear } from "./layers.ts";
 import { makeVariables, type MaskedLMBase } from "./masked_lm.ts";
@@ -226,9 +227,50 @@ export function buildSequenceClassifier(config: ModelConfig, values: Map<string,
   prepareTf();
   const c = withClassifierConfig(config);
   const params = makeVariables(values, sequenceClassificationParams(c));
-  return c.model_type === "distilbert"
-    ? new DistilBertForSequenceClassification(c as DistilBertConfig, params)
-    : new BertForSequenceClassification(c as BertConfig, params);
+  switch (c.model_type) {
+    case "distilbert":
+      return new DistilBertForSequenceClassification(c as DistilBertConfig, params);
+    case "roberta":
+    case "xlm-roberta":
+      return new RobertaForSequenceClassification(c as RobertaConfig, params);
+    default:
+      return new BertForSequenceClassification(c as BertConfig, params);
+  }
+}
+
+/**
+ * `RobertaForSequenceClassification` / `XLMRobertaForSequenceClassification`: RoBERTa's encoder, then
+ * RobertaClassificationHead on `<s>`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { initSequenceClassifier } from "./sequence_classification.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initSequenceClassifier(parseConfig({ model_type: "roberta", vocab_size: 20, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 16 }), { seed: 1 });
+ * if (!m.params.has("classifier.out_proj.weight")) throw new Error("head");
+ * const logits = m.logits(tf.tensor2d([[0, 5, 2]], undefined, "int32"), tf.tensor2d([[1, 1, 1]], undefined, "int32"));
+ * if (logits.shape.join() !== "1,2") throw new Error("two labels");
+ * m.dispose();
+ * ```
+ */
+export class RobertaForSequenceClassification extends SequenceClassifierBase<RobertaConfig> {
+  /** Wrap variables already checked against {@link sequenceClassificationParams}. */
+  constructor(config: RobertaConfig, params: Map<string, tf.Variable>) {
+    super(config, params, new RobertaForMaskedLM(config, params)); // reads only the roberta.* parameters
+  }
+
+  /** dropout → classifier.dense → tanh → dropout → classifier.out_proj (rate: classifier_dropout ?? hidden). */
+  protected head(cls: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const rate = (this.config.classifier_dropout as number | null | undefined) ?? this.config.hidden_dropout_prob;
+    const x = dropout(cls, rate, options);
+    const h = tf.tanh(linear(x, this.param("classifier.dense.weight"), this.param("classifier.dense.bias")));
+    return linear(
+      dropout(h, rate, options),
+      this.param("classifier.out_proj.weight"),
+      this.param("classifier.out_proj.bias"),
+    );
+  }
 }
 
 /** Options of {@link initSequenceClassifier}. */

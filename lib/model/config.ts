@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../fs.ts";
  * if (!SUPPORTED_MODEL_TYPES.includes("distilbert")) throw new Error("distilbert");
  * ```
  */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert"];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert", "roberta", "xlm-roberta"];
 
 /**
  * Activation functions by HF name (`ACT2FN`) that the models implement.
@@ -64,9 +64,13 @@ export interface DistilBertConfig {
 }
 
 /** HF `BertConfig` fields. */
-export interface BertConfig {
+export interface BertConfig extends BertFields {
   /** Always `"bert"`. */
   model_type: "bert";
+}
+
+/** The fields of HF `BertConfig` that RoBERTa and XLM-RoBERTa share. */
+export interface BertFields {
   /** Vocabulary size (rows of the word embeddings). */
   vocab_size: number;
   /** Hidden size. */
@@ -101,8 +105,46 @@ export interface BertConfig {
   [field: string]: unknown;
 }
 
+/**
+ * HF `RobertaConfig` / `XLMRobertaConfig`: BERT's fields (XLM-R has RoBERTa's module graph); positions start at
+ * `pad_token_id + 1`, so `max_position_embeddings` counts the padding offset.
+ */
+export interface RobertaConfig extends BertFields {
+  /** `"roberta"` or `"xlm-roberta"`. */
+  model_type: "roberta" | "xlm-roberta";
+}
+
 /** A masked-LM configuration. */
-export type ModelConfig = DistilBertConfig | BertConfig;
+export type ModelConfig = DistilBertConfig | BertConfig | RobertaConfig;
+
+/**
+ * The HF masked-LM class of each `model_type`.
+ *
+ * @example
+ * ```ts
+ * import { MASKED_LM_CLASSES } from "./config.ts";
+ * if (MASKED_LM_CLASSES["xlm-roberta"] !== "XLMRobertaForMaskedLM") throw new Error("class");
+ * ```
+ */
+export const MASKED_LM_CLASSES: Readonly<Record<string, string>> = {
+  distilbert: "DistilBertForMaskedLM",
+  bert: "BertForMaskedLM",
+  roberta: "RobertaForMaskedLM",
+  "xlm-roberta": "XLMRobertaForMaskedLM",
+};
+
+/**
+ * The prefix of the encoder's checkpoint keys (HF `base_model_prefix`): `roberta.` for XLM-R too.
+ *
+ * @example
+ * ```ts
+ * import { basePrefix, parseConfig } from "./config.ts";
+ * if (basePrefix(parseConfig({ model_type: "xlm-roberta" })) !== "roberta") throw new Error("prefix");
+ * ```
+ */
+export function basePrefix(config: { model_type: string }): string {
+  return config.model_type === "xlm-roberta" ? "roberta" : config.model_type;
+}
 
 const DISTILBERT_DEFAULTS: Omit<DistilBertConfig, "model_type"> = {
   vocab_size: 30522,
@@ -122,7 +164,7 @@ const DISTILBERT_DEFAULTS: Omit<DistilBertConfig, "model_type"> = {
   tie_word_embeddings: true,
 };
 
-const BERT_DEFAULTS: Omit<BertConfig, "model_type"> = {
+const BERT_DEFAULTS: BertFields = {
   vocab_size: 30522,
   hidden_size: 768,
   num_hidden_layers: 12,
@@ -138,6 +180,21 @@ const BERT_DEFAULTS: Omit<BertConfig, "model_type"> = {
   pad_token_id: 0,
   position_embedding_type: "absolute",
   tie_word_embeddings: true,
+};
+
+// transformers' RobertaConfig / XLMRobertaConfig defaults (BERT's, with RoBERTa's special ids and vocabulary).
+const ROBERTA_DEFAULTS: BertFields = {
+  ...BERT_DEFAULTS,
+  vocab_size: 50265,
+  pad_token_id: 1,
+  bos_token_id: 0,
+  eos_token_id: 2,
+  classifier_dropout: null,
+};
+const BERT_LIKE_DEFAULTS: Record<string, BertFields> = {
+  bert: BERT_DEFAULTS,
+  roberta: ROBERTA_DEFAULTS,
+  "xlm-roberta": { ...ROBERTA_DEFAULTS, vocab_size: 30522 },
 };
 
 /** HF `DistilBertConfig.attribute_map`: generic names accepted for DistilBERT's own. */
@@ -186,8 +243,8 @@ export function parseConfig(json: unknown, options: ParseConfigOptions = {}): Mo
     }
     return c;
   }
-  if (type === "bert") {
-    const c = { ...BERT_DEFAULTS, ...raw, model_type: "bert" } as BertConfig;
+  if (typeof type === "string" && type in BERT_LIKE_DEFAULTS) {
+    const c = { ...BERT_LIKE_DEFAULTS[type], ...raw, model_type: type } as BertConfig;
     checkInts(
       c,
       ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"],
@@ -208,6 +265,9 @@ export function parseConfig(json: unknown, options: ParseConfigOptions = {}): Mo
         }`,
       );
     }
+    if (type !== "bert" && !(typeof c.pad_token_id === "number")) {
+      throw new Error(`${source}: field "pad_token_id": ${type} needs one (position ids start after it), got null`);
+    }
     if (c.hidden_size % c.num_attention_heads !== 0) {
       throw new Error(
         `${source}: field "hidden_size" (${c.hidden_size}) must be divisible by "num_attention_heads" (${c.num_attention_heads})`,
@@ -220,6 +280,21 @@ export function parseConfig(json: unknown, options: ParseConfigOptions = {}): Mo
       SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(", ")
     }`,
   );
+}
+
+/**
+ * The most tokens one sequence may have: `max_position_embeddings`, less RoBERTa's padding offset (its positions
+ * run from `pad_token_id + 1`).
+ *
+ * @example
+ * ```ts
+ * import { maxSequenceLength, parseConfig } from "./config.ts";
+ * if (maxSequenceLength(parseConfig({ model_type: "roberta", max_position_embeddings: 514 })) !== 512) throw new Error();
+ * ```
+ */
+export function maxSequenceLength(config: ModelConfig): number {
+  const offset = basePrefix(config) === "roberta" ? (config.pad_token_id ?? 0) + 1 : 0;
+  return config.max_position_embeddings - offset;
 }
 
 /**
@@ -264,7 +339,7 @@ export async function readConfig(dir: string): Promise<ModelConfig> {
 export function configToJson(config: ModelConfig): string {
   const out: Record<string, unknown> = {
     ...config,
-    architectures: [config.model_type === "distilbert" ? "DistilBertForMaskedLM" : "BertForMaskedLM"],
+    architectures: [MASKED_LM_CLASSES[config.model_type]],
   };
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k];

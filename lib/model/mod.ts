@@ -53,6 +53,8 @@ export {
 } from "./masked_lm.ts";
 export { DistilBertForMaskedLM } from "./distilbert.ts";
 export { BertForMaskedLM } from "./bert.ts";
+export { RobertaForMaskedLM, robertaParams, robertaPositionIds } from "./roberta.ts";
+export { basePrefix, MASKED_LM_CLASSES, maxSequenceLength, type RobertaConfig } from "./config.ts";
 export { architectureName, paramSpecs } from "./architectures.ts";
 export { initMaskedLM, type InitMaskedLMOptions } from "./init.ts";
 export {
@@ -93,6 +95,7 @@ export {
   labelNames,
   loadSequenceClassifier,
   type LoadSequenceClassifierOptions,
+  RobertaForSequenceClassification,
   saveSequenceClassifier,
   type SaveSequenceClassifierOptions,
   sequenceClassificationParams,

@@ -15,7 +15,7 @@ import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import { exists, writeDirAtomic, writeFileAtomic } from "../fs.ts";
 import { checkpointMismatch, checkpointNames, mentionedNames, tensorProblem } from "./checkpoint_names.ts";
 import type { MaskedLM } from "./masked_lm.ts";
-import { configToJson, type ModelConfig, readConfig } from "./config.ts";
+import { basePrefix, configToJson, type ModelConfig, readConfig } from "./config.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "./safetensors.ts";
 import { architectureName, buildMaskedLM, paramSpecs } from "./architectures.ts";
 import { type BackendName, selectBackend } from "./backend.ts";
@@ -85,15 +85,24 @@ export function checkpointValues(
 ): Map<string, Float32Array> {
   const source = options.source ?? "checkpoint";
   const specs = paramSpecs(config);
-  const base = config.model_type; // "distilbert" | "bert"
-  // Tensors BertForMaskedLM does not use in HF either: the pooler and the next-sentence head.
+  const base = basePrefix(config); // "distilbert" | "bert" | "roberta"
+  // Tensors the masked-LM classes do not use in HF either: the pooler and the next-sentence head.
   const { tensors: renamed, problems } = checkpointNames(tensors, base, {
-    skip: /^bert\.pooler\.|^cls\.seq_relationship\./,
+    skip: /^(bert|roberta)\.pooler\.|^cls\.seq_relationship\./,
   });
   const wordName = `${base}.embeddings.word_embeddings.weight`;
-  const decoderWeight = base === "distilbert" ? "vocab_projector.weight" : "cls.predictions.decoder.weight";
+  const decoderWeight = DECODER_WEIGHTS[base];
   const tied = new Map<string, string>();
   if (config.tie_word_embeddings) tied.set(decoderWeight, wordName);
+  // RoBERTa's lm_head.decoder.bias is lm_head.bias (HF ties them; checkpoints may hold either or both).
+  if (base === "roberta") {
+    if (renamed.has("lm_head.decoder.bias") && !renamed.has("lm_head.bias")) {
+      renamed.set("lm_head.bias", renamed.get("lm_head.decoder.bias")!);
+      renamed.delete("lm_head.decoder.bias");
+    } else {
+      tied.set("lm_head.decoder.bias", "lm_head.bias");
+    }
+  }
   if (base === "bert") {
     if (renamed.has("cls.predictions.decoder.bias") && !renamed.has("cls.predictions.bias")) {
       renamed.set("cls.predictions.bias", renamed.get("cls.predictions.decoder.bias")!);
@@ -126,6 +135,13 @@ export function checkpointValues(
   }
   return values;
 }
+
+/** The masked-LM decoder weight's key (tied to the word embeddings unless `tie_word_embeddings` is false). */
+const DECODER_WEIGHTS: Record<string, string> = {
+  distilbert: "vocab_projector.weight",
+  bert: "cls.predictions.decoder.weight",
+  roberta: "lm_head.decoder.weight",
+};
 
 /** Options of {@link savePretrained}. */
 export interface SavePretrainedOptions {

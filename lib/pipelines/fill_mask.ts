@@ -12,6 +12,7 @@
 import { tf } from "../deps.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
 import { assertTokenizerMatches } from "../model/pretrained.ts";
+import { maxSequenceLength } from "../model/config.ts";
 
 /** The tokenizer calls fill-mask makes (`Tokenizer` from `lib/tokenize` has them). */
 export interface FillMaskTokenizer {
@@ -112,7 +113,7 @@ async function fillOne(
   topK: number,
 ): Promise<FillMaskPrediction[][]> {
   const { input_ids } = tokenizer.encode(text);
-  const maxPositions = model.config.max_position_embeddings;
+  const maxPositions = maxSequenceLength(model.config);
   if (input_ids.length > maxPositions) {
     throw new Error(
       `fillMask: the text is ${input_ids.length} tokens long, more than the model's ${maxPositions} positions`,

@@ -19,6 +19,7 @@ import type { Chunk } from "../data/types.ts";
 import { groupTextsStream } from "../data/group_texts.ts";
 import { readTexts } from "../data/records.ts";
 import { tokenizeStream } from "../tokenize/parallel.ts";
+import type { WordBoundaries } from "../tokenize/tokenizer.ts";
 import { exists, writeDirAtomic } from "../fs.ts";
 
 /**
@@ -48,6 +49,8 @@ export interface PrepareOptions {
   split?: string;
   /** Tokenizer worker threads (0: this thread); default `min(hardwareConcurrency, 4)`. */
   workers?: number;
+  /** Word ids from the pre-tokenizer (`"hf"`, default) or from `Intl.Segmenter` (`"intl"`; see `lib/tokenize`). */
+  wordBoundaries?: WordBoundaries;
   /** Called every 1,000 examples while tokenizing, and once at the end (a count is never reported twice). */
   onProgress?: (progress: PrepareProgress) => void;
 }
@@ -195,6 +198,7 @@ function paramsOf(options: PrepareOptions): Record<string, unknown> {
     text_column: options.textColumn ?? "text",
     split: options.split ?? null,
     add_special_tokens: true,
+    ...(options.wordBoundaries === "intl" ? { word_boundaries: "intl" } : {}),
   };
 }
 
@@ -332,7 +336,10 @@ async function writePrepared(
   let tokens = 0;
   const started = performance.now();
   const texts = readTexts(dataPath, { textColumn: options.textColumn, split: options.split });
-  const encodings = tokenizeStream(texts, options.tokenizer, { workers: options.workers });
+  const encodings = tokenizeStream(texts, options.tokenizer, {
+    workers: options.workers,
+    wordBoundaries: options.wordBoundaries,
+  });
   async function* counted() {
     for await (const e of encodings) {
       examples++;

@@ -15,3 +15,4 @@ export * from "./tokenizer.ts";
 export * from "./parallel.ts";
 export * from "./packed.ts";
 export * from "./wordpiece.ts";
+export { intlWordIds, tokenOffsets, type TokenSpelling } from "./intl_words.ts";

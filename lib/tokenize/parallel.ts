@@ -110,7 +110,12 @@ export async function* tokenizeStream(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`batchSize: expected an integer >= 1, got ${batchSize}`);
   }
-  const encodeOptions: EncodeOptions = { addSpecialTokens: options.addSpecialTokens, maxLength: options.maxLength };
+  const encodeOptions: EncodeOptions = {
+    addSpecialTokens: options.addSpecialTokens,
+    maxLength: options.maxLength,
+    wordBoundaries: options.wordBoundaries,
+    locale: options.locale,
+  };
   if (workers === 0) {
     const tokenizer = await loadTokenizer(tokenizerDir);
     for await (const batch of batchesOf(texts, batchSize)) yield* tokenizer.encodeBatch(batch, encodeOptions);

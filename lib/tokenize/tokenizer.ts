@@ -10,6 +10,9 @@
  */
 import { HfTokenizer } from "../deps.ts";
 import type { Encoding } from "../data/types.ts";
+import { precompiledNormalizer } from "./precompiled.ts";
+import { intlWordIds, tokenOffsets, type TokenSpelling } from "./intl_words.ts";
+import { type PreTokenizer, rustPreTokenizer, trimEndWhiteSpace, trimStartWhiteSpace } from "./pretokenize.ts";
 
 /** Options of {@linkcode Tokenizer.encode}. */
 export interface EncodeOptions {
@@ -17,7 +20,18 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
   /** Truncate to this many tokens, special tokens included (HF `truncation=True, max_length`: keeps the final `[SEP]`). */
   maxLength?: number;
+  /**
+   * Where `word_ids` come from: `"hf"` (default) the pre-tokenizer's words, as the fast tokenizer's `word_ids()`;
+   * `"intl"` the word boundaries of `Intl.Segmenter` (ICU, dictionary-based for scripts without spaces), each token
+   * placed by its character offset (see `intl_words.ts`).
+   */
+  wordBoundaries?: WordBoundaries;
+  /** Locale of `Intl.Segmenter` with `wordBoundaries: "intl"` (default: the runtime's). */
+  locale?: string;
 }
+
+/** Where word ids come from: Hugging Face's pre-tokenizer (`"hf"`) or `Intl.Segmenter` (`"intl"`). */
+export type WordBoundaries = "hf" | "intl";
 
 /** Options of {@linkcode Tokenizer.decode}. */
 export interface DecodeOptions {
@@ -40,6 +54,9 @@ export const TOKENIZER_FILES: readonly string[] = [
   "special_tokens_map.json",
   "vocab.txt",
   "added_tokens.json",
+  "vocab.json",
+  "merges.txt",
+  "sentencepiece.bpe.model",
 ];
 
 // The parts of `@huggingface/tokenizers`' Tokenizer this module drives. They are public at runtime; the type
@@ -148,6 +165,8 @@ export class Tokenizer {
   readonly allSpecialIds: number[];
 
   #hf: HfInternals;
+  #preTokenize: PreTokenizer | undefined;
+  #spelling: { kind: TokenSpelling; prefix: string };
   #cache = new Map<string, number[]>();
   #numAdded: number;
 
@@ -156,34 +175,42 @@ export class Tokenizer {
     const { dir, files, tokenizerJson, config } = parts;
     this.dir = dir;
     this.files = files;
-    this.#hf = new HfTokenizer(tokenizerJson, config) as unknown as HfInternals;
+    // transformers 5 decodes without clean_up_tokenization_spaces unless tokenizer_config.json asks for it.
+    const hfConfig = { clean_up_tokenization_spaces: false, ...config };
+    this.#hf = new HfTokenizer(tokenizerJson, hfConfig) as unknown as HfInternals;
     const normalizer = tokenizerJson.normalizer as { type?: string } | null;
     if (normalizer?.type === "BertNormalizer" && this.#hf.normalizer !== null) {
       const parts = this.#hf.normalizer as unknown as BertNormalizerLike;
       const bert = normalizer as BertNormalizerConfig;
       this.#hf.normalizer = (text: string) => bertNormalize(text, bert, parts);
     }
+    const precompiled = precompiledOf(normalizer);
+    if (precompiled !== undefined) this.#hf.normalizer = precompiledNormalizer(precompiled);
+    this.#preTokenize = rustPreTokenizer(tokenizerJson.pre_tokenizer);
+    this.#spelling = spellingOf(tokenizerJson.decoder);
     const model = this.#hf.model;
     let size = 0;
     for (const id of model.tokens_to_ids.values()) size = Math.max(size, id + 1);
     this.vocabSize = size;
     const where = `${dir}/tokenizer.json`;
-    const idOf = (field: string, fallback: string | undefined): number => {
-      const named = tokenText(config[field]) ?? fallback;
-      const id = named === undefined ? undefined : model.tokens_to_ids.get(named);
-      if (id === undefined) {
-        throw new Error(
-          `${where}: the tokenizer has no ${field} (looked for ${JSON.stringify(named ?? field)} in ` +
-            `tokenizer_config.json / special_tokens_map.json and the vocabulary)`,
-        );
+    // A token the config does not name: BERT's spelling, then RoBERTa/XLM-R's (what their tokenizer classes default to).
+    const idOf = (field: string, fallbacks: (string | undefined)[]): number => {
+      const named = tokenText(config[field]);
+      const candidates = named !== undefined ? [named] : fallbacks.filter((t) => t !== undefined);
+      for (const t of candidates) {
+        const id = model.tokens_to_ids.get(t);
+        if (id !== undefined) return id;
       }
-      return id;
+      throw new Error(
+        `${where}: the tokenizer has no ${field} (looked for ${candidates.map((t) => JSON.stringify(t)).join(" / ")} ` +
+          `in tokenizer_config.json / special_tokens_map.json and the vocabulary)`,
+      );
     };
-    this.clsTokenId = idOf("cls_token", "[CLS]");
-    this.sepTokenId = idOf("sep_token", "[SEP]");
-    this.padTokenId = idOf("pad_token", "[PAD]");
-    this.unkTokenId = idOf("unk_token", model.unk_token ?? "[UNK]");
-    this.maskTokenId = idOf("mask_token", "[MASK]");
+    this.clsTokenId = idOf("cls_token", ["[CLS]", "<s>"]);
+    this.sepTokenId = idOf("sep_token", ["[SEP]", "</s>"]);
+    this.padTokenId = idOf("pad_token", ["[PAD]", "<pad>"]);
+    this.unkTokenId = idOf("unk_token", [model.unk_token, "[UNK]", "<unk>"]);
+    this.maskTokenId = idOf("mask_token", ["[MASK]", "<mask>"]);
     this.maskToken = model.vocab[this.maskTokenId];
     const special = new Set<number>([this.clsTokenId, this.sepTokenId, this.padTokenId, this.unkTokenId]);
     special.add(this.maskTokenId);
@@ -209,12 +236,19 @@ export class Tokenizer {
     const addSpecial = options.addSpecialTokens ?? true;
     const words = this.#words(text);
     const ids: number[] = [];
-    const wordOf: number[] = [];
+    let wordOf: number[] = [];
     for (let w = 0; w < words.length; w++) {
       for (const id of words[w]) {
         ids.push(id);
         wordOf.push(w);
       }
+    }
+    if (options.wordBoundaries === "intl") {
+      const tokens = words.map((w) => w.map((id) => this.idToToken(id) ?? ""));
+      const starts = tokenOffsets(text, tokens, this.#spelling.kind, this.#spelling.prefix);
+      wordOf = intlWordIds(text, starts, options.locale);
+    } else if (options.wordBoundaries !== undefined && options.wordBoundaries !== "hf") {
+      throw new Error(`encode: wordBoundaries must be "hf" or "intl", got ${JSON.stringify(options.wordBoundaries)}`);
     }
     if (options.maxLength !== undefined) {
       const room = Math.max(0, options.maxLength - (addSpecial ? this.#numAdded : 0));
@@ -338,7 +372,11 @@ export class Tokenizer {
           words.push([subToken.id]);
           continue;
         }
-        const pieces = hf.pre_tokenizer !== null ? hf.pre_tokenizer(sub, { section_index: s }) : [sub];
+        const pieces = this.#preTokenize !== undefined
+          ? this.#preTokenize(sub, words.length === 0)
+          : hf.pre_tokenizer !== null
+          ? hf.pre_tokenizer(sub, { section_index: s })
+          : [sub];
         for (const piece of pieces) words.push(this.#modelIds(piece));
       }
     }
@@ -402,9 +440,38 @@ function stripAround(sections: string[], added: Map<string, AddedTokenLike>): vo
   for (let i = 0; i < sections.length; i++) {
     const token = added.get(sections[i]);
     if (token === undefined) continue;
-    if (token.lstrip && i > 0) sections[i - 1] = sections[i - 1].trimEnd();
-    if (token.rstrip && i < sections.length - 1) sections[i + 1] = sections[i + 1].trimStart();
+    if (token.lstrip && i > 0) sections[i - 1] = trimEndWhiteSpace(sections[i - 1]);
+    if (token.rstrip && i < sections.length - 1) sections[i + 1] = trimStartWhiteSpace(sections[i + 1]);
   }
+}
+
+// How the decoder spells tokens: what `tokenOffsets` needs to find them in the text.
+function spellingOf(decoder: unknown): { kind: TokenSpelling; prefix: string } {
+  const types: Record<string, unknown>[] = [];
+  const walk = (d: unknown) => {
+    if (d === null || typeof d !== "object") return;
+    const o = d as Record<string, unknown>;
+    types.push(o);
+    if (Array.isArray(o.decoders)) o.decoders.forEach(walk);
+  };
+  walk(decoder);
+  for (const d of types) {
+    if (d.type === "ByteLevel") return { kind: "byte-level", prefix: "" };
+    if (d.type === "Metaspace") return { kind: "metaspace", prefix: "" };
+    if (d.type === "WordPiece") return { kind: "wordpiece", prefix: typeof d.prefix === "string" ? d.prefix : "##" };
+  }
+  return { kind: "plain", prefix: "" };
+}
+
+// The charsmap of a `Precompiled` normalizer, alone or as the only one in a `Sequence`.
+function precompiledOf(normalizer: unknown): string | undefined {
+  if (normalizer === null || typeof normalizer !== "object") return undefined;
+  const n = normalizer as { type?: unknown; precompiled_charsmap?: unknown; normalizers?: unknown };
+  if (n.type === "Precompiled" && typeof n.precompiled_charsmap === "string") return n.precompiled_charsmap;
+  if (n.type === "Sequence" && Array.isArray(n.normalizers) && n.normalizers.length === 1) {
+    return precompiledOf(n.normalizers[0]);
+  }
+  return undefined;
 }
 
 function tokenText(value: unknown): string | undefined {
@@ -457,6 +524,7 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
     if (!(key in json)) throw new Error(`${clean}/tokenizer.json: missing field "${key}"`);
   }
   for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) json[key] ??= null;
+  checkTokenizerJson(json, `${clean}/tokenizer.json`);
   const config = (await readJsonFile(`${clean}/tokenizer_config.json`)) ?? {};
   const map = (await readJsonFile(`${clean}/special_tokens_map.json`)) ?? {};
   const merged: Record<string, unknown> = { ...config };
@@ -469,5 +537,75 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
       // absent: not copied
     }
   }
-  return new Tokenizer({ dir: clean, files, tokenizerJson: json, config: merged });
+  try {
+    return new Tokenizer({ dir: clean, files, tokenizerJson: json, config: merged });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.startsWith(clean)) throw e;
+    throw new Error(`${clean}/tokenizer.json: cannot build the tokenizer (${message})`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Check the shape of a parsed `tokenizer.json` before building from it, naming the field and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { checkTokenizerJson } from "./tokenizer.ts";
+ * let message = "";
+ * try {
+ *   checkTokenizerJson({ model: { type: "BPE", vocab: {} }, added_tokens: [] }, "t/tokenizer.json");
+ * } catch (e) {
+ *   message = (e as Error).message;
+ * }
+ * if (!message.includes('"model.merges"')) throw new Error(message);
+ * ```
+ */
+export function checkTokenizerJson(json: Record<string, unknown>, where: string): void {
+  const fail = (field: string, expected: string): never => {
+    throw new Error(`${where}: field "${field}" must be ${expected}`);
+  };
+  if (!Array.isArray(json.added_tokens)) fail("added_tokens", "an array of {id, content, …} objects");
+  (json.added_tokens as unknown[]).forEach((t, i) => {
+    if (!isObject(t) || typeof t.content !== "string" || !Number.isInteger(t.id)) {
+      fail(`added_tokens[${i}]`, 'an object with a string "content" and an integer "id"');
+    }
+  });
+  for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) {
+    const part = json[key];
+    if (part !== null && part !== undefined && (!isObject(part) || typeof part.type !== "string")) {
+      fail(key, 'null or an object with a string "type"');
+    }
+  }
+  const model = json.model;
+  if (!isObject(model)) return fail("model", "an object (WordPiece, BPE or Unigram)");
+  const type = model.type ?? (Array.isArray(model.vocab) ? "Unigram" : "merges" in model ? "BPE" : "WordPiece");
+  if (type === "WordPiece" || type === "BPE") {
+    if (!isObject(model.vocab)) fail("model.vocab", `an object of token → id (a ${type} vocabulary)`);
+    for (const [token, id] of Object.entries(model.vocab as Record<string, unknown>)) {
+      if (!Number.isInteger(id)) fail(`model.vocab[${JSON.stringify(token)}]`, "an integer id");
+    }
+    if (type === "BPE") {
+      if (!Array.isArray(model.merges)) fail("model.merges", 'an array of merges ("a b" or ["a", "b"])');
+      (model.merges as unknown[]).forEach((m, i) => {
+        const ok = (typeof m === "string" && m.includes(" ")) ||
+          (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === "string"));
+        if (!ok) fail(`model.merges[${i}]`, '"a b" or ["a", "b"]');
+      });
+    }
+  } else if (type === "Unigram") {
+    if (!Array.isArray(model.vocab)) fail("model.vocab", "an array of [piece, score] pairs (a Unigram vocabulary)");
+    (model.vocab as unknown[]).forEach((p, i) => {
+      if (!Array.isArray(p) || typeof p[0] !== "string" || typeof p[1] !== "number") {
+        fail(`model.vocab[${i}]`, "a [piece, score] pair");
+      }
+    });
+    if (model.unk_id !== undefined && model.unk_id !== null && !Number.isInteger(model.unk_id)) {
+      fail("model.unk_id", "an integer");
+    }
+  } else {
+    fail("model.type", `"WordPiece", "BPE" or "Unigram" (got ${JSON.stringify(model.type)})`);
+  }
 }

@@ -21,7 +21,7 @@ Deno.test("config: DistilBERT accepts HF's generic aliases (hidden_size → dim)
 });
 
 Deno.test("config: unknown model_type lists the supported ones; bad fields name the field", () => {
-  assertThrows(() => parseConfig({ model_type: "roberta" }, { source: "x/config.json" }), '"distilbert", "bert"');
+  assertThrows(() => parseConfig({ model_type: "gpt2" }, { source: "x/config.json" }), '"distilbert", "bert"');
   assertThrows(() => parseConfig({ model_type: "bert", hidden_size: -1 }), '"hidden_size"');
   assertThrows(() => parseConfig({ model_type: "distilbert", dim: 30, n_heads: 4 }), "divisible");
   assertThrows(() => parseConfig({ model_type: "bert", hidden_act: "swish2" }), "unsupported activation");
