@@ -1,43 +1,35 @@
 /**
- * The building blocks both model families share, as plain functions of tensors (PyTorch semantics, HF weight layout):
+ * The building blocks every model family shares, as plain functions of tensors (PyTorch semantics, HF weight layout):
  * linear, LayerNorm (also fed by a residual), activations (also after a bias), dropout, multi-head attention with HF's
  * padding mask, an embedding lookup whose padding row gets no gradient, and the masked cross-entropy. Every function
  * returns new tensors; call them inside `tf.tidy`.
  *
- * Each is written once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
- * `setFusedKernels(false)`) the fused ones run named kernels from `kernels/` instead, each with its backward as a
- * kernel too (`tf.customGrad`): `layernorm_*` (with the residual add and the sub-layer's dropout folded in),
- * `bias_gelu_*`, `attention_matmul` / `attention_softmax_*` / `attention_backward_qkv` (q, k, v packed, no head
- * transposes), `dropout_apply`, `cross_entropy_*`, `scatter_rows`, `bias_backward`, and Linear's bias added inside the
- * matmul (`tf.fused.matMul`). Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
+ * Each is written here once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
+ * `setFusedKernels(false)`) the ones with a fused variant call it from `fused_layers.ts` instead: named kernels from
+ * `kernels/`, forward and backward. Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import { fusedKernelsActive } from "./kernels/fused.ts";
-import { layerNormBackward, layerNormForward, layerNormStats } from "./kernels/webgpu_layernorm.ts";
-import { biasGeluBackward, biasGeluForward, isFusedGelu } from "./kernels/webgpu_gelu.ts";
+import { isFusedGelu } from "./kernels/webgpu_gelu.ts";
+import { customOp } from "./custom_grad.ts";
 import {
-  attentionSoftmaxBackward,
-  attentionSoftmaxDropoutBackward,
-  attentionSoftmaxDropoutForward,
-  attentionSoftmaxForward,
-} from "./kernels/webgpu_attention_softmax.ts";
-import { dropoutApply } from "./kernels/webgpu_dropout.ts";
-import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
-import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
-import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
-import {
-  attentionBackwardQkv,
-  attentionContext,
-  attentionContextBackward,
-  attentionScores,
-  attentionScoresBackward,
-  packedAttentionContext,
-  packedAttentionProbsGrad,
-  packedAttentionScores,
-} from "./kernels/webgpu_attention_matmul.ts";
+  dropoutDraws,
+  fusedAttentionContext,
+  fusedAttentionScores,
+  fusedAttentionSoftmax,
+  fusedAttentionSoftmaxDropout,
+  fusedBiasGelu,
+  fusedCrossEntropySum,
+  fusedDropout,
+  fusedGatherRows,
+  fusedLayerNorm,
+  fusedLinear,
+  fusedPackedAttention,
+  fusedResidualLayerNorm,
+} from "./fused_layers.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
 export interface ForwardOptions {
@@ -66,18 +58,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
   let y: tf.Tensor;
   if (bias && fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
-      save([x, w]);
-      return {
-        value: tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }), // the bias added by the matmul
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
-          const g = dy as tf.Tensor2D;
-          return [tf.matMul(g, w as tf.Tensor2D), tf.matMul(g, x as tf.Tensor2D, true, false), biasBackward(g)];
-        },
-      };
-    });
-    y = fused(x2, weight, bias);
+    y = fusedLinear(x2, weight, bias);
   } else {
     y = tf.matMul(x2, weight as tf.Tensor2D, false, true);
     if (bias) y = tf.add(y, bias);
@@ -97,20 +78,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
  * ```
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([x, w]);
-      return {
-        value: layerNormForward({ x }, w, b, eps),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
-          const g = layerNormBackward({ x }, layerNormStats({ x }, eps), w, dy as tf.Tensor);
-          return [g.dx, g.dWeight, g.dBias];
-        },
-      };
-    });
-    return fused(x, weight, bias);
-  }
+  if (fusedKernelsActive()) return fusedLayerNorm(x, weight, bias, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, weight), bias);
@@ -138,34 +106,10 @@ export function residualLayerNorm(
   eps: number,
   xDropout?: XDropout,
 ): tf.Tensor {
-  const training = xDropout?.options.training && xDropout.rate > 0;
   if (fusedKernelsActive()) {
-    let drop: { u: tf.Tensor; keep: number } | undefined;
-    if (training) {
-      const rng = xDropout!.options.rng;
-      if (!rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-      // tf.dropout's draws (same seed, same mask), applied inside the LayerNorm's kernels
-      drop = { u: tf.randomUniform(x.shape, 0, 1, "float32", rng.nextU32()), keep: 1 - xDropout!.rate };
-    }
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, r, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save(drop ? [x, r, w, drop.u] : [x, r, w]);
-      return {
-        value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, r, w, u]: tf.Tensor[]) => {
-          const dropout = drop && { u, keep: drop.keep };
-          const input = { x, residual: r, dropout };
-          const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
-          const dr = r.size === x.size
-            ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
-            : biasBackward(g.dx.reshape([x.size / r.size, r.size])); // the repeats summed
-          const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
-          if (dropout) g.dx.dispose();
-          return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
-        },
-      };
-    });
-    return fused(x, residual, weight, bias);
+    const training = xDropout?.options.training && xDropout.rate > 0;
+    const drop = training ? dropoutDraws(x.shape, xDropout!.rate, xDropout!.options.rng) : undefined;
+    return fusedResidualLayerNorm(x, residual, weight, bias, eps, drop);
   }
   const dropped = xDropout ? dropout(x, xDropout.rate, xDropout.options) : x;
   return layerNorm(tf.add(dropped, residual), weight, bias, eps);
@@ -220,20 +164,7 @@ export function activation(name: string, x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  if (fusedKernelsActive() && isFusedGelu(name)) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([x, b]);
-      return {
-        value: biasGeluForward(name, x, b),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, b]: tf.Tensor[]) => {
-          const dx = biasGeluBackward(name, x, b, dy as tf.Tensor);
-          return [dx, biasBackward(dx).reshape(b.shape)];
-        },
-      };
-    });
-    return fused(x, bias);
-  }
+  if (fusedKernelsActive() && isFusedGelu(name)) return fusedBiasGelu(name, x, bias);
   return activation(name, tf.add(x, bias));
 }
 
@@ -250,22 +181,9 @@ export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.
  */
 export function dropout(x: tf.Tensor, rate: number, options: ForwardOptions): tf.Tensor {
   if (!options.training || rate === 0) return x;
+  if (fusedKernelsActive()) return fusedDropout(x, dropoutDraws(x.shape, rate, options.rng));
   if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
   const seed = options.rng.nextU32();
-  if (fusedKernelsActive()) {
-    // tf.dropout's draws (same seed, same mask), applied in one kernel forward and one backward
-    const keep = 1 - rate;
-    const u = tf.randomUniform(x.shape, 0, 1, "float32", seed);
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([u]);
-      return {
-        value: dropoutApply(x, u, keep),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [u]: tf.Tensor[]) => dropoutApply(dy as tf.Tensor, u, keep),
-      };
-    });
-    return fused(x);
-  }
   return tf.dropout(x, rate, undefined, seed);
 }
 
@@ -319,33 +237,11 @@ export function multiHeadAttention(
   const d = h / options.heads;
   if (fusedKernelsActive()) {
     // q·kᵀ and p·v read and write the [batch, seq, heads·d] layout: no head split or merge
-    const scores = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [q, k, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([q, k]);
-      return {
-        value: attentionScores(q, k, options.heads),
-        gradFunc: (ds: tf.Tensor | tf.Tensor[], [q, k]: tf.Tensor[]) => {
-          const { dq, dk } = attentionScoresBackward(ds as tf.Tensor, q, k, options.heads);
-          return [dq, dk];
-        },
-      };
-    });
-    const context = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [p, v, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([p, v]);
-      return {
-        value: attentionContext(p, v, options.heads),
-        gradFunc: (dc: tf.Tensor | tf.Tensor[], [p, v]: tf.Tensor[]) => {
-          const { dp, dv } = attentionContextBackward(dc as tf.Tensor, p, v, options.heads);
-          return [dp, dv];
-        },
-      };
-    });
-    const s = scores(q, k), scale = 1 / Math.sqrt(d);
+    const scores = fusedAttentionScores(q, k, options.heads), scale = 1 / Math.sqrt(d);
     const probs = options.training && options.dropoutRate > 0
-      ? attentionSoftmaxDropout(s, bias, scale, options.dropoutRate, options)
-      : attentionSoftmax(s, bias, scale);
-    return context(probs, v);
+      ? fusedAttentionSoftmaxDropout(scores, bias, scale, dropoutDraws(scores.shape, options.dropoutRate, options.rng))
+      : attentionSoftmax(scores, bias, scale);
+    return fusedAttentionContext(probs, v, options.heads);
   }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
   const probs = dropout(
@@ -396,36 +292,12 @@ export function selfAttention(
   }
   const qkv = linear(x, tf.concat([query[0], key[0], value[0]], 0), tf.concat([query[1], key[1], value[1]], 0));
   const heads = options.heads, scale = 1 / Math.sqrt(x.shape[2]! / heads);
-  let drop: { u: tf.Tensor; keep: number } | undefined;
-  if (options.training && options.dropoutRate > 0) {
-    if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-    // the draws tf.dropout would take on the probabilities (same seed, same mask)
-    const [b, s] = x.shape;
-    drop = {
-      u: tf.randomUniform([b, heads, s, s], 0, 1, "float32", options.rng.nextU32()),
-      keep: 1 - options.dropoutRate,
-    };
-  }
-  const attention = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [qkv, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const scores = packedAttentionScores(qkv, heads);
-    const probs = drop
-      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop)
-      : attentionSoftmaxForward(scores, bias, scale);
-    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
-    return {
-      value: packedAttentionContext(probs, qkv, heads),
-      gradFunc: (dc: tf.Tensor | tf.Tensor[], [qkv, probs, scores, bias, u]: tf.Tensor[]) => {
-        const dContext = dc as tf.Tensor;
-        const dProbs = packedAttentionProbsGrad(dContext, qkv, heads);
-        const dScores = drop
-          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep })
-          : attentionSoftmaxBackward(probs, dProbs, scale);
-        return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
-      },
-    };
-  });
-  return attention(qkv);
+  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask)
+  const [b, n] = x.shape;
+  const drop = options.training && options.dropoutRate > 0
+    ? dropoutDraws([b, heads, n, n], options.dropoutRate, options.rng)
+    : undefined;
+  return fusedPackedAttention(qkv, bias, heads, scale, drop);
 }
 
 /**
@@ -441,46 +313,8 @@ export function selfAttention(
  * ```
  */
 export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const p = attentionSoftmaxForward(s, bias, scale);
-      save([p]);
-      return {
-        value: p,
-        gradFunc: (dp: tf.Tensor | tf.Tensor[], [p]: tf.Tensor[]) =>
-          attentionSoftmaxBackward(p, dp as tf.Tensor, scale),
-      };
-    });
-    return fused(scores);
-  }
+  if (fusedKernelsActive()) return fusedAttentionSoftmax(scores, bias, scale);
   return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
-}
-
-/**
- * `dropout(softmax(scores · scale + bias), rate)` on webgpu as one kernel forward and one backward (the backward
- * recomputes the probabilities from the scores); the same draws as {@link dropout}'s, so the same mask.
- */
-function attentionSoftmaxDropout(
-  scores: tf.Tensor,
-  bias: tf.Tensor,
-  scale: number,
-  rate: number,
-  options: ForwardOptions,
-): tf.Tensor {
-  if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-  const u = tf.randomUniform(scores.shape, 0, 1, "float32", options.rng.nextU32());
-  const keep = 1 - rate;
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([s, bias, u]);
-    return {
-      value: attentionSoftmaxDropoutForward(s, bias, scale, { u, keep }),
-      gradFunc: (dp: tf.Tensor | tf.Tensor[], [s, bias, u]: tf.Tensor[]) =>
-        attentionSoftmaxDropoutBackward(s, bias, dp as tf.Tensor, scale, { u, keep }),
-    };
-  });
-  return fused(scores);
 }
 
 /**
@@ -496,17 +330,8 @@ function attentionSoftmaxDropout(
  * ```
  */
 export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
-  const indices = tf.tensor1d(rows, "int32");
-  if (!fusedKernelsActive()) return tf.gather(x, indices);
-  const map = rowMap(rows, x.shape[0]);
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x] = args as [tf.Tensor];
-    return {
-      value: tf.gather(x, indices),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => scatterRows(dy as tf.Tensor, map),
-    };
-  });
-  return fused(x);
+  if (fusedKernelsActive()) return fusedGatherRows(x, rows);
+  return tf.gather(x, tf.tensor1d(rows, "int32"));
 }
 
 /**
@@ -523,20 +348,18 @@ export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
  */
 export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number | null): tf.Tensor {
   const [vocab, width] = table.shape;
-  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [w, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  return customOp([table], ([w], save) => {
     save([ids]); // saved tensors outlive the caller's tidy until the backward pass
     return {
       value: tf.gather(w, ids),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        let g = (dy as tf.Tensor).reshape([-1, width]);
-        const flat = saved[0].reshape([-1]) as tf.Tensor1D;
+      gradFunc: (dy, [ids]) => {
+        let g = dy.reshape([-1, width]);
+        const flat = ids.reshape([-1]) as tf.Tensor1D;
         if (paddingIdx !== null) g = tf.mul(g, tf.cast(tf.notEqual(flat, paddingIdx), "float32").expandDims(1));
         return tf.unsortedSegmentSum(g, flat, vocab);
       },
     };
   });
-  return lookup(table);
 }
 
 /**
@@ -553,23 +376,11 @@ export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number |
  */
 export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const vocab = logits.shape[1];
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([x, labels]);
-      return {
-        value: tf.sum(crossEntropyForward(x, labels)),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, labels]: tf.Tensor[]) =>
-          crossEntropyBackward(x, labels, dy as tf.Tensor),
-      };
-    });
-    return fused(logits) as tf.Scalar;
-  }
+  if (fusedKernelsActive()) return fusedCrossEntropySum(logits, labels);
   const valid = tf.notEqual(labels, -100);
   const weight = tf.cast(valid, "float32");
   const safe = tf.where(valid, labels, tf.zerosLike(labels)) as tf.Tensor1D;
-  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  return customOp([logits], ([x], save) => {
     const logp = tf.logSoftmax(x);
     save([logp, safe, weight]);
     // logp[i, label_i] as a one-hot row sum (exact: every other term is 0). Not a gather: from the flattened scores
@@ -578,12 +389,8 @@ export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Sc
     const picked = tf.sum(tf.mul(logp, tf.oneHot(safe, vocab)), 1);
     return {
       value: tf.neg(tf.sum(tf.mul(picked, weight))),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], [logp, safe, weight]: tf.Tensor[]) =>
-        tf.mul(
-          tf.mul(tf.sub(tf.exp(logp), tf.oneHot(safe as tf.Tensor1D, vocab)), weight.expandDims(1)),
-          dy as tf.Tensor,
-        ),
+      gradFunc: (dy, [logp, safe, weight]) =>
+        tf.mul(tf.mul(tf.sub(tf.exp(logp), tf.oneHot(safe as tf.Tensor1D, vocab)), weight.expandDims(1)), dy),
     };
-  });
-  return loss(logits) as tf.Scalar;
+  }) as tf.Scalar;
 }
