@@ -286,6 +286,9 @@ export interface OnnxExport {
  */
 export async function onnxModelBytes(model: ExportableModel): Promise<OnnxExport> {
   const config = model.config;
+  if (config.model_type === "modernbert") {
+    throw new Error("export-onnx: ModernBERT models cannot be exported to ONNX yet (DistilBERT and BERT can)");
+  }
   const values = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, v] of model.params as Map<string, tf.Variable>) {
     values.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });

@@ -243,7 +243,7 @@ export function fusedAttentionContext(p: tf.Tensor, v: tf.Tensor, heads: number)
 
 /**
  * Self-attention from the packed `qkv [batch, seq, 3·hidden]` (one Linear's output): scores, softmax with the
- * additive `bias` (and dropout `drop`), context; the backward writes the packed gradient in one kernel
+ * additive `bias` (and dropout `drop`, and keys at most `window` away), context; the backward writes the packed gradient in one kernel
  * (`attention_backward_qkv`).
  *
  * @example
@@ -260,19 +260,20 @@ export function fusedPackedAttention(
   heads: number,
   scale: number,
   drop?: DropoutDraws,
+  window?: number,
 ): tf.Tensor {
   return customOp([qkv], ([qkv], save) => {
     const scores = packedAttentionScores(qkv, heads);
     const probs = drop
-      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop)
-      : attentionSoftmaxForward(scores, bias, scale);
+      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop, window)
+      : attentionSoftmaxForward(scores, bias, scale, window);
     save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
     return {
       value: packedAttentionContext(probs, qkv, heads),
       gradFunc: (dContext, [qkv, probs, scores, bias, u]) => {
         const dProbs = packedAttentionProbsGrad(dContext, qkv, heads);
         const dScores = drop
-          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep })
+          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep }, window)
           : attentionSoftmaxBackward(probs, dProbs, scale);
         return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
       },
@@ -281,7 +282,8 @@ export function fusedPackedAttention(
 }
 
 /**
- * `softmax(scores · scale + bias)` in `attention_softmax_forward` / `_backward` (the mask gets no gradient).
+ * `softmax(scores · scale + bias)` in `attention_softmax_forward` / `_backward` (the mask gets no gradient); with
+ * `window`, keys farther than that from the query are masked too (`_window`).
  *
  * @example
  * ```ts
@@ -291,9 +293,9 @@ export function fusedPackedAttention(
  * if (fusedKernelsActive()) fusedAttentionSoftmax(tf.zeros([1, 1, 1, 2]), tf.zeros([1, 1, 1, 2]), 1); // webgpu only
  * ```
  */
-export function fusedAttentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
+export function fusedAttentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number, window?: number): tf.Tensor {
   return customOp([scores], ([s], save) => {
-    const p = attentionSoftmaxForward(s, bias, scale);
+    const p = attentionSoftmaxForward(s, bias, scale, window);
     save([p]);
     return { value: p, gradFunc: (dp, [p]) => attentionSoftmaxBackward(p, dp, scale) };
   });
@@ -318,12 +320,14 @@ export function fusedAttentionSoftmaxDropout(
   bias: tf.Tensor,
   scale: number,
   drop: DropoutDraws,
+  window?: number,
 ): tf.Tensor {
   return customOp([scores], ([s], save) => {
     save([s, bias, drop.u]);
     return {
-      value: attentionSoftmaxDropoutForward(s, bias, scale, drop),
-      gradFunc: (dp, [s, bias, u]) => attentionSoftmaxDropoutBackward(s, bias, dp, scale, { u, keep: drop.keep }),
+      value: attentionSoftmaxDropoutForward(s, bias, scale, drop, window),
+      gradFunc: (dp, [s, bias, u]) =>
+        attentionSoftmaxDropoutBackward(s, bias, dp, scale, { u, keep: drop.keep }, window),
     };
   });
 }

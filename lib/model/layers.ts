@@ -211,6 +211,8 @@ export interface AttentionOptions extends ForwardOptions {
   heads: number;
   /** Dropout on the attention probabilities. */
   dropoutRate: number;
+  /** Sliding window: each query attends only to keys at most this many positions away (ModernBERT's local layers). */
+  window?: number;
 }
 
 /**
@@ -239,13 +241,19 @@ export function multiHeadAttention(
     // q·kᵀ and p·v read and write the [batch, seq, heads·d] layout: no head split or merge
     const scores = fusedAttentionScores(q, k, options.heads), scale = 1 / Math.sqrt(d);
     const probs = options.training && options.dropoutRate > 0
-      ? fusedAttentionSoftmaxDropout(scores, bias, scale, dropoutDraws(scores.shape, options.dropoutRate, options.rng))
-      : attentionSoftmax(scores, bias, scale);
+      ? fusedAttentionSoftmaxDropout(
+        scores,
+        bias,
+        scale,
+        dropoutDraws(scores.shape, options.dropoutRate, options.rng),
+        options.window,
+      )
+      : attentionSoftmax(scores, bias, scale, options.window);
     return fusedAttentionContext(probs, v, options.heads);
   }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
   const probs = dropout(
-    attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d)),
+    attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d), options.window),
     options.dropoutRate,
     options,
   );
@@ -297,12 +305,13 @@ export function selfAttention(
   const drop = options.training && options.dropoutRate > 0
     ? dropoutDraws([b, heads, n, n], options.dropoutRate, options.rng)
     : undefined;
-  return fusedPackedAttention(qkv, bias, heads, scale, drop);
+  return fusedPackedAttention(qkv, bias, heads, scale, drop, options.window);
 }
 
 /**
  * `softmax(scores · scale + bias)` over the keys: attention's scale, HF's additive padding mask (`bias`
- * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax. The mask gets no gradient.
+ * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax; with `window`, HF's sliding-window mask too (see
+ * {@link slidingWindowBias}). The mask gets no gradient.
  *
  * @example
  * ```ts
@@ -312,9 +321,30 @@ export function selfAttention(
  * if (p.dataSync()[0] !== 1) throw new Error("all weight on the attended key");
  * ```
  */
-export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
-  if (fusedKernelsActive()) return fusedAttentionSoftmax(scores, bias, scale);
-  return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number, window?: number): tf.Tensor {
+  if (fusedKernelsActive()) return fusedAttentionSoftmax(scores, bias, scale, window);
+  return tf.softmax(tf.add(tf.mul(scores, scale), window === undefined ? bias : slidingWindowBias(bias, window)), -1);
+}
+
+/**
+ * The 4-D mask HF builds for a sliding-window layer (`create_bidirectional_sliding_window_mask`, eager/sdpa): from
+ * the padding mask `bias [batch, 1, 1, seq]`, `[batch, 1, seq, seq]` holding `bias[b, k]` where `|q - k| <= window`
+ * and the float32 minimum elsewhere (one minimum, not two added: a padded key outside the window is not -inf).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, slidingWindowBias } from "./layers.ts";
+ * const m = slidingWindowBias(attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D), 1).dataSync();
+ * if (m[2] > -1e38 || m[1] !== 0) throw new Error("query 0 sees keys 0 and 1, not 2");
+ * ```
+ */
+export function slidingWindowBias(bias: tf.Tensor, window: number): tf.Tensor {
+  const [b, , , s] = bias.shape;
+  const pos = tf.range(0, s, 1, "int32");
+  const band = tf.lessEqual(tf.abs(tf.sub(pos.reshape([s, 1]), pos.reshape([1, s]))), window).reshape([1, 1, s, s]);
+  const shape = [b, 1, s, s];
+  return tf.where(tf.broadcastTo(band, shape), tf.broadcastTo(bias, shape), tf.fill(shape, FLOAT32_MIN));
 }
 
 /**
