@@ -124,3 +124,47 @@ Deno.test("ModernBERT config: both the Hub's fields and transformers 5's, every 
     assert(error.startsWith("m/config.json: ") && error.includes(message), `${JSON.stringify(fields)}: ${error}`);
   }
 });
+
+Deno.test("ModernBERT-shaped tokenizer.json (byte-level BPE, [CLS] … [SEP]) and fill-mask equal transformers'", async () => {
+  const { loadTokenizer } = await import("../../lib/tokenize/tokenizer.ts");
+  const { fillMask } = await import("../../lib/pipelines/fill_mask.ts");
+  const dir = VARIANTS[0];
+  const tok = await loadTokenizer(dir);
+  // the special tokens sit after the BPE vocabulary, as in ModernBERT's own tokenizer.json
+  assertEquals(
+    [tok.vocabSize, tok.unkTokenId, tok.clsTokenId, tok.sepTokenId, tok.padTokenId, tok.maskTokenId],
+    [325, 320, 321, 322, 323, 324],
+  );
+  assertEquals(tok.maskToken, "[MASK]");
+  const g = (await readSafetensors(`${dir}/goldens.safetensors`)).tensors;
+  const ids = g.get("input_ids")!.data, mask = g.get("attention_mask")!.data;
+  const texts = [
+    "This movie was a great film with a wonderful cast. The plot is slow but the acting is good. " +
+    "I did not like the ending of this movie at all.",
+    "The plot is slow but the acting is good. What a terrible waste of time!",
+  ];
+  for (let r = 0; r < 2; r++) {
+    const real = [...mask.slice(r * 40, r * 40 + 40)].filter((m) => m === 1).length;
+    const enc = tok.encode(texts[r], { maxLength: 40 });
+    assertEquals(enc.input_ids, [...ids.slice(r * 40, r * 40 + real)], `row ${r}: transformers' ids`);
+    assertEquals([enc.word_ids[0], enc.word_ids.at(-1)], [null, null], "[CLS] and [SEP] belong to no word");
+  }
+  // word ids as transformers gives them for this tokenizer (`PreTrainedTokenizerFast(...).word_ids()`)
+  assertEquals(
+    tok.encode("The unbelievable plot, slowly.").word_ids,
+    [null, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4, 4, 4, 4, 4, 5, null],
+  );
+  const model = await loadMaskedLM(dir);
+  try {
+    const ref = JSON.parse(await Deno.readTextFile(`${dir}/fill_mask.json`));
+    const ours = await fillMask(model, tok, ref.texts[0], { topK: 5 }) as { score: number; token: number }[];
+    const theirs = ref.outputs[0] as { score: number; token: number; token_str: string; sequence: string }[];
+    assertEquals(ours.map((p) => p.token), theirs.map((p) => p.token), "the same top 5");
+    for (let i = 0; i < 5; i++) {
+      assert(Math.abs(ours[i].score - theirs[i].score) <= 1e-5 * theirs[i].score, `score ${i}`);
+    }
+    assertEquals(ours, theirs.map((p, i) => ({ ...p, score: ours[i].score })), "token_str and sequence");
+  } finally {
+    model.dispose();
+  }
+});
