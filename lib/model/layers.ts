@@ -323,7 +323,13 @@ export function selfAttention(
  */
 export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number, window?: number): tf.Tensor {
   if (fusedKernelsActive()) return fusedAttentionSoftmax(scores, bias, scale, window);
-  return tf.softmax(tf.add(tf.mul(scores, scale), window === undefined ? bias : slidingWindowBias(bias, window)), -1);
+  if (window === undefined) return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+  // Written out: a padded query with no real key in its window has every score at the float32 minimum, where
+  // tfjs-webgpu's softmax gives NaN (and NaN · 0 reaches the real tokens through the next layer); here, as in PyTorch,
+  // such a row is uniform.
+  const z = tf.add(tf.mul(scores, scale), slidingWindowBias(bias, window));
+  const e = tf.exp(tf.sub(z, tf.max(z, -1, true)));
+  return tf.div(e, tf.sum(e, -1, true));
 }
 
 /**

@@ -42,9 +42,9 @@ export function attentionSoftmaxSource(backward: boolean, dropout = false, windo
 function softmaxSource(backward: boolean, dropout: boolean, windowed: boolean): string {
   const maskFn = windowed
     ? `
-fn maskAt(moff : i32, row : i32, j : i32) -> f32 {
-  if (abs(row % uniforms.queries - j) > uniforms.window) { return bitcast<f32>(0xff7fffffu); }
-  return M[moff + j];
+fn maskAt(moff : i32, row : i32, key : i32) -> f32 {
+  if (abs(row % uniforms.queries - key) > uniforms.window) { return bitcast<f32>(0xff7fffffu); }
+  return M[moff + key];
 }`
     : "";
   const head = `${rowReductionSource(THREADS)}${maskFn}
