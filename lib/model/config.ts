@@ -358,7 +358,31 @@ export function configToJson(config: ModelConfig): string {
   };
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k];
-  return JSON.stringify(sorted, null, 2) + "\n";
+  return floatFieldsJson(sorted) + "\n";
+}
+
+/**
+ * Fields that transformers declares `float`: written with a decimal point even when whole (`2.0`, not `2`), since
+ * transformers 5 rejects an integer there (`initializer_cutoff_factor` of ModernBERT) as Python's `json` writes them.
+ */
+const FLOAT_FIELDS = new Set([
+  "initializer_range",
+  "initializer_cutoff_factor",
+  "layer_norm_eps",
+  "norm_eps",
+  "rope_theta",
+  "global_rope_theta",
+  "local_rope_theta",
+]);
+
+function floatFieldsJson(value: unknown): string {
+  const mark = "\u0000float:";
+  const text = JSON.stringify(
+    value,
+    (key, v) => FLOAT_FIELDS.has(key) && Number.isInteger(v) ? `${mark}${v}` : v,
+    2,
+  );
+  return text.replace(/"\\u0000float:(-?\d+)"/g, "$1.0");
 }
 
 /** The HF masked-LM class of each `model_type`. */
