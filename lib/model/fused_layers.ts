@@ -4,7 +4,7 @@
  * forward and backward ({@link customOp}): `layernorm_*` (with the residual add and the sub-layer's dropout folded
  * in), `bias_gelu_*`, `attention_matmul` / `attention_softmax_*` / `attention_backward_qkv` (q, k, v packed, no head
  * transposes), `dropout_apply`, `cross_entropy_*`, `scatter_rows`, `bias_backward`, and Linear's bias added inside the
- * matmul (`tf.fused.matMul`). Dropout masks come from `tf.randomUniform` with the seed `tf.dropout` would take, so
+ * matmul (`tf.fused.matMul`), and ModernBERT's `rotary_*` and `geglu_*`. Dropout masks come from `tf.randomUniform` with the seed `tf.dropout` would take, so
  * the fused and tf-op paths drop the same elements. `tests/model/webgpu_fused_test.ts` holds each to its tf-op path.
  *
  * @module
@@ -24,6 +24,8 @@ import { dropoutApply } from "./kernels/webgpu_dropout.ts";
 import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
 import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
 import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
+import { rotaryBackward, rotaryForward } from "./kernels/webgpu_rotary.ts";
+import { gegluBackward, gegluForward } from "./kernels/webgpu_geglu.ts";
 import {
   attentionBackwardQkv,
   attentionContext,
@@ -372,4 +374,44 @@ export function fusedCrossEntropySum(logits: tf.Tensor, labels: tf.Tensor1D): tf
       gradFunc: (dy, [x, labels]) => crossEntropyBackward(x, labels, dy),
     };
   }) as tf.Scalar;
+}
+
+/**
+ * Rotary embedding of q and k inside the packed `qkv [batch, seq, 3·hidden]` (v copied): `rotary_forward` /
+ * `rotary_backward`. `cos`, `sin` `[seq, headDim]` get no gradient.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { fusedKernelsActive } from "./kernels/fused.ts";
+ * import { fusedRotaryQkv } from "./fused_layers.ts";
+ * if (fusedKernelsActive()) fusedRotaryQkv(tf.ones([1, 1, 6]), tf.zeros([1, 2]), tf.ones([1, 2]), 1); // webgpu only
+ * ```
+ */
+export function fusedRotaryQkv(qkv: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, heads: number): tf.Tensor {
+  return customOp([qkv], ([qkv], save) => {
+    save([cos, sin]);
+    return {
+      value: rotaryForward(qkv, cos, sin, heads),
+      gradFunc: (dy, [cos, sin]) => rotaryBackward(dy, cos, sin, heads),
+    };
+  });
+}
+
+/**
+ * GeGLU `act(input) · gate` of `h [..., 2·n]` (GELU, erf or tanh form) in `geglu_forward` / `geglu_backward`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { fusedKernelsActive } from "./kernels/fused.ts";
+ * import { fusedGeglu } from "./fused_layers.ts";
+ * if (fusedKernelsActive()) fusedGeglu("gelu", tf.ones([2, 4])); // webgpu only
+ * ```
+ */
+export function fusedGeglu(name: GeluKind, h: tf.Tensor): tf.Tensor {
+  return customOp([h], ([h], save) => {
+    save([h]);
+    return { value: gegluForward(name, h), gradFunc: (dy, [h]) => gegluBackward(name, h, dy) };
+  });
 }

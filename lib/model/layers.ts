@@ -1,7 +1,8 @@
 /**
  * The building blocks every model family shares, as plain functions of tensors (PyTorch semantics, HF weight layout):
- * linear, LayerNorm (also fed by a residual), activations (also after a bias), dropout, multi-head attention with HF's
- * padding mask, an embedding lookup whose padding row gets no gradient, and the masked cross-entropy. Every function
+ * linear, LayerNorm (also fed by a residual), activations (also after a bias, or gated: GeGLU), dropout, rotary
+ * position embeddings, multi-head attention with HF's padding mask (and a sliding window), an embedding lookup whose
+ * padding row gets no gradient, and the masked cross-entropy. Every function
  * returns new tensors; call them inside `tf.tidy`.
  *
  * Each is written here once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
@@ -25,10 +26,12 @@ import {
   fusedCrossEntropySum,
   fusedDropout,
   fusedGatherRows,
+  fusedGeglu,
   fusedLayerNorm,
   fusedLinear,
   fusedPackedAttention,
   fusedResidualLayerNorm,
+  fusedRotaryQkv,
 } from "./fused_layers.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
@@ -169,6 +172,62 @@ export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.
 }
 
 /**
+ * GeGLU (ModernBERT's MLP): `h [..., 2·n]` split into `input | gate`, then `activation(name, input) · gate`
+ * `[..., n]`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { geglu } from "./layers.ts";
+ * const y = geglu("gelu", tf.tensor2d([[1, 2]])).dataSync()[0];
+ * if (Math.abs(y - 2 * 0.8413447) > 1e-5) throw new Error("gelu(1) · 2");
+ * ```
+ */
+export function geglu(name: string, h: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive() && isFusedGelu(name)) return fusedGeglu(name, h);
+  const [input, gate] = tf.split(h, 2, -1);
+  return tf.mul(activation(name, input), gate);
+}
+
+/**
+ * HF `apply_rotary_pos_emb` on `x [batch, seq, heads, headDim]` with the angles' `cos`, `sin` `[seq, headDim]`:
+ * `x · cos + rotate_half(x) · sin`, where `rotate_half(x) = cat(-x2, x1)` over the two halves of each head.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { rotary } from "./layers.ts";
+ * const y = rotary(tf.tensor4d([1, 2], [1, 1, 1, 2]), tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 1]]));
+ * if (y.dataSync().join() !== "-2,1") throw new Error("a quarter turn");
+ * ```
+ */
+export function rotary(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const [, s, , d] = x.shape;
+  const [x1, x2] = tf.split(x, 2, 3);
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos.reshape([1, s, 1, d])), tf.mul(rotated, sin.reshape([1, s, 1, d])));
+}
+
+/**
+ * {@link rotary} on q and k of a packed projection `qkv [batch, seq, 3·hidden]` (q | k | v, `heads` heads each); v
+ * passes unchanged. On webgpu one `rotary_forward` kernel (and one backward) on the packed tensor.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { rotaryQkv } from "./layers.ts";
+ * const y = rotaryQkv(tf.tensor3d([[[1, 2, 1, 2, 5, 6]]]), tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 1]]), 1);
+ * if (y.dataSync().join() !== "-2,1,-2,1,5,6") throw new Error("q, k turned; v kept");
+ * ```
+ */
+export function rotaryQkv(qkv: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, heads: number): tf.Tensor {
+  if (fusedKernelsActive()) return fusedRotaryQkv(qkv, cos, sin, heads);
+  const [b, s, width] = qkv.shape;
+  const [q, k, v] = tf.unstack(qkv.reshape([b, s, 3, heads, width / 3 / heads]), 2);
+  return tf.stack([rotary(q, cos, sin), rotary(k, cos, sin), v], 2).reshape([b, s, width]);
+}
+
+/**
  * Inverted dropout, active only when `options.training`; its mask is seeded from `options.rng`.
  *
  * @example
@@ -306,6 +365,34 @@ export function selfAttention(
     ? dropoutDraws([b, heads, n, n], options.dropoutRate, options.rng)
     : undefined;
   return fusedPackedAttention(qkv, bias, heads, scale, drop, options.window);
+}
+
+/**
+ * {@link multiHeadAttention} over a packed projection `qkv [batch, seq, 3·hidden]` (q | k | v): returns the context
+ * `[batch, seq, hidden]`. On webgpu the attention kernels read the packed tensor in place and the backward writes its
+ * gradient in one kernel (`attention_backward_qkv`), as {@link selfAttention} does.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, packedAttention } from "./layers.ts";
+ * const bias = attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D);
+ * const y = packedAttention(tf.randomNormal([1, 3, 12]), bias, { heads: 2, dropoutRate: 0, window: 1 });
+ * if (y.shape[2] !== 4) throw new Error("shape");
+ * ```
+ */
+export function packedAttention(qkv: tf.Tensor, bias: tf.Tensor4D, options: AttentionOptions): tf.Tensor {
+  const [b, s, width] = qkv.shape;
+  const h = width / 3, heads = options.heads;
+  if (!fusedKernelsActive()) {
+    const [q, k, v] = tf.split(qkv, 3, 2);
+    return multiHeadAttention(q, k, v, bias, options);
+  }
+  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask)
+  const drop = options.training && options.dropoutRate > 0
+    ? dropoutDraws([b, heads, s, s], options.dropoutRate, options.rng)
+    : undefined;
+  return fusedPackedAttention(qkv, bias, heads, 1 / Math.sqrt(h / heads), drop, options.window);
 }
 
 /**

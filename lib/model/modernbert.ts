@@ -1,6 +1,7 @@
 /**
  * ModernBERT for masked language modelling, as HF `modeling_modernbert.py` (transformers 5) computes it on its padded
- * path (eager / sdpa attention), in tfjs ops. Parameter names are the checkpoint's tensor names:
+ * path (eager / sdpa attention), in the layers of `layers.ts` (tf ops; fused kernels on webgpu, rotary and GeGLU
+ * included). Parameter names are the checkpoint's tensor names:
  *
  * ```
  * model.embeddings.tok_embeddings → model.embeddings.norm → dropout
@@ -31,9 +32,11 @@ import {
   dropout,
   embedding,
   type ForwardOptions,
+  geglu,
   layerNorm,
   linear,
-  multiHeadAttention,
+  packedAttention,
+  rotaryQkv,
 } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
 
@@ -118,25 +121,6 @@ export function rotaryTables(seq: number, headDim: number, theta: number): Rotar
   return { cos, sin };
 }
 
-/**
- * HF `apply_rotary_pos_emb` on `x [batch, seq, heads, headDim]` with tables `cos`, `sin` `[seq, headDim]`:
- * `x · cos + rotate_half(x) · sin`, where `rotate_half(x) = cat(-x2, x1)` over the two halves of each head.
- *
- * @example
- * ```ts
- * import { tf } from "../deps.ts";
- * import { applyRotary } from "./modernbert.ts";
- * const y = applyRotary(tf.tensor4d([1, 2], [1, 1, 1, 2]), tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 1]]));
- * if (y.dataSync().join() !== "-2,1") throw new Error("a quarter turn");
- * ```
- */
-export function applyRotary(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
-  const [, s, , d] = x.shape;
-  const [x1, x2] = tf.split(x, 2, 3);
-  const rotated = tf.concat([tf.neg(x2), x1], 3);
-  return tf.add(tf.mul(x, cos.reshape([1, s, 1, d])), tf.mul(rotated, sin.reshape([1, s, 1, d])));
-}
-
 /** Per-forward tensors a layer of one attention type reads: padding mask, rotary tables, window. */
 interface LayerContext {
   /** HF's additive padding mask `[batch, 1, 1, seq]`. */
@@ -201,12 +185,9 @@ export class ModernBertForMaskedLM extends MaskedLMBase<ModernBertConfig> {
   /** ModernBertAttention: Wqkv → q, k rotated → attention (windowed in local layers) → Wo → dropout. */
   #attention(i: number, x: tf.Tensor, ctx: LayerContext, options: ForwardOptions): tf.Tensor {
     const p = `model.layers.${i}.attn`;
-    const [b, s, h] = x.shape;
-    const heads = this.config.num_attention_heads, d = h / heads;
-    const qkv = this.#linear(`${p}.Wqkv`, x).reshape([b, s, 3, heads, d]);
-    const [q, k, v] = tf.unstack(qkv, 2);
-    const rotate = (t: tf.Tensor) => applyRotary(t, ctx.cos, ctx.sin).reshape([b, s, h]);
-    const context = multiHeadAttention(rotate(q), rotate(k), v.reshape([b, s, h]), ctx.bias, {
+    const heads = this.config.num_attention_heads;
+    const qkv = rotaryQkv(this.#linear(`${p}.Wqkv`, x), ctx.cos, ctx.sin, heads);
+    const context = packedAttention(qkv, ctx.bias, {
       heads,
       dropoutRate: this.config.attention_dropout,
       window: ctx.window,
@@ -218,8 +199,7 @@ export class ModernBertForMaskedLM extends MaskedLMBase<ModernBertConfig> {
   /** ModernBertMLP (GeGLU): Wi → input | gate → act(input) · gate → dropout → Wo. */
   #mlp(i: number, x: tf.Tensor, options: ForwardOptions): tf.Tensor {
     const p = `model.layers.${i}.mlp`;
-    const [input, gate] = tf.split(this.#linear(`${p}.Wi`, x), 2, -1);
-    const glu = tf.mul(activation(this.config.hidden_activation, input), gate);
+    const glu = geglu(this.config.hidden_activation, this.#linear(`${p}.Wi`, x));
     return this.#linear(`${p}.Wo`, dropout(glu, this.config.mlp_dropout, options));
   }
 
