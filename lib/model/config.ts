@@ -375,7 +375,18 @@ const FLOAT_FIELDS = new Set([
   "local_rope_theta",
 ]);
 
-function floatFieldsJson(value: unknown): string {
+/**
+ * `JSON.stringify(value, null, 2)`, with the fields transformers declares `float` written with a decimal point even
+ * when whole (`"initializer_cutoff_factor": 2.0`), as Python's `json` writes them: transformers 5 refuses an integer
+ * there.
+ *
+ * @example
+ * ```ts
+ * import { floatFieldsJson } from "./config.ts";
+ * if (floatFieldsJson({ norm_eps: 1, vocab_size: 5 }) !== '{\n  "norm_eps": 1.0,\n  "vocab_size": 5\n}') throw new Error();
+ * ```
+ */
+export function floatFieldsJson(value: unknown): string {
   const mark = "\u0000float:";
   const text = JSON.stringify(
     value,

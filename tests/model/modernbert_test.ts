@@ -168,3 +168,43 @@ Deno.test("ModernBERT-shaped tokenizer.json (byte-level BPE, [CLS] … [SEP]) an
     model.dispose();
   }
 });
+
+Deno.test("ModernBertForSequenceClassification (cls and mean pooling) equals transformers: logits, loss, gradients", async () => {
+  const { loadSequenceClassifier } = await import("../../lib/model/sequence_classification.ts");
+  for (const variant of VARIANTS) {
+    const dir = `${variant}/classifier`;
+    const g = (await readSafetensors(`${dir}/classifier.safetensors`)).tensors;
+    const model = await loadSequenceClassifier(dir, { log: () => {} });
+    try {
+      assertEquals(model.numLabels, 3);
+      const batch = {
+        input_ids: g.get("input_ids")!.data as Int32Array,
+        attention_mask: g.get("attention_mask")!.data as Int32Array,
+        labels: g.get("labels")!.data as Int32Array,
+        shape: g.get("input_ids")!.shape as [number, number],
+      };
+      const ids = tf.tensor2d(batch.input_ids, batch.shape, "int32");
+      const mask = tf.tensor2d(batch.attention_mask, batch.shape, "int32");
+      const logitsT = model.logits(ids, mask);
+      const logitsRel = relDiff(await logitsT.data(), g.get("logits")!.data);
+      tf.dispose([ids, mask, logitsT]);
+      const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);
+      const lossRel = Math.abs((await value.data())[0] - g.get("loss")!.data[0]) / g.get("loss")!.data[0];
+      let worst = 0, worstName = "";
+      for (const [name, v] of model.params) {
+        const rel = relDiff(await grads[v.name].data(), g.get(`grad.${name}`)!.data);
+        if (rel >= worst) [worst, worstName] = [rel, name];
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      const name = `${variant.split("/").pop()} (${model.config.classifier_pooling} pooling)`;
+      console.log(
+        `${name}: logits rel ${logitsRel.toExponential(2)}, loss rel ${lossRel.toExponential(2)}, ` +
+          `worst gradient rel ${worst.toExponential(2)} (${worstName})`,
+      );
+      assert(logitsRel <= 1e-5 && lossRel <= 1e-5, `${name}: logits ${logitsRel}, loss ${lossRel}`);
+      assert(worst <= 1e-4, `${name}: gradient of ${worstName} rel ${worst}`);
+    } finally {
+      model.dispose();
+    }
+  }
+});
