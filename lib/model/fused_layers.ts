@@ -269,6 +269,8 @@ export function fusedPackedAttention(
     const probs = drop
       ? attentionSoftmaxDropoutForward(scores, bias, scale, drop, window)
       : attentionSoftmaxForward(scores, bias, scale, window);
+    // without dropout the backward reads the probabilities only: free the [batch, heads, seq, seq] scores now
+    if (!drop) scores.dispose();
     save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
     return {
       value: packedAttentionContext(probs, qkv, heads),
@@ -277,7 +279,9 @@ export function fusedPackedAttention(
         const dScores = drop
           ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep }, window)
           : attentionSoftmaxBackward(probs, dProbs, scale);
-        return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
+        const dQkv = attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
+        tf.dispose([dProbs, dScores]); // [batch, heads, seq, seq] each: not kept until the whole backward ends
+        return dQkv;
       },
     };
   });
