@@ -7,7 +7,11 @@
  */
 import { type BackendName, selectBackend } from "../model/backend.ts";
 import { assertTokenizerMatches } from "../model/pretrained.ts";
-import { loadSequenceClassifier, saveSequenceClassifier } from "../model/sequence_classification.ts";
+import {
+  classifierArchitecture,
+  loadSequenceClassifier,
+  saveSequenceClassifier,
+} from "../model/sequence_classification.ts";
 import { loadTokenizer } from "../tokenize/tokenizer.ts";
 import type { HubReadOptions } from "../hub/download.ts";
 import { resolveModel } from "../hub/resolve.ts";
@@ -134,7 +138,7 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
         trainSamples: train.length,
         evalSamples: test.length,
         args: loggedArgs({ ...options, maxLength, seed }),
-        architecture: (model.config.model_type === "distilbert" ? "DistilBert" : "Bert") + "ForSequenceClassification",
+        architecture: classifierArchitecture(model.config),
         labels: data.labels.join(", "),
       },
       signal: options.signal,
