@@ -109,3 +109,40 @@ Deno.test("transformers.js: ModernBERT classifier exports (cls and mean pooling)
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("pushToHubWithOnnx: a ModernBERT folder pushed with its export; transformers.js runs the pushed repo", async () => {
+  const { pushToHubWithOnnx } = await import("../../lib/export/hub.ts");
+  const { startHubServer } = await import("../support/hub_server.ts");
+  const dir = VARIANTS[0];
+  const root = await Deno.makeTempDir();
+  const hub = await startHubServer();
+  const model = await loadMaskedLM(dir);
+  try {
+    const ckpt = `${root}/ckpt`; // the checkpoint and its tokenizer.json, tokenizer_config.json left for the push to fill
+    await Deno.mkdir(ckpt);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json"]) {
+      await Deno.copyFile(`${dir}/${f}`, `${ckpt}/${f}`);
+    }
+    const r = await pushToHubWithOnnx(ckpt, {
+      repoId: "me/modernbert-onnx",
+      token: "hf_test_write_token",
+      endpoint: hub.endpoint,
+    });
+    assert(r.files.includes("onnx/model.onnx") && r.files.includes("model.safetensors"), r.files.join());
+    const files = hub.files("me/modernbert-onnx");
+    const tokenizerConfig = JSON.parse(new TextDecoder().decode(files.get("tokenizer_config.json")));
+    assertEquals([tokenizerConfig.tokenizer_class, tokenizerConfig.mask_token], ["PreTrainedTokenizerFast", "[MASK]"]);
+    const text = FILL_TEXTS[0];
+    const theirs = await runTransformersJs({
+      hub: { endpoint: hub.endpoint, repoId: "me/modernbert-onnx" },
+      fillMask: { texts: [text], topK: 5 },
+    });
+    const ours = oneMask(await fillMask(model, await loadTokenizer(dir), text, { topK: 5 }));
+    assertEquals(theirs.fillMask![0].map((p) => p.token), ours.map((p) => p.token));
+    for (const [k, p] of ours.entries()) assertAlmostEquals(theirs.fillMask![0][k].score, p.score, TOLERANCE);
+  } finally {
+    model.dispose();
+    await hub.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
