@@ -7,9 +7,10 @@
  * - the fused AdamW update ({@link fusedAdamWUpdate}), which the optimizer calls directly;
  * - the way this project declares a WebGPU program ({@link ProgramSpec}, {@link runProgram}).
  *
- * The model's fused layer kernels (LayerNorm, bias + GELU, attention matmuls and softmax, dropout, cross-entropy,
- * scatter rows, bias gradient) live in the sibling `webgpu_*.ts` modules and are reached through the model's layers
- * (`lib/model/fused_layers.ts`), not from here. Each kernel is checked against a CPU or tf-op reference in the tests.
+ * The model's fused layer kernels (LayerNorm, bias + GELU, attention matmuls and softmax with ModernBERT's sliding
+ * window, rotary embedding, GeGLU, dropout, cross-entropy, scatter rows, bias gradient) live in the sibling
+ * `webgpu_*.ts` modules and are reached through the model's layers (`lib/model/fused_layers.ts`), not from here. Each
+ * kernel is checked against a CPU or tf-op reference in the tests.
  *
  * @example
  * ```ts
