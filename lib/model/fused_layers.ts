@@ -419,3 +419,64 @@ export function fusedGeglu(name: GeluKind, h: tf.Tensor): tf.Tensor {
     return { value: gegluForward(name, h), gradFunc: (dy, [h]) => gegluBackward(name, h, dy) };
   });
 }
+
+/**
+ * The most bytes one WebGPU storage binding may hold on the active device (`maxStorageBufferBindingSize`; 128 MiB
+ * when it cannot be read). A larger buffer reads and writes wrong values without an error.
+ *
+ * @example
+ * ```ts
+ * import { storageBindingBytes } from "./fused_layers.ts";
+ * if (!(storageBindingBytes() > 0)) throw new Error("a limit");
+ * ```
+ */
+export function storageBindingBytes(): number {
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } })
+    .device;
+  return device?.limits?.maxStorageBufferBindingSize ?? 134_217_728;
+}
+
+/**
+ * {@link fusedPackedAttention} in groups of heads whose `[batch, heads, seq, seq]` scores each fit `maxBytes` (default:
+ * {@link storageBindingBytes}): long sequences would otherwise need one buffer larger than the device binds. Each
+ * group reads its heads' q, k and v columns of the packed `qkv`, and the groups' contexts are joined in head order;
+ * with one group (the usual case) it is exactly `fusedPackedAttention`. `drop(shape)` gives each group's dropout
+ * draws (none: eval). Fails, naming the longest chunk that fits, when even one head's scores are too large.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { fusedKernelsActive } from "./kernels/fused.ts";
+ * import { fusedHeadGroupAttention } from "./fused_layers.ts";
+ * if (fusedKernelsActive()) fusedHeadGroupAttention(tf.ones([1, 3, 12]), tf.zeros([1, 1, 1, 3]), 2, 0.5, () => undefined);
+ * ```
+ */
+export function fusedHeadGroupAttention(
+  qkv: tf.Tensor,
+  bias: tf.Tensor,
+  heads: number,
+  scale: number,
+  drop: (shape: number[]) => DropoutDraws | undefined,
+  window?: number,
+  maxBytes: number = storageBindingBytes(),
+): tf.Tensor {
+  const [b, s, width] = qkv.shape;
+  const d = width / 3 / heads, perHead = b * s * s * 4;
+  if (perHead > maxBytes) {
+    const longest = Math.floor(Math.sqrt(maxBytes / 4 / b));
+    throw new Error(
+      `attention: one head's scores for ${b} × ${s} tokens take ${perHead} bytes, more than this WebGPU device binds ` +
+        `in one buffer (${maxBytes}); use chunks of at most ${longest} tokens at this batch size, or a smaller batch`,
+    );
+  }
+  const group = Math.min(heads, Math.floor(maxBytes / perHead));
+  if (group === heads) return fusedPackedAttention(qkv, bias, heads, scale, drop([b, heads, s, s]), window);
+  const contexts: tf.Tensor[] = [];
+  for (let first = 0; first < heads; first += group) {
+    const n = Math.min(group, heads - first);
+    const columns = (part: number) => tf.slice(qkv, [0, 0, (part * heads + first) * d], [b, s, n * d]);
+    const packed = tf.concat([columns(0), columns(1), columns(2)], 2);
+    contexts.push(fusedPackedAttention(packed, bias, n, scale, drop([b, n, s, s]), window));
+  }
+  return tf.concat(contexts, 2);
+}

@@ -27,6 +27,7 @@ import {
   fusedDropout,
   fusedGatherRows,
   fusedGeglu,
+  fusedHeadGroupAttention,
   fusedLayerNorm,
   fusedLinear,
   fusedPackedAttention,
@@ -272,6 +273,11 @@ export interface AttentionOptions extends ForwardOptions {
   dropoutRate: number;
   /** Sliding window: each query attends only to keys at most this many positions away (ModernBERT's local layers). */
   window?: number;
+  /**
+   * On webgpu, the most bytes one block of `[batch, heads, seq, seq]` scores may take in {@link packedAttention}
+   * (default: the device's storage binding limit); the heads are taken in groups under it.
+   */
+  maxScoresBytes?: number;
 }
 
 /**
@@ -370,7 +376,8 @@ export function selfAttention(
 /**
  * {@link multiHeadAttention} over a packed projection `qkv [batch, seq, 3·hidden]` (q | k | v): returns the context
  * `[batch, seq, hidden]`. On webgpu the attention kernels read the packed tensor in place and the backward writes its
- * gradient in one kernel (`attention_backward_qkv`), as {@link selfAttention} does.
+ * gradient in one kernel (`attention_backward_qkv`), as {@link selfAttention} does; long sequences take the heads in
+ * groups whose scores fit one device buffer (`options.maxScoresBytes`).
  *
  * @example
  * ```ts
@@ -388,11 +395,19 @@ export function packedAttention(qkv: tf.Tensor, bias: tf.Tensor4D, options: Atte
     const [q, k, v] = tf.split(qkv, 3, 2);
     return multiHeadAttention(q, k, v, bias, options);
   }
-  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask)
-  const drop = options.training && options.dropoutRate > 0
-    ? dropoutDraws([b, heads, s, s], options.dropoutRate, options.rng)
-    : undefined;
-  return fusedPackedAttention(qkv, bias, heads, 1 / Math.sqrt(h / heads), drop, options.window);
+  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask), one draw per
+  // group of heads when the scores are split to fit the device's buffers
+  const drop = (shape: number[]) =>
+    options.training && options.dropoutRate > 0 ? dropoutDraws(shape, options.dropoutRate, options.rng) : undefined;
+  return fusedHeadGroupAttention(
+    qkv,
+    bias,
+    heads,
+    1 / Math.sqrt(h / heads),
+    drop,
+    options.window,
+    options.maxScoresBytes,
+  );
 }
 
 /**

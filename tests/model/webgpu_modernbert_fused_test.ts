@@ -73,6 +73,17 @@ Deno.test({
           );
         }
         await check("packedAttention, global", (x) => packedAttention(x, bias, { heads, dropoutRate: 0 }), [qkv]);
+        // scores too large for one buffer: one head at a time (2 × 11 × 11 floats a head), same result
+        const oneHead = b * s * s * 4;
+        await check("packedAttention, window 2, heads in groups of 1", (x) =>
+          packedAttention(x, bias, { heads, dropoutRate: 0, window: 2, maxScoresBytes: oneHead }), [qkv]);
+        let error = "";
+        try {
+          packedAttention(qkv, bias, { heads, dropoutRate: 0, maxScoresBytes: oneHead - 1 }).dispose();
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        assert(error.includes("use chunks of at most 10 tokens"), `one head too large: ${error}`);
       } finally {
         setFusedKernels(true);
         tf.dispose([cosT, sinT, qkv, mask, bias]);
