@@ -33,6 +33,7 @@ import {
   fusedPackedAttention,
   fusedResidualLayerNorm,
   fusedRotaryQkv,
+  storageBindingBytes,
 } from "./fused_layers.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
@@ -475,6 +476,7 @@ export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
 /**
  * `nn.Embedding(..., padding_idx)`: rows of `table` for `ids`; the gradient reaches every looked-up row except
  * `paddingIdx`'s, as in PyTorch.
+ * On webgpu, a table larger than the device binds in one buffer is refused (it would read wrong values).
  *
  * @example
  * ```ts
@@ -486,6 +488,15 @@ export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
  */
 export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number | null): tf.Tensor {
   const [vocab, width] = table.shape;
+  if (tf.getBackend() === "webgpu" && table.size * 4 > storageBindingBytes()) {
+    throw new Error(
+      `embedding: the [${vocab}, ${width}] table takes ${
+        table.size * 4
+      } bytes, more than this WebGPU device binds in ` +
+        `one buffer (maxStorageBufferBindingSize ${storageBindingBytes()}), where it would read wrong values ` +
+        `silently; use a GPU with a larger limit, or the wasm backend`,
+    );
+  }
   return customOp([table], ([w], save) => {
     save([ids]); // saved tensors outlive the caller's tidy until the backward pass
     return {

@@ -4,7 +4,15 @@
 // _window variants (sliding window, with and without dropout). Tiny, ragged shapes.
 import { tf } from "../../lib/deps.ts";
 import { Rng } from "../../lib/data/rng.ts";
-import { attentionBias, attentionSoftmax, geglu, packedAttention, rotaryQkv } from "../../lib/model/layers.ts";
+import {
+  attentionBias,
+  attentionSoftmax,
+  embedding,
+  geglu,
+  packedAttention,
+  rotaryQkv,
+} from "../../lib/model/layers.ts";
+import { storageBindingBytes } from "../../lib/model/fused_layers.ts";
 import { rotaryTables } from "../../lib/model/modernbert.ts";
 import { setFusedKernels } from "../../lib/model/kernels/fused.ts";
 import { assert, assertEquals } from "../support/assert.ts";
@@ -87,6 +95,30 @@ Deno.test({
       } finally {
         setFusedKernels(true);
         tf.dispose([cosT, sinT, qkv, mask, bias]);
+      }
+    }),
+});
+
+Deno.test({
+  name: "embedding on webgpu refuses a table larger than the device binds in one buffer (it would read wrong values)",
+  ...webgpuTestOptions("webgpu embedding limit test"),
+  fn: () =>
+    onWebgpu(async () => {
+      const limit = storageBindingBytes();
+      if (limit > 256 * 2 ** 20) {
+        return console.log(`(binding limit ${limit} bytes: not worth a table that large here)`);
+      }
+      const table = tf.zeros([Math.floor(limit / 4 / 768) + 1, 768]); // ModernBERT-base's 50,368 × 768 on Mesa's 128 MiB
+      try {
+        let error = "";
+        try {
+          embedding(table, tf.tensor1d([1, 2], "int32"), null);
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        assert(error.includes("more than this WebGPU device binds in one buffer"), error);
+      } finally {
+        table.dispose();
       }
     }),
 });
