@@ -390,8 +390,7 @@ export function selfAttention(
  * ```
  */
 export function packedAttention(qkv: tf.Tensor, bias: tf.Tensor4D, options: AttentionOptions): tf.Tensor {
-  const [b, s, width] = qkv.shape;
-  const h = width / 3, heads = options.heads;
+  const h = qkv.shape[2]! / 3, heads = options.heads;
   if (!fusedKernelsActive()) {
     const [q, k, v] = tf.split(qkv, 3, 2);
     return multiHeadAttention(q, k, v, bias, options);
