@@ -62,6 +62,7 @@ const TOKENIZER_DEFAULTS: Record<string, { tokenizerClass: string; specials: Rea
   bert: { tokenizerClass: "BertTokenizer", specials: BERT_SPECIAL_TOKENS },
   roberta: { tokenizerClass: "RobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
   "xlm-roberta": { tokenizerClass: "XLMRobertaTokenizer", specials: ROBERTA_SPECIAL_TOKENS_DECODED_AS_PYTHON },
+  modernbert: { tokenizerClass: "PreTrainedTokenizerFast", specials: BERT_SPECIAL_TOKENS },
 };
 
 /**

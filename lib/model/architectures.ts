@@ -9,8 +9,10 @@ import {
   type DistilBertConfig,
   MASKED_LM_CLASSES,
   type ModelConfig,
+  type ModernBertConfig,
   type RobertaConfig,
 } from "./config.ts";
+import { ModernBertForMaskedLM, modernbertParams } from "./modernbert.ts";
 import { BertForMaskedLM, bertParams } from "./bert.ts";
 import { DistilBertForMaskedLM, distilbertParams } from "./distilbert.ts";
 import { RobertaForMaskedLM, robertaParams } from "./roberta.ts";
@@ -84,5 +86,9 @@ const FAMILIES: Record<string, {
   "xlm-roberta": {
     params: (c) => robertaParams(c as RobertaConfig),
     build: (c, p) => new RobertaForMaskedLM(c as RobertaConfig, p),
+  },
+  modernbert: {
+    params: (c) => modernbertParams(c as ModernBertConfig),
+    build: (c, p) => new ModernBertForMaskedLM(c as ModernBertConfig, p),
   },
 };

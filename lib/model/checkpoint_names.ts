@@ -33,6 +33,8 @@ export const HEAD_PREFIXES: readonly string[] = [
   "qa_outputs.",
   "lm_head.",
   "dropout.",
+  "head.",
+  "decoder.",
 ];
 
 /** A checkpoint tensor under its HF name, with the key it had in the file. */
@@ -58,7 +60,8 @@ export interface CheckpointNamesOptions {
 }
 
 /**
- * Rename a checkpoint's tensors to the HF names of a `modelType` model (`"distilbert"` or `"bert"`).
+ * Rename a checkpoint's tensors to the HF names of a model whose base-model prefix is `modelType` (`"distilbert"`,
+ * `"bert"`; ModernBERT's is `"model"`).
  *
  * @example
  * ```ts

@@ -1,11 +1,12 @@
 /**
  * A sequence classifier's configuration as Hugging Face keeps it: the label set (`id2label` with string keys,
  * `label2id`, `problem_type`), the class name, `config.json`, and the parameter table (the encoder's masked-LM names
- * plus the head: `pre_classifier` + `classifier` for DistilBERT, `bert.pooler.dense` + `classifier` for BERT).
+ * plus the head: `pre_classifier` + `classifier` for DistilBERT, `bert.pooler.dense` + `classifier` for BERT,
+ * `head.dense` + `head.norm` + `classifier` for ModernBERT).
  *
  * @module
  */
-import { basePrefix, dims, type ModelConfig } from "./config.ts";
+import { basePrefix, dims, floatFieldsJson, type ModelConfig } from "./config.ts";
 import type { ParamSpec } from "./masked_lm.ts";
 import { paramSpecs } from "./architectures.ts";
 
@@ -28,6 +29,7 @@ const CLASSIFIER_CLASSES: Record<string, string> = {
   distilbert: "DistilBertForSequenceClassification",
   bert: "BertForSequenceClassification",
   roberta: "RobertaForSequenceClassification",
+  modernbert: "ModernBertForSequenceClassification",
   "xlm-roberta": "XLMRobertaForSequenceClassification",
 };
 
@@ -129,6 +131,15 @@ export function classifierHeadParams(config: ModelConfig): Map<string, ParamSpec
   const hidden = dims(config).hidden;
   const n = labelNames(config).length;
   const specs = new Map<string, ParamSpec>();
+  if (config.model_type === "modernbert") { // head.dense → act → head.norm → dropout → classifier
+    specs.set("head.dense.weight", { shape: [hidden, hidden], init: "normal" });
+    if (config.classifier_bias) specs.set("head.dense.bias", { shape: [hidden], init: "zeros" });
+    specs.set("head.norm.weight", { shape: [hidden], init: "ones" });
+    if (config.norm_bias) specs.set("head.norm.bias", { shape: [hidden], init: "zeros" });
+    specs.set("classifier.weight", { shape: [n, hidden], init: "normal" });
+    specs.set("classifier.bias", { shape: [n], init: "zeros" });
+    return specs;
+  }
   // [dense, output]: DistilBERT pre_classifier + classifier, BERT pooler + classifier, RoBERTa's classification head
   const [dense, output] = {
     distilbert: ["pre_classifier", "classifier"],
@@ -181,5 +192,5 @@ export function classifierConfigJson(config: ModelConfig): string {
   };
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k];
-  return JSON.stringify(sorted, null, 2) + "\n";
+  return floatFieldsJson(sorted) + "\n";
 }

@@ -24,6 +24,7 @@ export {
   configToJson,
   type DistilBertConfig,
   type ModelConfig,
+  type ModernBertConfig,
   parseConfig,
   type ParseConfigOptions,
   readConfig,
@@ -55,6 +56,7 @@ export { DistilBertForMaskedLM } from "./distilbert.ts";
 export { BertForMaskedLM } from "./bert.ts";
 export { RobertaForMaskedLM, robertaParams, robertaPositionIds } from "./roberta.ts";
 export { basePrefix, MASKED_LM_CLASSES, maxSequenceLength, type RobertaConfig } from "./config.ts";
+export { ModernBertForMaskedLM } from "./modernbert.ts";
 export { architectureName, paramSpecs } from "./architectures.ts";
 export { initMaskedLM, type InitMaskedLMOptions } from "./init.ts";
 export {

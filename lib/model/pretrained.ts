@@ -4,9 +4,9 @@
  * HF's layout (plus the tokenizer files) so PyTorch `from_pretrained` loads them.
  *
  * Name handling, as HF's loader does (the renaming shared with the classifier loader is in `checkpoint_names.ts`):
- * legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the `distilbert.`/`bert.` prefix gets it;
- * the tied decoder weight (`vocab_projector.weight`, `cls.predictions.decoder.weight`) is accepted and tied to the word
- * embeddings; `cls.predictions.decoder.bias` is the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
+ * legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the `distilbert.`/`bert.`/`model.` prefix
+ * gets it; the tied decoder weight (`vocab_projector.weight`, `cls.predictions.decoder.weight`, `decoder.weight`) is
+ * accepted and tied to the word embeddings; `cls.predictions.decoder.bias` is the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
  * `cls.seq_relationship.*`, `*.position_ids` buffers) are skipped.
  *
  * @module
@@ -85,13 +85,12 @@ export function checkpointValues(
 ): Map<string, Float32Array> {
   const source = options.source ?? "checkpoint";
   const specs = paramSpecs(config);
-  const base = basePrefix(config); // "distilbert" | "bert" | "roberta"
+  const base = basePrefix(config); // "distilbert" | "bert" | "roberta" | "model" (ModernBERT)
   // Tensors the masked-LM classes do not use in HF either: the pooler and the next-sentence head.
   const { tensors: renamed, problems } = checkpointNames(tensors, base, {
     skip: /^(bert|roberta)\.pooler\.|^cls\.seq_relationship\./,
   });
-  const wordName = `${base}.embeddings.word_embeddings.weight`;
-  const decoderWeight = DECODER_WEIGHTS[base];
+  const [decoderWeight, wordName] = TIED_DECODER[base];
   const tied = new Map<string, string>();
   if (config.tie_word_embeddings) tied.set(decoderWeight, wordName);
   // RoBERTa's lm_head.decoder.bias is lm_head.bias (HF ties them; checkpoints may hold either or both).
@@ -136,11 +135,13 @@ export function checkpointValues(
   return values;
 }
 
-/** The masked-LM decoder weight's key (tied to the word embeddings unless `tie_word_embeddings` is false). */
-const DECODER_WEIGHTS: Record<string, string> = {
-  distilbert: "vocab_projector.weight",
-  bert: "cls.predictions.decoder.weight",
-  roberta: "lm_head.decoder.weight",
+/** Per key prefix: the masked-LM decoder weight and the embedding matrix it is tied to (unless `tie_word_embeddings`
+ * is false). */
+const TIED_DECODER: Record<string, [string, string]> = {
+  distilbert: ["vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"],
+  bert: ["cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"],
+  roberta: ["lm_head.decoder.weight", "roberta.embeddings.word_embeddings.weight"],
+  model: ["decoder.weight", "model.embeddings.tok_embeddings.weight"],
 };
 
 /** Options of {@link savePretrained}. */
