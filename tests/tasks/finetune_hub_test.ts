@@ -1,4 +1,4 @@
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { imdbParquet } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startHubServer } from "../support/hub_server.ts";
 import { ROOT } from "../support/shared.ts";
@@ -11,17 +11,6 @@ import { TINY_DATA } from "./tiny_data.ts";
 const TOKEN = "hf_finetune_hub_test_token_5f1c9e0a";
 const MODEL_ID = "mlm-test/tiny-distilbert";
 const PUSH_ID = "me/tiny-distilbert-finetuned-imdb";
-
-/** Parquet bytes of some reviews (text STRING, label INT64 as in HF's imdb), several row groups. */
-function parquetOf(rows: { text: string; label: number }[]): Uint8Array {
-  return new Uint8Array(parquetWriteBuffer({
-    columnData: [
-      { name: "text", data: rows.map((r) => r.text), type: "STRING" },
-      { name: "label", data: rows.map((r) => BigInt(r.label)), type: "INT64" },
-    ],
-    rowGroupSize: 64,
-  }));
-}
 
 /** Every file under `dir` (recursively), as text. */
 async function allFiles(dir: string): Promise<Map<string, string>> {
@@ -64,9 +53,9 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
       type: "dataset",
       branch: "refs/convert/parquet",
       files: {
-        "plain_text/train/0000.parquet": parquetOf(rows.slice(0, 150)),
-        "plain_text/train/0001.parquet": parquetOf(rows.slice(150, 300)),
-        "plain_text/test/0000.parquet": parquetOf(rows.slice(300)),
+        "plain_text/train/0000.parquet": imdbParquet(rows.slice(0, 150), 64),
+        "plain_text/train/0001.parquet": imdbParquet(rows.slice(150, 300), 64),
+        "plain_text/test/0000.parquet": imdbParquet(rows.slice(300), 64),
       },
     });
     hub.alias("imdb", "stanfordnlp/imdb", "dataset");
