@@ -1,7 +1,6 @@
 import { groupTexts } from "../../lib/data/group_texts.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { ROOT } from "../support/shared.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
 import { type DenoRun, runDeno, taskArgs } from "./task_line.ts";
 
