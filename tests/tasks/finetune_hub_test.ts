@@ -1,8 +1,7 @@
 import { imdbParquet } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startHubServer } from "../support/hub_server.ts";
-import { ROOT } from "../support/shared.ts";
-import { taskArgs } from "./task_line.ts";
+import { runDeno, taskArgs } from "./task_line.ts";
 import { readJsonl } from "../../lib/data/jsonl.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { evaluateModel } from "../../lib/app/finetune.ts";
@@ -25,16 +24,8 @@ async function allFiles(dir: string): Promise<Map<string, string>> {
 
 /** `deno task finetune` as a subprocess: deno.json's permissions, plus the local Hub's host. */
 async function runFinetune(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command("deno", {
-    args: [...taskArgs("finetune", ["--allow-net=127.0.0.1"]), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, `finetune failed:\n${stdout}\n${stderr}`);
+  const { code, stdout, stderr } = await runDeno([...taskArgs("finetune", ["--allow-net=127.0.0.1"]), ...args], env);
+  assertEquals(code, 0, `finetune failed:\n${stdout}\n${stderr}`);
   const last = JSON.parse(stdout.trim().split("\n").at(-1)!);
   return { stdout, stderr, last };
 }

@@ -49,12 +49,14 @@ export interface DenoRun {
   stderr: string;
 }
 
-/** Run `deno` with `args` from the project folder (no colours), collecting its exit code and output. */
-export async function runDeno(args: string[]): Promise<DenoRun> {
+/**
+ * Run `deno` with `args` from the project folder (no colours, plus `env`), collecting its exit code and output.
+ */
+export async function runDeno(args: string[], env: Record<string, string> = {}): Promise<DenoRun> {
   const { code, stdout, stderr } = await new Deno.Command("deno", {
     args,
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
