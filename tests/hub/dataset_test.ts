@@ -1,4 +1,4 @@
-import { imdbParquet } from "../support/imdb_parquet.ts";
+import { serveImdb } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
 import { type HubServer, startHubServer } from "../support/hub_server.ts";
@@ -21,17 +21,7 @@ async function imdbRows(): Promise<{ text: string; label: number }[]> {
 /** A local Hub serving `stanfordnlp/imdb` (legacy id `imdb`) as two train shards and one test shard. */
 async function imdbHub(rows: { text: string; label: number }[]): Promise<HubServer> {
   const hub = await startHubServer();
-  hub.addRepo("stanfordnlp/imdb", { type: "dataset", files: { "README.md": "# imdb" } });
-  hub.addRepo("stanfordnlp/imdb", {
-    type: "dataset",
-    branch: "refs/convert/parquet",
-    files: {
-      "plain_text/train/0000.parquet": imdbParquet(rows.slice(0, 180), 50),
-      "plain_text/train/0001.parquet": imdbParquet(rows.slice(180), 50),
-      "plain_text/test/0000.parquet": imdbParquet(rows.slice(0, 10), 50),
-    },
-  });
-  hub.alias("imdb", "stanfordnlp/imdb", "dataset");
+  serveImdb(hub, { train: [rows.slice(0, 180), rows.slice(180)], test: [rows.slice(0, 10)] }, 50);
   return hub;
 }
 

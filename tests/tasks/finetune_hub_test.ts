@@ -1,4 +1,4 @@
-import { imdbParquet } from "../support/imdb_parquet.ts";
+import { serveImdb } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startHubServer } from "../support/hub_server.ts";
 import { runDeno, taskArgs } from "./task_line.ts";
@@ -39,17 +39,7 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
   const root = await Deno.makeTempDir({ prefix: "finetune-hub-" });
   try {
     await hub.addFolder(MODEL_ID, `${DEMO_FIXTURE_DIR}/model`);
-    hub.addRepo("stanfordnlp/imdb", { type: "dataset", files: { "README.md": "# imdb (test copy)" } });
-    hub.addRepo("stanfordnlp/imdb", {
-      type: "dataset",
-      branch: "refs/convert/parquet",
-      files: {
-        "plain_text/train/0000.parquet": imdbParquet(rows.slice(0, 150), 64),
-        "plain_text/train/0001.parquet": imdbParquet(rows.slice(150, 300), 64),
-        "plain_text/test/0000.parquet": imdbParquet(rows.slice(300), 64),
-      },
-    });
-    hub.alias("imdb", "stanfordnlp/imdb", "dataset");
+    serveImdb(hub, { train: [rows.slice(0, 150), rows.slice(150, 300)], test: [rows.slice(300)] }, 64);
 
     const common = [
       ...["--model", MODEL_ID, "--dataset", "imdb", "--dataset-config", "plain_text"],
