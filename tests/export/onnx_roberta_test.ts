@@ -5,7 +5,7 @@ import { tf } from "../../lib/deps.ts";
 import { decodeOnnx } from "../../lib/export/onnx_graph.ts";
 import { exportCheckpointOnnx } from "../../lib/export/onnx.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
-import { fillMask, type FillMaskPrediction } from "../../lib/pipelines/fill_mask.ts";
+import { fillMask } from "../../lib/pipelines/fill_mask.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 import { haveShared } from "../support/shared.ts";
