@@ -16,10 +16,9 @@ import {
   HubError,
   hubErrorFromResponse,
   hubFetch,
-  hubJson,
+  hubJsonOrCache,
   hubTimeouts,
   hubToken,
-  isHubUnreachable,
 } from "./http.ts";
 import { readParquet } from "../data/parquet.ts";
 import type { DataRecord } from "../data/jsonl.ts";
@@ -164,24 +163,9 @@ export async function hubDatasetFiles(repoId: string, options: HubDatasetOptions
   const token = hubToken(options.token);
   const listingUrl = `${endpoint}/api/datasets/${repoId}/parquet`;
   const action = `listing the Parquet files of dataset ${repoId}`;
-  let listing: ParquetListing;
-  try {
-    // One try first: when the Hub cannot be reached, cached files are used at once (as huggingface_hub does).
-    listing = await hubJson(listingUrl, { token, retry: { ...options.retry, attempts: 1 }, action }) as ParquetListing;
-  } catch (e) {
-    if (!isHubUnreachable(e)) throw e;
-    try {
-      return await fromCache("the Hub could not be reached");
-    } catch {
-      // not cached: try again, with retries
-    }
-    try {
-      listing = await hubJson(listingUrl, { token, retry: options.retry, action }) as ParquetListing;
-    } catch (again) {
-      if (!isHubUnreachable(again)) throw again;
-      return await fromCache(again.message.split("\n").filter((l) => l !== "").join(" "));
-    }
-  }
+  const got = await hubJsonOrCache(listingUrl, { token, retry: options.retry, action }, fromCache);
+  if ("cached" in got) return got.cached;
+  const listing = got.json as ParquetListing;
   const config = pickConfig(repoId, Object.keys(listing), options.config);
   const splits = listing[config] ?? {};
   if (!(split in splits)) {

@@ -578,6 +578,47 @@ function isUnknownHost(e: unknown): boolean {
   return /name or service not known|nodename nor servname provided|no such host is known/i.test(text);
 }
 
+/** What {@link hubJsonOrCache} got: the Hub's JSON, or the cached copy when the Hub could not be reached. */
+export type HubJsonOrCache<C> = { json: unknown } | { cached: C };
+
+/**
+ * {@link hubJson} with a cache to fall back on, as huggingface_hub does: one try first, and when the Hub cannot be
+ * reached ({@link isHubUnreachable}), `fromCache("the Hub could not be reached")` at once; when that throws (not
+ * cached), the request again with `options.retry`, and when the Hub still cannot be reached, `fromCache` with that
+ * error's message on one line. Other errors are thrown as they are.
+ *
+ * @example
+ * ```ts
+ * import { hubJsonOrCache } from "./http.ts";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("", { status: 503 }));
+ * const got = await hubJsonOrCache(`http://127.0.0.1:${server.addr.port}/api/x`, {}, (why) => `cached (${why})`);
+ * if (!("cached" in got) || got.cached !== "cached (the Hub could not be reached)") throw new Error("unexpected");
+ * await server.shutdown();
+ * ```
+ */
+export async function hubJsonOrCache<C>(
+  url: string,
+  options: HubFetchOptions,
+  fromCache: (why: string) => C | Promise<C>,
+): Promise<HubJsonOrCache<C>> {
+  try {
+    return { json: await hubJson(url, { ...options, retry: { ...options.retry, attempts: 1 } }) };
+  } catch (e) {
+    if (!isHubUnreachable(e)) throw e;
+    try {
+      return { cached: await fromCache("the Hub could not be reached") };
+    } catch {
+      // not cached: try again, with retries
+    }
+  }
+  try {
+    return { json: await hubJson(url, options) };
+  } catch (again) {
+    if (!isHubUnreachable(again)) throw again;
+    return { cached: await fromCache(again.message.split("\n").filter((l) => l !== "").join(" ")) };
+  }
+}
+
 /**
  * True when `error` means the Hub could not be reached or could not answer (network error, 429, 5xx): the cases in
  * which a cached copy is used instead, as `huggingface_hub` does.

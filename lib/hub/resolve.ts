@@ -8,7 +8,7 @@
 import { checkCommitHash, existsSync, hubOffline, repoCacheFolder, resolveCachedRevision, writeRef } from "./cache.ts";
 import { dirname, resolve as resolvePath } from "node:path";
 import { hubDownload, type HubReadOptions } from "./download.ts";
-import { hubEndpoint, HubError, hubJson, hubToken, isHubUnreachable } from "./http.ts";
+import { hubEndpoint, HubError, hubJsonOrCache, hubToken } from "./http.ts";
 
 /** The files a masked-LM checkpoint is made of, fetched when the repo has them. */
 export const MODEL_FILES: readonly string[] = [
@@ -92,24 +92,9 @@ export async function snapshotModel(repoId: string, options: HubReadOptions = {}
   const token = hubToken(options.token);
   const url = `${endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}`;
   const action = `looking up the files of model ${repoId} (revision ${revision})`;
-  let info: ModelInfo;
-  try {
-    // One try first: when the Hub cannot be reached, a cached snapshot is used at once (as huggingface_hub does).
-    info = await hubJson(url, { token, retry: { ...options.retry, attempts: 1 }, action }) as ModelInfo;
-  } catch (e) {
-    if (!isHubUnreachable(e)) throw e;
-    try {
-      return fromCache("the Hub could not be reached");
-    } catch {
-      // not cached: try again, with retries
-    }
-    try {
-      info = await hubJson(url, { token, retry: options.retry, action }) as ModelInfo;
-    } catch (again) {
-      if (!isHubUnreachable(again)) throw again;
-      return fromCache((again as Error).message.split("\n").filter((l) => l !== "").join(" "));
-    }
-  }
+  const got = await hubJsonOrCache(url, { token, retry: options.retry, action }, fromCache);
+  if ("cached" in got) return got.cached;
+  const info = got.json as ModelInfo;
   if (typeof info?.sha !== "string" || !Array.isArray(info.siblings)) {
     throw new Error(`${action}: ${url} answered without "sha" and "siblings" (is HF_ENDPOINT a Hugging Face Hub?)`);
   }

@@ -3,19 +3,13 @@ import { parseConfig } from "../../lib/model/config.ts";
 import { initSequenceClassifier, saveSequenceClassifier } from "../../lib/model/sequence_classification.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
+import { type DenoRun, runDeno } from "../tasks/task_line.ts";
 
 const DEMO = `${ROOT}/fixtures/demo/model`;
 
 // The permissions the "export-onnx" task should have in deno.json: reading the checkpoint, writing the export.
-async function exportOnnxTask(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", "--allow-write", `${ROOT}/tasks/export_onnx.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+function exportOnnxTask(args: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--allow-read", "--allow-write", `${ROOT}/tasks/export_onnx.ts`, ...args]);
 }
 
 Deno.test("deno task export-onnx: into the checkpoint folder by default; a classifier checkpoint exports its head", async () => {

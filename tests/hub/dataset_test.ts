@@ -1,4 +1,4 @@
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { serveImdb } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { haveShared, SHARED } from "../support/shared.ts";
 import { type HubServer, startHubServer } from "../support/hub_server.ts";
@@ -18,31 +18,10 @@ async function imdbRows(): Promise<{ text: string; label: number }[]> {
   return rows;
 }
 
-/** Parquet bytes of some rows (text STRING, label INT64 as in HF's imdb), several row groups. */
-function parquetOf(rows: { text: string; label: number }[]): Uint8Array {
-  return new Uint8Array(parquetWriteBuffer({
-    columnData: [
-      { name: "text", data: rows.map((r) => r.text), type: "STRING" },
-      { name: "label", data: rows.map((r) => BigInt(r.label)), type: "INT64" },
-    ],
-    rowGroupSize: 50,
-  }));
-}
-
 /** A local Hub serving `stanfordnlp/imdb` (legacy id `imdb`) as two train shards and one test shard. */
 async function imdbHub(rows: { text: string; label: number }[]): Promise<HubServer> {
   const hub = await startHubServer();
-  hub.addRepo("stanfordnlp/imdb", { type: "dataset", files: { "README.md": "# imdb" } });
-  hub.addRepo("stanfordnlp/imdb", {
-    type: "dataset",
-    branch: "refs/convert/parquet",
-    files: {
-      "plain_text/train/0000.parquet": parquetOf(rows.slice(0, 180)),
-      "plain_text/train/0001.parquet": parquetOf(rows.slice(180)),
-      "plain_text/test/0000.parquet": parquetOf(rows.slice(0, 10)),
-    },
-  });
-  hub.alias("imdb", "stanfordnlp/imdb", "dataset");
+  serveImdb(hub, { train: [rows.slice(0, 180), rows.slice(180)], test: [rows.slice(0, 10)] }, 50);
   return hub;
 }
 

@@ -10,6 +10,7 @@ import {
   loadSequenceClassifier,
 } from "../../lib/model/sequence_classification.ts";
 import { assert, assertEquals } from "../support/assert.ts";
+import { batchLogits, goldenBatch } from "../support/goldens.ts";
 import { haveShared, ROOT } from "../support/shared.ts";
 import { hashedWeights, hfKey, ROBERTA_FIXTURES, writeRobertaFixture } from "./roberta_fixture.ts";
 
@@ -38,19 +39,8 @@ for (const { name, tokenizer } of ROBERTA_FIXTURES) {
       }
       const model = buildSequenceClassifier(config, values);
       try {
-        const shape = g.get("input_ids")!.shape as [number, number];
-        const batch = {
-          input_ids: g.get("input_ids")!.data as Int32Array,
-          attention_mask: g.get("attention_mask")!.data as Int32Array,
-          labels: g.get("labels")!.data as Int32Array,
-          shape,
-        };
-        const logitsT = model.logits(
-          tf.tensor2d(batch.input_ids, shape, "int32"),
-          tf.tensor2d(batch.attention_mask, shape),
-        );
-        const logitsRel = rel(await logitsT.data(), g.get("logits")!.data);
-        logitsT.dispose();
+        const batch = goldenBatch(g);
+        const logitsRel = rel(await batchLogits(model, batch), g.get("logits")!.data);
         const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);
         const lossRel = Math.abs((await value.data())[0] - g.get("loss")!.data[0]) / g.get("loss")!.data[0];
         let worst = 0, worstName = "";

@@ -1,9 +1,8 @@
 import { groupTexts } from "../../lib/data/group_texts.ts";
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { ROOT } from "../support/shared.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
-import { taskArgs } from "./task_line.ts";
+import { type DenoRun, runDeno, taskArgs } from "./task_line.ts";
 
 const TEXTS = Array.from(
   { length: 23 },
@@ -11,15 +10,8 @@ const TEXTS = Array.from(
 );
 
 /** Run a deno.json task's command line as written there (so the test proves its permissions suffice). */
-async function task(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("deno", {
-    args: [...taskArgs(name), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+function task(name: string, args: string[]): Promise<DenoRun> {
+  return runDeno([...taskArgs(name), ...args]);
 }
 
 async function writeCorpus(): Promise<string> {

@@ -1,8 +1,7 @@
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { serveImdb } from "../support/imdb_parquet.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startHubServer } from "../support/hub_server.ts";
-import { ROOT } from "../support/shared.ts";
-import { taskArgs } from "./task_line.ts";
+import { runDeno, taskArgs } from "./task_line.ts";
 import { readJsonl } from "../../lib/data/jsonl.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { evaluateModel } from "../../lib/app/finetune.ts";
@@ -11,17 +10,6 @@ import { TINY_DATA } from "./tiny_data.ts";
 const TOKEN = "hf_finetune_hub_test_token_5f1c9e0a";
 const MODEL_ID = "mlm-test/tiny-distilbert";
 const PUSH_ID = "me/tiny-distilbert-finetuned-imdb";
-
-/** Parquet bytes of some reviews (text STRING, label INT64 as in HF's imdb), several row groups. */
-function parquetOf(rows: { text: string; label: number }[]): Uint8Array {
-  return new Uint8Array(parquetWriteBuffer({
-    columnData: [
-      { name: "text", data: rows.map((r) => r.text), type: "STRING" },
-      { name: "label", data: rows.map((r) => BigInt(r.label)), type: "INT64" },
-    ],
-    rowGroupSize: 64,
-  }));
-}
 
 /** Every file under `dir` (recursively), as text. */
 async function allFiles(dir: string): Promise<Map<string, string>> {
@@ -36,16 +24,8 @@ async function allFiles(dir: string): Promise<Map<string, string>> {
 
 /** `deno task finetune` as a subprocess: deno.json's permissions, plus the local Hub's host. */
 async function runFinetune(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command("deno", {
-    args: [...taskArgs("finetune", ["--allow-net=127.0.0.1"]), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, `finetune failed:\n${stdout}\n${stderr}`);
+  const { code, stdout, stderr } = await runDeno([...taskArgs("finetune", ["--allow-net=127.0.0.1"]), ...args], env);
+  assertEquals(code, 0, `finetune failed:\n${stdout}\n${stderr}`);
   const last = JSON.parse(stdout.trim().split("\n").at(-1)!);
   return { stdout, stderr, last };
 }
@@ -59,17 +39,7 @@ Deno.test("finetune with Hub ids: download → train → push (every_save) with 
   const root = await Deno.makeTempDir({ prefix: "finetune-hub-" });
   try {
     await hub.addFolder(MODEL_ID, `${DEMO_FIXTURE_DIR}/model`);
-    hub.addRepo("stanfordnlp/imdb", { type: "dataset", files: { "README.md": "# imdb (test copy)" } });
-    hub.addRepo("stanfordnlp/imdb", {
-      type: "dataset",
-      branch: "refs/convert/parquet",
-      files: {
-        "plain_text/train/0000.parquet": parquetOf(rows.slice(0, 150)),
-        "plain_text/train/0001.parquet": parquetOf(rows.slice(150, 300)),
-        "plain_text/test/0000.parquet": parquetOf(rows.slice(300)),
-      },
-    });
-    hub.alias("imdb", "stanfordnlp/imdb", "dataset");
+    serveImdb(hub, { train: [rows.slice(0, 150), rows.slice(150, 300)], test: [rows.slice(300)] }, 64);
 
     const common = [
       ...["--model", MODEL_ID, "--dataset", "imdb", "--dataset-config", "plain_text"],

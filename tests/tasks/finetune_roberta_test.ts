@@ -6,6 +6,7 @@ import { haveShared } from "../support/shared.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { finetune, type FinetuneOptions } from "../../lib/app/finetune.ts";
 import { writeRobertaFixture } from "../model/roberta_fixture.ts";
+import { TINY_DATA } from "./tiny_data.ts";
 
 Deno.test({
   name: "finetune: a transformers-saved RoBERTa trains and resumes byte-identically (whole-word masking)",
@@ -17,14 +18,8 @@ Deno.test({
       const opts: FinetuneOptions = {
         model,
         dataset: `${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`,
-        chunkSize: 32,
-        groupBatch: 1000,
-        trainSize: 40,
-        testSize: 8,
-        seed: 42,
-        mlmProbability: 0.15,
+        ...TINY_DATA,
         wwmProbability: 0.2,
-        perDeviceEvalBatchSize: 8,
         perDeviceTrainBatchSize: 8,
         learningRate: 1e-3,
         numTrainEpochs: 1,

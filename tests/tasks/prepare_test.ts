@@ -2,18 +2,11 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { ROOT } from "../support/shared.ts";
 import { parquetMetadataAsync, parquetReadObjects } from "../../lib/deps.ts";
 import { writeTinyTokenizer } from "../tokenize/tiny_tokenizer.ts";
+import { type DenoRun, runDeno } from "./task_line.ts";
 
 // The permissions of the "prepare" task in deno.json, so the test also proves they suffice.
-async function prepare(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cmd = new Deno.Command("deno", {
-    args: ["run", "--allow-read", "--allow-write", `${ROOT}/tasks/prepare.ts`, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await cmd.output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+function prepare(args: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--allow-read", "--allow-write", `${ROOT}/tasks/prepare.ts`, ...args]);
 }
 
 Deno.test("deno task prepare: prints one JSON line, then reuses the cache on a second run", async () => {

@@ -41,3 +41,24 @@ export function taskPermissions(name: string, env: Record<string, string> = {}):
   }
   return out;
 }
+
+/** What a `deno` run printed, and its exit code. */
+export interface DenoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `deno` with `args` from the project folder (no colours, plus `env`), collecting its exit code and output.
+ */
+export async function runDeno(args: string[], env: Record<string, string> = {}): Promise<DenoRun> {
+  const { code, stdout, stderr } = await new Deno.Command("deno", {
+    args,
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}

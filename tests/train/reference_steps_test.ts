@@ -10,7 +10,8 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { maxAbsDiff } from "../support/goldens.ts";
 import { ROOT } from "../support/shared.ts";
 import { onWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
-import { batchDigest, REFERENCE_ARGS, referenceBatches, runReference } from "../../tools/reference/reference_run.ts";
+import { REFERENCE_ARGS, referenceBatches, runReference } from "../../tools/reference/reference_run.ts";
+import { assertSameInputs, assertSameSteps } from "../support/fifty_steps.ts";
 
 const FIXTURE = `${ROOT}/fixtures/reference/train_50_steps.safetensors`;
 /** The attention key's bias: softmax over keys ignores a per-query constant, so its exact gradient is zero. */
@@ -19,19 +20,10 @@ const KEY_BIAS = /attention\.(k_lin|self\.key)\.bias$/;
 async function fiftySteps(backend: string): Promise<void> {
   const torch = await readSafetensors(FIXTURE);
   const batches = await referenceBatches();
-  assertEquals(await batchDigest(batches), torch.metadata.digest, "the batches PyTorch trained on");
-  const { digest: _, ...args } = JSON.parse(torch.metadata.args);
-  assertEquals(args, JSON.parse(JSON.stringify(REFERENCE_ARGS)), "the settings PyTorch trained with");
+  await assertSameInputs(torch, batches, REFERENCE_ARGS);
   const { model, losses, lrs } = await runReference(batches);
   try {
-    const torchLoss = torch.tensors.get("loss")!.data, torchLr = torch.tensors.get("lr")!.data;
-    let worstLoss = 0;
-    for (let s = 0; s < losses.length; s++) {
-      worstLoss = Math.max(worstLoss, Math.abs(losses[s] - torchLoss[s]) / Math.abs(torchLoss[s]));
-      assert(Math.abs(lrs[s] - torchLr[s]) <= 1e-9 + 1e-6 * torchLr[s], `step ${s} lr ${lrs[s]} vs ${torchLr[s]}`);
-    }
-    assert(worstLoss <= 1e-3, `worst per-step loss difference ${worstLoss} (relative)`);
-    assert(losses.at(-1)! < losses[0] - 2, `the run learns: ${losses[0]} → ${losses.at(-1)}`);
+    const worstLoss = assertSameSteps(torch, losses, lrs, 2);
 
     // Every weight but the key biases within 1e-3 (measured: 1.9e-6). A key bias has a zero gradient in exact
     // arithmetic, so Adam (which divides by the gradient's own scale) walks it by the rounding noise of each side:

@@ -12,7 +12,7 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { maxAbsDiff } from "../support/goldens.ts";
 import { haveShared, ROOT } from "../support/shared.ts";
 import { onWebgpu, webgpuTestOptions } from "../support/webgpu.ts";
-import { batchDigest } from "../../tools/reference/reference_run.ts";
+import { assertSameInputs, assertSameSteps } from "../support/fifty_steps.ts";
 import { ROBERTA_RUN_ARGS, robertaBatches, runRoberta } from "../../tools/reference/roberta_run.ts";
 import { writeRobertaFixture } from "../model/roberta_fixture.ts";
 
@@ -24,19 +24,10 @@ async function fiftySteps(backend: string): Promise<void> {
   const dir = await writeRobertaFixture("tiny-roberta", "roberta-base");
   try {
     const batches = await robertaBatches(dir);
-    assertEquals(await batchDigest(batches), torch.metadata.digest, "the batches PyTorch trained on");
-    const { digest: _, ...args } = JSON.parse(torch.metadata.args);
-    assertEquals(args, JSON.parse(JSON.stringify(ROBERTA_RUN_ARGS)), "the settings PyTorch trained with");
+    await assertSameInputs(torch, batches, ROBERTA_RUN_ARGS);
     const { model, losses, lrs } = await runRoberta(dir, batches);
     try {
-      const torchLoss = torch.tensors.get("loss")!.data, torchLr = torch.tensors.get("lr")!.data;
-      let worstLoss = 0;
-      for (let s = 0; s < losses.length; s++) {
-        worstLoss = Math.max(worstLoss, Math.abs(losses[s] - torchLoss[s]) / Math.abs(torchLoss[s]));
-        assert(Math.abs(lrs[s] - torchLr[s]) <= 1e-9 + 1e-6 * torchLr[s], `step ${s} lr ${lrs[s]} vs ${torchLr[s]}`);
-      }
-      assert(worstLoss <= 1e-3, `worst per-step loss difference ${worstLoss} (relative)`);
-      assert(losses.at(-1)! < losses[0] - 0.5, `the run learns: ${losses[0]} → ${losses.at(-1)}`);
+      const worstLoss = assertSameSteps(torch, losses, lrs, 0.5);
       const rows = torch.tensors.get("rows")!.data;
       let worstWeight = 0, worstName = "";
       for (const [name, v] of model.params) {

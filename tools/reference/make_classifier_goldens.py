@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_port  # noqa: E402
+import mlm_steps  # noqa: E402
 
 try:
     import transformers
@@ -39,10 +40,6 @@ os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
 torch.use_deterministic_algorithms(True)
 SETTINGS = {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.01, "warmup_steps": 0,
             "total_steps": 10, "max_grad_norm": 1.0}
-
-
-def no_decay(name):
-    return "bias" in name or "LayerNorm" in name or "layer_norm" in name
 
 
 def batch(vocab, num_labels, gen):
@@ -69,12 +66,7 @@ def one_step(family, model):
     c = model.config
     vocab, num_labels = (c.vocab_size, c.num_labels) if transformers else (c["vocab_size"], len(c["id2label"]))
     ids, mask, labels = batch(vocab, num_labels, gen)
-    params = list(model.named_parameters())
-    opt = torch.optim.AdamW(
-        [{"params": [p for n, p in params if not no_decay(n)], "weight_decay": SETTINGS["weight_decay"]},
-         {"params": [p for n, p in params if no_decay(n)], "weight_decay": 0.0}],
-        lr=SETTINGS["lr"], betas=tuple(SETTINGS["betas"]), eps=SETTINGS["eps"])
-    sched = get_linear_schedule_with_warmup(opt, SETTINGS["warmup_steps"], SETTINGS["total_steps"])
+    opt, sched = mlm_steps.optimizer(model, SETTINGS, get_linear_schedule_with_warmup)
     res = model(input_ids=ids, attention_mask=mask, labels=labels)
     res.loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), SETTINGS["max_grad_norm"])

@@ -43,6 +43,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_port  # noqa: E402
+import mlm_steps  # noqa: E402
 
 try:
     import transformers
@@ -60,28 +61,15 @@ ours = hf_port.load_file(f"{out}/ours.safetensors")
 torch.manual_seed(0)
 torch.use_deterministic_algorithms(True)
 model = load(f"{out}/initial").float().eval()
-steps = [{f: batches[f"step.{s}.{f}"].long() for f in ("input_ids", "attention_mask", "labels")}
-         for s in range(args["total_steps"])]
-digest = hf_port.int_digest([b[f] for b in steps for f in ("input_ids", "attention_mask", "labels")])
+steps = mlm_steps.load_steps(batches, args["total_steps"])
+digest = hf_port.int_digest([b[f] for b in steps for f in mlm_steps.FIELDS])
 if digest != args["digest"]:
     sys.exit(f"batches.safetensors digest {digest} != args.json {args['digest']}")
-no_decay = lambda n: "bias" in n or "LayerNorm" in n or "layer_norm" in n
-params = list(model.named_parameters())
-opt = torch.optim.AdamW([{"params": [p for n, p in params if not no_decay(n)], "weight_decay": args["weight_decay"]},
-                         {"params": [p for n, p in params if no_decay(n)], "weight_decay": 0.0}],
-                        lr=args["lr"], betas=tuple(args["betas"]), eps=args["eps"])
-sched = get_linear_schedule_with_warmup(opt, args["warmup_steps"], args["total_steps"])
-worst_loss, losses, lrs = 0.0, [], []
-for step, b in enumerate(steps):
-    lrs.append(opt.param_groups[0]["lr"])
-    loss = model(**b).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), args["max_grad_norm"])
-    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-    losses.append(loss.item())
-    rel = abs(loss.item() - ours["loss"][step].item()) / abs(loss.item())
-    worst_loss = max(worst_loss, rel)
-    print(f"step {step + 1:2d}: torch {loss.item():.6f}  ours {ours['loss'][step].item():.6f}  rel {rel:.2e}")
+rel_to_ours = lambda step, loss: abs(loss - ours["loss"][step].item()) / abs(loss)
+print_step = lambda step, loss: print(
+    f"step {step + 1:2d}: torch {loss:.6f}  ours {ours['loss'][step].item():.6f}  rel {rel_to_ours(step, loss):.2e}")
+losses, lrs = mlm_steps.train(model, steps, args, get_linear_schedule_with_warmup, on_step=print_step)
+worst_loss = max(rel_to_ours(step, loss) for step, loss in enumerate(losses))
 # The attention key's bias has a zero gradient in exact arithmetic (softmax over keys ignores a per-query constant),
 # so Adam walks it by each side's rounding noise: compare the logits with either side's key biases instead.
 key_bias = lambda n: n.endswith("attention.k_lin.bias") or n.endswith("attention.self.key.bias")

@@ -10,12 +10,15 @@ Writes `loss` and `lr` per step and the trained weights: `param.<name>` for ever
 for the word embeddings (50,265 × 16) the rows at 256 seeded ids plus every id of the batches (`param_rows.<name>`,
 ids in `rows`), the column sums and the sum of squares over all rows. Metadata: the batches' digest and the settings.
 """
-import json, sys
+import json, os, sys
 
 import torch
 import transformers
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForMaskedLM, get_linear_schedule_with_warmup
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mlm_steps  # noqa: E402
 
 out, fixture = sys.argv[1], sys.argv[2]
 args = json.load(open(f"{out}/args.json"))
@@ -23,22 +26,8 @@ batches = load_file(f"{out}/batches.safetensors")
 torch.manual_seed(0)
 torch.use_deterministic_algorithms(True)
 model = AutoModelForMaskedLM.from_pretrained(f"{out}/initial", attn_implementation="eager").float().eval()
-steps = [{f: batches[f"step.{s}.{f}"].long() for f in ("input_ids", "attention_mask", "labels")}
-         for s in range(args["total_steps"])]
-no_decay = lambda n: "bias" in n or "LayerNorm" in n or "layer_norm" in n
-params = list(model.named_parameters())
-opt = torch.optim.AdamW([{"params": [p for n, p in params if not no_decay(n)], "weight_decay": args["weight_decay"]},
-                         {"params": [p for n, p in params if no_decay(n)], "weight_decay": 0.0}],
-                        lr=args["lr"], betas=tuple(args["betas"]), eps=args["eps"])
-sched = get_linear_schedule_with_warmup(opt, args["warmup_steps"], args["total_steps"])
-losses, lrs = [], []
-for step, b in enumerate(steps):
-    lrs.append(opt.param_groups[0]["lr"])
-    loss = model(**b).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), args["max_grad_norm"])
-    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-    losses.append(loss.item())
+steps = mlm_steps.load_steps(batches, args["total_steps"])
+losses, lrs = mlm_steps.train(model, steps, args, get_linear_schedule_with_warmup)
 print(f"losses {losses[0]:.4f} -> {losses[-1]:.4f}", file=sys.stderr)
 vocab = model.config.vocab_size
 used = torch.cat([b["input_ids"].flatten() for b in steps])
