@@ -31,6 +31,7 @@ import {
 } from "../model/sequence_classification.ts";
 import { OnnxGraphBuilder, OnnxType } from "./onnx_graph.ts";
 import { copyTokenizerFiles } from "./tokenizer_files.ts";
+import { modernBertOnnx } from "./onnx_modernbert.ts";
 
 /** The opset of the exported graphs (LayerNormalization is a standard op from 17). */
 export const ONNX_OPSET = 17;
@@ -290,8 +291,14 @@ export async function onnxModelBytes(model: ExportableModel): Promise<OnnxExport
   for (const [name, v] of model.params as Map<string, tf.Variable>) {
     values.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
   }
-  const sizes = sizesOf(config);
   const classifier = isClassifier(model);
+  if (config.model_type === "modernbert") {
+    const { graph, inputs } = modernBertOnnx(config, values, classifier ? model.numLabels : undefined);
+    const what = classifier ? "sequence classification" : "masked LM";
+    const bytes = graph.encode({ opset: ONNX_OPSET, docString: `modernbert ${what} exported by mlm-adapt` });
+    return { bytes, inputs, vocabMatrices: graph.countInitializers([config.vocab_size, config.hidden_size]) };
+  }
+  const sizes = sizesOf(config);
   const b = new BertGraph(
     `${config.model_type}_${classifier ? "sequence_classification" : "masked_lm"}`,
     values,

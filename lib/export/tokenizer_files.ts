@@ -9,6 +9,7 @@
  */
 import { writeFileAtomic } from "../fs.ts";
 import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
+import type { ModelConfig } from "../model/config.ts";
 
 /** `BertTokenizer`'s special tokens (`DistilBertTokenizer` has the same). */
 export const BERT_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
@@ -17,6 +18,13 @@ export const BERT_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
   pad_token: "[PAD]",
   cls_token: "[CLS]",
   mask_token: "[MASK]",
+};
+
+/** The tokenizer class Python saves for each model type (ModernBERT's is the fast tokenizer of its tokenizer.json). */
+const TOKENIZER_CLASSES: Record<ModelConfig["model_type"], string> = {
+  distilbert: "DistilBertTokenizer",
+  bert: "BertTokenizer",
+  modernbert: "PreTrainedTokenizerFast",
 };
 
 /**
@@ -32,11 +40,11 @@ export const BERT_SPECIAL_TOKENS: Readonly<Record<string, string>> = {
  */
 export function completeTokenizerConfig(
   config: Record<string, unknown>,
-  modelType: "distilbert" | "bert",
+  modelType: ModelConfig["model_type"],
 ): Record<string, unknown> {
   return {
     ...config,
-    tokenizer_class: config.tokenizer_class ?? (modelType === "distilbert" ? "DistilBertTokenizer" : "BertTokenizer"),
+    tokenizer_class: config.tokenizer_class ?? TOKENIZER_CLASSES[modelType],
     ...Object.fromEntries(Object.entries(BERT_SPECIAL_TOKENS).map(([k, v]) => [k, config[k] ?? v])),
   };
 }
@@ -59,7 +67,7 @@ export function completeTokenizerConfig(
 export async function copyTokenizerFiles(
   fromDir: string,
   toDir: string,
-  modelType: "distilbert" | "bert",
+  modelType: ModelConfig["model_type"],
 ): Promise<string[]> {
   const written: string[] = [];
   const read = (path: string) =>

@@ -5,6 +5,7 @@
  */
 import type { tf } from "../deps.ts";
 import type { BertConfig, DistilBertConfig, ModelConfig } from "./config.ts";
+import { ModernBertForMaskedLM, modernbertParams } from "./modernbert.ts";
 import { BertForMaskedLM, bertParams } from "./bert.ts";
 import { DistilBertForMaskedLM, distilbertParams } from "./distilbert.ts";
 import type { MaskedLM, ParamSpec } from "./masked_lm.ts";
@@ -24,6 +25,7 @@ import { prepareTf } from "./backend.ts";
  * ```
  */
 export function paramSpecs(config: ModelConfig): Map<string, ParamSpec> {
+  if (config.model_type === "modernbert") return modernbertParams(config);
   return config.model_type === "distilbert"
     ? distilbertParams(config as DistilBertConfig)
     : bertParams(config as BertConfig);
@@ -40,6 +42,7 @@ export function paramSpecs(config: ModelConfig): Map<string, ParamSpec> {
  * ```
  */
 export function architectureName(config: ModelConfig): string {
+  if (config.model_type === "modernbert") return "ModernBertForMaskedLM";
   return config.model_type === "distilbert" ? "DistilBertForMaskedLM" : "BertForMaskedLM";
 }
 
@@ -59,6 +62,7 @@ export function architectureName(config: ModelConfig): string {
 export function buildMaskedLM(config: ModelConfig, values: Map<string, Float32Array>): MaskedLM {
   prepareTf();
   const params: Map<string, tf.Variable> = makeVariables(values, paramSpecs(config));
+  if (config.model_type === "modernbert") return new ModernBertForMaskedLM(config, params);
   return config.model_type === "distilbert"
     ? new DistilBertForMaskedLM(config as DistilBertConfig, params)
     : new BertForMaskedLM(config as BertConfig, params);

@@ -32,6 +32,8 @@ export const HEAD_PREFIXES: readonly string[] = [
   "classifier.",
   "qa_outputs.",
   "dropout.",
+  "head.",
+  "decoder.",
 ];
 
 /** A checkpoint tensor under its HF name, with the key it had in the file. */
@@ -57,7 +59,8 @@ export interface CheckpointNamesOptions {
 }
 
 /**
- * Rename a checkpoint's tensors to the HF names of a `modelType` model (`"distilbert"` or `"bert"`).
+ * Rename a checkpoint's tensors to the HF names of a model whose base-model prefix is `modelType` (`"distilbert"`,
+ * `"bert"`; ModernBERT's is `"model"`).
  *
  * @example
  * ```ts

@@ -66,7 +66,7 @@ export function classifierCheckpointValues(
   const c = withClassifierConfig(config);
   const specs = sequenceClassificationParams(c);
   const base = c.model_type;
-  const { tensors: renamed, problems } = checkpointNames(tensors, base);
+  const { tensors: renamed, problems } = checkpointNames(tensors, base === "modernbert" ? "model" : base);
   const values = new Map<string, Float32Array>();
   const unused: string[] = [];
   for (const [name, { from, tensor }] of renamed) {

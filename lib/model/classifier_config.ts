@@ -1,11 +1,12 @@
 /**
  * A sequence classifier's configuration as Hugging Face keeps it: the label set (`id2label` with string keys,
  * `label2id`, `problem_type`), the class name, `config.json`, and the parameter table (the encoder's masked-LM names
- * plus the head: `pre_classifier` + `classifier` for DistilBERT, `bert.pooler.dense` + `classifier` for BERT).
+ * plus the head: `pre_classifier` + `classifier` for DistilBERT, `bert.pooler.dense` + `classifier` for BERT,
+ * `head.dense` + `head.norm` + `classifier` for ModernBERT).
  *
  * @module
  */
-import { dims, type ModelConfig } from "./config.ts";
+import { dims, floatFieldsJson, type ModelConfig } from "./config.ts";
 import type { ParamSpec } from "./masked_lm.ts";
 import { paramSpecs } from "./architectures.ts";
 
@@ -20,6 +21,7 @@ import { paramSpecs } from "./architectures.ts";
  * ```
  */
 export function classifierArchitecture(config: ModelConfig): string {
+  if (config.model_type === "modernbert") return "ModernBertForSequenceClassification";
   return config.model_type === "distilbert" ? "DistilBertForSequenceClassification" : "BertForSequenceClassification";
 }
 
@@ -121,6 +123,15 @@ export function classifierHeadParams(config: ModelConfig): Map<string, ParamSpec
   const hidden = dims(config).hidden;
   const n = labelNames(config).length;
   const specs = new Map<string, ParamSpec>();
+  if (config.model_type === "modernbert") { // head.dense → act → head.norm → dropout → classifier
+    specs.set("head.dense.weight", { shape: [hidden, hidden], init: "normal" });
+    if (config.classifier_bias) specs.set("head.dense.bias", { shape: [hidden], init: "zeros" });
+    specs.set("head.norm.weight", { shape: [hidden], init: "ones" });
+    if (config.norm_bias) specs.set("head.norm.bias", { shape: [hidden], init: "zeros" });
+    specs.set("classifier.weight", { shape: [n, hidden], init: "normal" });
+    specs.set("classifier.bias", { shape: [n], init: "zeros" });
+    return specs;
+  }
   const dense = config.model_type === "distilbert" ? "pre_classifier" : "bert.pooler.dense";
   specs.set(`${dense}.weight`, { shape: [hidden, hidden], init: "normal" });
   specs.set(`${dense}.bias`, { shape: [hidden], init: "zeros" });
@@ -142,7 +153,7 @@ export function classifierHeadParams(config: ModelConfig): Map<string, ParamSpec
  * ```
  */
 export function sequenceClassificationParams(config: ModelConfig): Map<string, ParamSpec> {
-  const prefix = `${config.model_type}.`;
+  const prefix = config.model_type === "modernbert" ? "model." : `${config.model_type}.`;
   const specs = new Map([...paramSpecs(config)].filter(([name]) => name.startsWith(prefix)));
   for (const [name, spec] of classifierHeadParams(config)) specs.set(name, spec);
   return specs;
@@ -168,5 +179,5 @@ export function classifierConfigJson(config: ModelConfig): string {
   };
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k];
-  return JSON.stringify(sorted, null, 2) + "\n";
+  return floatFieldsJson(sorted) + "\n";
 }

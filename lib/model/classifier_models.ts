@@ -6,16 +6,27 @@
  * ```
  * DistilBERT: distilbert.* → hidden[:, 0] → pre_classifier → ReLU → dropout(seq_classif_dropout) → classifier
  * BERT:       bert.*       → hidden[:, 0] → bert.pooler.dense → tanh → dropout(classifier_dropout ?? hidden_dropout_prob) → classifier
+ * ModernBERT: model.*      → hidden[:, 0] or the mean over real tokens (classifier_pooling) → head.dense → act
+ *             → head.norm → dropout(classifier_dropout) → classifier
  * ```
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import { Rng } from "../data/rng.ts";
-import type { BertConfig, DistilBertConfig, ModelConfig } from "./config.ts";
+import type { BertConfig, DistilBertConfig, ModelConfig, ModernBertConfig } from "./config.ts";
 import { BertForMaskedLM } from "./bert.ts";
+import { ModernBertForMaskedLM } from "./modernbert.ts";
 import { DistilBertForMaskedLM } from "./distilbert.ts";
-import { crossEntropySum, dropout, type ForwardOptions, linear } from "./layers.ts";
+import {
+  activation,
+  biasActivation,
+  crossEntropySum,
+  dropout,
+  type ForwardOptions,
+  layerNorm,
+  linear,
+} from "./layers.ts";
 import { makeVariables, type MaskedLMBase } from "./masked_lm.ts";
 import { initValues } from "./init.ts";
 import { prepareTf } from "./backend.ts";
@@ -116,8 +127,13 @@ export abstract class SequenceClassifierBase<C extends ModelConfig> implements S
     this.#encoder = encoder;
   }
 
-  /** The head: [CLS] hidden states `[batch, dim]` → class scores `[batch, numLabels]`. */
+  /** The head: pooled hidden states `[batch, dim]` → class scores `[batch, numLabels]`. */
   protected abstract head(cls: tf.Tensor, options: ForwardOptions): tf.Tensor;
+
+  /** The encoder's `[batch, seq, dim]` → `[batch, dim]` the head reads: the first ([CLS]) token's. */
+  protected pool(hidden: tf.Tensor3D, _attention_mask: tf.Tensor2D): tf.Tensor {
+    return first(hidden);
+  }
 
   /** The variable named `name` (an HF checkpoint key). */
   protected param(name: string): tf.Variable {
@@ -130,7 +146,7 @@ export abstract class SequenceClassifierBase<C extends ModelConfig> implements S
   logits(input_ids: tf.Tensor2D, attention_mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const hidden = this.#encoder.hiddenStates(input_ids, attention_mask, options);
-      return this.head(first(hidden), options) as tf.Tensor2D;
+      return this.head(this.pool(hidden, attention_mask), options) as tf.Tensor2D;
     });
   }
 
@@ -212,6 +228,51 @@ export class BertForSequenceClassification extends SequenceClassifierBase<BertCo
 }
 
 /**
+ * HF `ModernBertForSequenceClassification`: the [CLS] hidden state (`classifier_pooling` `"cls"`) or the mean over
+ * real tokens (`"mean"`) → `head.dense` → `classifier_activation` → `head.norm` → dropout → `classifier`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { initSequenceClassifier } from "./sequence_classification.ts";
+ * import { parseConfig } from "./config.ts";
+ * const m = initSequenceClassifier(parseConfig({ model_type: "modernbert", vocab_size: 20, hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 12, pad_token_id: 0, classifier_pooling: "mean" }), { seed: 1 });
+ * const logits = m.logits(tf.tensor2d([[2, 5, 3]], undefined, "int32"), tf.tensor2d([[1, 1, 0]], undefined, "int32"));
+ * if (logits.shape.join() !== "1,2") throw new Error("two labels");
+ * m.dispose();
+ * ```
+ */
+export class ModernBertForSequenceClassification extends SequenceClassifierBase<ModernBertConfig> {
+  /** Wrap variables already checked against {@link sequenceClassificationParams}. */
+  constructor(config: ModernBertConfig, params: Map<string, tf.Variable>) {
+    super(config, params, new ModernBertForMaskedLM(config, params)); // reads only the model.* parameters
+  }
+
+  /** `classifier_pooling`: the first token, or `Σ hidden · mask / Σ mask` over each row. */
+  protected override pool(hidden: tf.Tensor3D, attention_mask: tf.Tensor2D): tf.Tensor {
+    if (this.config.classifier_pooling === "cls") return super.pool(hidden, attention_mask);
+    const mask = tf.cast(attention_mask, "float32").expandDims(2);
+    return tf.div(tf.sum(tf.mul(hidden, mask), 1), tf.sum(mask, 1));
+  }
+
+  /** head.dense → act → head.norm → dropout(classifier_dropout) → classifier. */
+  protected head(pooled: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    const c = this.config, bias = this.params.get("head.dense.bias");
+    const dense = linear(pooled, this.param("head.dense.weight"));
+    const act = bias
+      ? biasActivation(c.classifier_activation, dense, bias)
+      : activation(c.classifier_activation, dense);
+    const w = this.param("head.norm.weight");
+    const normed = layerNorm(act, w, this.params.get("head.norm.bias") ?? tf.zerosLike(w), c.norm_eps);
+    return linear(
+      dropout(normed, c.classifier_dropout, options),
+      this.param("classifier.weight"),
+      this.param("classifier.bias"),
+    );
+  }
+}
+
+/**
  * Build the classifier from values checked against {@link sequenceClassificationParams}.
  *
  * @example
@@ -227,6 +288,7 @@ export function buildSequenceClassifier(config: ModelConfig, values: Map<string,
   prepareTf();
   const c = withClassifierConfig(config);
   const params = makeVariables(values, sequenceClassificationParams(c));
+  if (c.model_type === "modernbert") return new ModernBertForSequenceClassification(c, params);
   return c.model_type === "distilbert"
     ? new DistilBertForSequenceClassification(c as DistilBertConfig, params)
     : new BertForSequenceClassification(c as BertConfig, params);

@@ -1,6 +1,6 @@
 /**
  * Model configuration, read from and written to Hugging Face's `config.json` with HF's field names and defaults
- * (`DistilBertConfig`, `BertConfig` in transformers). Fields this project does not use are kept as they were read, so
+ * (`DistilBertConfig`, `BertConfig`, `ModernBertConfig` in transformers). Fields this project does not use are kept as they were read, so
  * writing a config back loses nothing.
  *
  * @module
@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../fs.ts";
  * if (!SUPPORTED_MODEL_TYPES.includes("distilbert")) throw new Error("distilbert");
  * ```
  */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert"];
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ["distilbert", "bert", "modernbert"];
 
 /**
  * Activation functions by HF name (`ACT2FN`) that the models implement.
@@ -101,8 +101,68 @@ export interface BertConfig {
   [field: string]: unknown;
 }
 
+/** HF `ModernBertConfig` fields (both the saved `layer_types` / `rope_parameters` and the older Hub fields). */
+export interface ModernBertConfig {
+  /** Always `"modernbert"`. */
+  model_type: "modernbert";
+  /** Vocabulary size (rows of the token embeddings). */
+  vocab_size: number;
+  /** Hidden size. */
+  hidden_size: number;
+  /** Width of the GeGLU feed-forward layer (`mlp.Wi` is twice this: input and gate). */
+  intermediate_size: number;
+  /** Number of encoder layers. */
+  num_hidden_layers: number;
+  /** Attention heads per layer. */
+  num_attention_heads: number;
+  /** Activation of the GLU input half (HF name). */
+  hidden_activation: string;
+  /** Longest sequence the model was trained for (rotary positions have no table, so this is advisory). */
+  max_position_embeddings: number;
+  /** Standard deviation of the initialiser. */
+  initializer_range: number;
+  /** LayerNorm epsilon. */
+  norm_eps: number;
+  /** LayerNorms have a bias. */
+  norm_bias: boolean;
+  /** `attn.Wqkv` and `attn.Wo` have biases. */
+  attention_bias: boolean;
+  /** `mlp.Wi` and `mlp.Wo` have biases. */
+  mlp_bias: boolean;
+  /** The MLM decoder has a bias. */
+  decoder_bias: boolean;
+  /** `head.dense` has a bias. */
+  classifier_bias: boolean;
+  /** Activation of the prediction head (HF name). */
+  classifier_activation: string;
+  /** Sequence-classifier pooling: the first token or the mean over real tokens. */
+  classifier_pooling: "cls" | "mean";
+  /** Dropout after the embedding LayerNorm. */
+  embedding_dropout: number;
+  /** Dropout on attention probabilities and on the attention output. */
+  attention_dropout: number;
+  /** Dropout inside the MLP (before `mlp.Wo`). */
+  mlp_dropout: number;
+  /** Dropout before the sequence classifier. */
+  classifier_dropout: number;
+  /** Total width of the sliding window: local layers attend to keys at most `local_attention / 2` positions away. */
+  local_attention: number;
+  /** Every n-th layer (from layer 0) is global when `layer_types` is absent. */
+  global_attn_every_n_layers: number;
+  /** Rotary base of the global layers (when `rope_parameters` does not give it). */
+  global_rope_theta: number;
+  /** Rotary base of the local layers (when `rope_parameters` does not give it). */
+  local_rope_theta: number;
+  /** Padding token id (its embedding row gets no gradient); `null` for none. */
+  pad_token_id: number | null;
+  /** The MLM decoder shares the token-embedding matrix. */
+  tie_word_embeddings: boolean;
+  /** Every other field, kept as read (`layer_types`, `rope_parameters`, special token ids, ...). */
+  [field: string]: unknown;
+}
+
 /** A masked-LM configuration. */
-export type ModelConfig = DistilBertConfig | BertConfig;
+export type ModelConfig = DistilBertConfig | BertConfig | ModernBertConfig;
 
 const DISTILBERT_DEFAULTS: Omit<DistilBertConfig, "model_type"> = {
   vocab_size: 30522,
@@ -137,6 +197,35 @@ const BERT_DEFAULTS: Omit<BertConfig, "model_type"> = {
   layer_norm_eps: 1e-12,
   pad_token_id: 0,
   position_embedding_type: "absolute",
+  tie_word_embeddings: true,
+};
+
+const MODERNBERT_DEFAULTS: Omit<ModernBertConfig, "model_type"> = {
+  vocab_size: 50368,
+  hidden_size: 768,
+  intermediate_size: 1152,
+  num_hidden_layers: 22,
+  num_attention_heads: 12,
+  hidden_activation: "gelu",
+  max_position_embeddings: 8192,
+  initializer_range: 0.02,
+  norm_eps: 1e-5,
+  norm_bias: false,
+  attention_bias: false,
+  mlp_bias: false,
+  decoder_bias: true,
+  classifier_bias: false,
+  classifier_activation: "gelu",
+  classifier_pooling: "cls",
+  embedding_dropout: 0,
+  attention_dropout: 0,
+  mlp_dropout: 0,
+  classifier_dropout: 0,
+  local_attention: 128,
+  global_attn_every_n_layers: 3,
+  global_rope_theta: 160_000,
+  local_rope_theta: 10_000,
+  pad_token_id: 50283,
   tie_word_embeddings: true,
 };
 
@@ -215,6 +304,7 @@ export function parseConfig(json: unknown, options: ParseConfigOptions = {}): Mo
     }
     return c;
   }
+  if (type === "modernbert") return parseModernBert(raw, source);
   throw new Error(
     `${source}: field "model_type": unsupported ${JSON.stringify(type)}; supported: ${
       SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(", ")
@@ -264,12 +354,54 @@ export async function readConfig(dir: string): Promise<ModelConfig> {
 export function configToJson(config: ModelConfig): string {
   const out: Record<string, unknown> = {
     ...config,
-    architectures: [config.model_type === "distilbert" ? "DistilBertForMaskedLM" : "BertForMaskedLM"],
+    architectures: [MASKED_LM_CLASSES[config.model_type]],
   };
   const sorted: Record<string, unknown> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k];
-  return JSON.stringify(sorted, null, 2) + "\n";
+  return floatFieldsJson(sorted) + "\n";
 }
+
+/**
+ * Fields that transformers declares `float`: written with a decimal point even when whole (`2.0`, not `2`), since
+ * transformers 5 rejects an integer there (`initializer_cutoff_factor` of ModernBERT) as Python's `json` writes them.
+ */
+const FLOAT_FIELDS = new Set([
+  "initializer_range",
+  "initializer_cutoff_factor",
+  "layer_norm_eps",
+  "norm_eps",
+  "rope_theta",
+  "global_rope_theta",
+  "local_rope_theta",
+]);
+
+/**
+ * `JSON.stringify(value, null, 2)`, with the fields transformers declares `float` written with a decimal point even
+ * when whole (`"initializer_cutoff_factor": 2.0`), as Python's `json` writes them: transformers 5 refuses an integer
+ * there.
+ *
+ * @example
+ * ```ts
+ * import { floatFieldsJson } from "./config.ts";
+ * if (floatFieldsJson({ norm_eps: 1, vocab_size: 5 }) !== '{\n  "norm_eps": 1.0,\n  "vocab_size": 5\n}') throw new Error();
+ * ```
+ */
+export function floatFieldsJson(value: unknown): string {
+  const mark = "\u0000float:";
+  const text = JSON.stringify(
+    value,
+    (key, v) => FLOAT_FIELDS.has(key) && Number.isInteger(v) ? `${mark}${v}` : v,
+    2,
+  );
+  return text.replace(/"\\u0000float:(-?\d+)"/g, "$1.0");
+}
+
+/** The HF masked-LM class of each `model_type`. */
+const MASKED_LM_CLASSES: Record<ModelConfig["model_type"], string> = {
+  distilbert: "DistilBertForMaskedLM",
+  bert: "BertForMaskedLM",
+  modernbert: "ModernBertForMaskedLM",
+};
 
 /**
  * Write `DIR/config.json` (to a temporary name, then renamed).
@@ -303,6 +435,16 @@ export function dims(config: ModelConfig): {
   activation: string;
   eps: number;
 } {
+  if (config.model_type === "modernbert") {
+    return {
+      hidden: config.hidden_size,
+      layers: config.num_hidden_layers,
+      heads: config.num_attention_heads,
+      intermediate: config.intermediate_size,
+      activation: config.hidden_activation,
+      eps: config.norm_eps,
+    };
+  }
   if (config.model_type === "distilbert") {
     return {
       hidden: config.dim,
@@ -371,4 +513,125 @@ function checkActivation(c: Record<string, unknown>, field: string, source: stri
       }`,
     );
   }
+}
+
+function parseModernBert(raw: Record<string, unknown>, source: string): ModernBertConfig {
+  const c = { ...MODERNBERT_DEFAULTS, ...raw, model_type: "modernbert" } as ModernBertConfig;
+  checkInts(
+    c,
+    ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"],
+    source,
+  );
+  checkInts(c, ["max_position_embeddings", "local_attention", "global_attn_every_n_layers"], source);
+  checkProbs(c, ["embedding_dropout", "attention_dropout", "mlp_dropout", "classifier_dropout"], source);
+  checkCommon(c, source);
+  checkActivation(c, "hidden_activation", source);
+  checkActivation(c, "classifier_activation", source);
+  checkBools(c, [
+    "norm_bias",
+    "attention_bias",
+    "mlp_bias",
+    "decoder_bias",
+    "classifier_bias",
+    "tie_word_embeddings",
+  ], source);
+  for (const f of ["norm_eps", "global_rope_theta", "local_rope_theta"]) {
+    if (typeof c[f] !== "number" || !((c[f] as number) > 0)) {
+      throw new Error(`${source}: field "${f}": expected a positive number, got ${JSON.stringify(c[f])}`);
+    }
+  }
+  if (c.classifier_pooling !== "cls" && c.classifier_pooling !== "mean") {
+    throw new Error(
+      `${source}: field "classifier_pooling": expected "cls" or "mean", got ${JSON.stringify(c.classifier_pooling)}`,
+    );
+  }
+  const heads = c.num_attention_heads;
+  if (c.hidden_size % heads !== 0 || (c.hidden_size / heads) % 2 !== 0) {
+    throw new Error(
+      `${source}: field "hidden_size" (${c.hidden_size}) must be divisible by "num_attention_heads" (${heads}) ` +
+        `into an even head size (rotary embeddings rotate pairs)`,
+    );
+  }
+  if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
+    throw new Error(
+      `${source}: field "rope_scaling": only the default rotary embedding is supported, got ` +
+        JSON.stringify(c.rope_scaling),
+    );
+  }
+  modernBertLayerTypes(c, source);
+  for (const t of ["full_attention", "sliding_attention"] as const) modernBertRopeTheta(c, t, source);
+  return c;
+}
+
+/** A ModernBERT layer's attention: over every key, or over a sliding window. */
+export type ModernBertLayerType = "full_attention" | "sliding_attention";
+
+/**
+ * Each layer's attention type: `layer_types` when the config has it (transformers 5 writes it), else every
+ * `global_attn_every_n_layers`-th layer from layer 0 global and the others sliding-window (the Hub configs' form).
+ *
+ * @example
+ * ```ts
+ * import { modernBertLayerTypes, parseConfig } from "./config.ts";
+ * import type { ModernBertConfig } from "./config.ts";
+ * const c = parseConfig({ model_type: "modernbert", num_hidden_layers: 4 }) as ModernBertConfig;
+ * if (modernBertLayerTypes(c).join() !== "full_attention,sliding_attention,sliding_attention,full_attention") {
+ *   throw new Error("every third layer global");
+ * }
+ * ```
+ */
+export function modernBertLayerTypes(c: ModernBertConfig, source = "config"): ModernBertLayerType[] {
+  const given = c.layer_types;
+  if (given === undefined || given === null) {
+    return Array.from(
+      { length: c.num_hidden_layers },
+      (_, i) => i % c.global_attn_every_n_layers === 0 ? "full_attention" : "sliding_attention",
+    );
+  }
+  if (
+    !Array.isArray(given) || given.length !== c.num_hidden_layers ||
+    given.some((t) => t !== "full_attention" && t !== "sliding_attention")
+  ) {
+    throw new Error(
+      `${source}: field "layer_types": expected ${c.num_hidden_layers} entries, each "full_attention" or ` +
+        `"sliding_attention", got ${JSON.stringify(given)}`,
+    );
+  }
+  return given as ModernBertLayerType[];
+}
+
+/**
+ * The rotary base of a layer type: `rope_parameters[type].rope_theta` when the config has it (transformers 5), else
+ * `global_rope_theta` / `local_rope_theta`. Only the default rotary embedding (`rope_type` `"default"`) is supported.
+ *
+ * @example
+ * ```ts
+ * import { modernBertRopeTheta, parseConfig } from "./config.ts";
+ * import type { ModernBertConfig } from "./config.ts";
+ * const c = parseConfig({ model_type: "modernbert" }) as ModernBertConfig;
+ * if (modernBertRopeTheta(c, "full_attention") !== 160000) throw new Error("global theta");
+ * ```
+ */
+export function modernBertRopeTheta(c: ModernBertConfig, type: ModernBertLayerType, source = "config"): number {
+  const fallback = type === "full_attention" ? c.global_rope_theta : c.local_rope_theta;
+  const all = c.rope_parameters;
+  if (all === undefined || all === null) return fallback;
+  const p = (all as Record<string, unknown>)[type];
+  if (p === undefined || p === null) return fallback;
+  const { rope_type = "default", rope_theta = fallback } = p as { rope_type?: unknown; rope_theta?: unknown };
+  if (rope_type !== "default") {
+    throw new Error(
+      `${source}: field "rope_parameters.${type}.rope_type": only "default" is supported, got ${
+        JSON.stringify(rope_type)
+      }`,
+    );
+  }
+  if (typeof rope_theta !== "number" || !(rope_theta > 0)) {
+    throw new Error(
+      `${source}: field "rope_parameters.${type}.rope_theta": expected a positive number, got ${
+        JSON.stringify(rope_theta)
+      }`,
+    );
+  }
+  return rope_theta;
 }

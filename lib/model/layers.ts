@@ -1,43 +1,38 @@
 /**
- * The building blocks both model families share, as plain functions of tensors (PyTorch semantics, HF weight layout):
- * linear, LayerNorm (also fed by a residual), activations (also after a bias), dropout, multi-head attention with HF's
- * padding mask, an embedding lookup whose padding row gets no gradient, and the masked cross-entropy. Every function
+ * The building blocks every model family shares, as plain functions of tensors (PyTorch semantics, HF weight layout):
+ * linear, LayerNorm (also fed by a residual), activations (also after a bias, or gated: GeGLU), dropout, rotary
+ * position embeddings, multi-head attention with HF's padding mask (and a sliding window), an embedding lookup whose
+ * padding row gets no gradient, and the masked cross-entropy. Every function
  * returns new tensors; call them inside `tf.tidy`.
  *
- * Each is written once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
- * `setFusedKernels(false)`) the fused ones run named kernels from `kernels/` instead, each with its backward as a
- * kernel too (`tf.customGrad`): `layernorm_*` (with the residual add and the sub-layer's dropout folded in),
- * `bias_gelu_*`, `attention_matmul` / `attention_softmax_*` / `attention_backward_qkv` (q, k, v packed, no head
- * transposes), `dropout_apply`, `cross_entropy_*`, `scatter_rows`, `bias_backward`, and Linear's bias added inside the
- * matmul (`tf.fused.matMul`). Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
+ * Each is written here once in tf ops — the reference, and what cpu and wasm run. On webgpu (unless
+ * `setFusedKernels(false)`) the ones with a fused variant call it from `fused_layers.ts` instead: named kernels from
+ * `kernels/`, forward and backward. Dropout draws are `tf.dropout`'s (same seed, same mask) on every path.
  *
  * @module
  */
 import { tf } from "../deps.ts";
 import type { Rng } from "../data/rng.ts";
 import { fusedKernelsActive } from "./kernels/fused.ts";
-import { layerNormBackward, layerNormForward, layerNormStats } from "./kernels/webgpu_layernorm.ts";
-import { biasGeluBackward, biasGeluForward, isFusedGelu } from "./kernels/webgpu_gelu.ts";
+import { isFusedGelu } from "./kernels/webgpu_gelu.ts";
+import { customOp } from "./custom_grad.ts";
 import {
-  attentionSoftmaxBackward,
-  attentionSoftmaxDropoutBackward,
-  attentionSoftmaxDropoutForward,
-  attentionSoftmaxForward,
-} from "./kernels/webgpu_attention_softmax.ts";
-import { dropoutApply } from "./kernels/webgpu_dropout.ts";
-import { crossEntropyBackward, crossEntropyForward } from "./kernels/webgpu_cross_entropy.ts";
-import { biasBackward } from "./kernels/webgpu_bias_grad.ts";
-import { rowMap, scatterRows } from "./kernels/webgpu_scatter_rows.ts";
-import {
-  attentionBackwardQkv,
-  attentionContext,
-  attentionContextBackward,
-  attentionScores,
-  attentionScoresBackward,
-  packedAttentionContext,
-  packedAttentionProbsGrad,
-  packedAttentionScores,
-} from "./kernels/webgpu_attention_matmul.ts";
+  dropoutDraws,
+  fusedAttentionContext,
+  fusedAttentionScores,
+  fusedAttentionSoftmax,
+  fusedAttentionSoftmaxDropout,
+  fusedBiasGelu,
+  fusedCrossEntropySum,
+  fusedDropout,
+  fusedGatherRows,
+  fusedGeglu,
+  fusedLayerNorm,
+  fusedLinear,
+  fusedPackedAttention,
+  fusedResidualLayerNorm,
+  fusedRotaryQkv,
+} from "./fused_layers.ts";
 
 /** Whether dropout is active, and the generator its masks come from. */
 export interface ForwardOptions {
@@ -66,18 +61,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
   let y: tf.Tensor;
   if (bias && fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
-      save([x, w]);
-      return {
-        value: tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }), // the bias added by the matmul
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
-          const g = dy as tf.Tensor2D;
-          return [tf.matMul(g, w as tf.Tensor2D), tf.matMul(g, x as tf.Tensor2D, true, false), biasBackward(g)];
-        },
-      };
-    });
-    y = fused(x2, weight, bias);
+    y = fusedLinear(x2, weight, bias);
   } else {
     y = tf.matMul(x2, weight as tf.Tensor2D, false, true);
     if (bias) y = tf.add(y, bias);
@@ -97,20 +81,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
  * ```
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([x, w]);
-      return {
-        value: layerNormForward({ x }, w, b, eps),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, w]: tf.Tensor[]) => {
-          const g = layerNormBackward({ x }, layerNormStats({ x }, eps), w, dy as tf.Tensor);
-          return [g.dx, g.dWeight, g.dBias];
-        },
-      };
-    });
-    return fused(x, weight, bias);
-  }
+  if (fusedKernelsActive()) return fusedLayerNorm(x, weight, bias, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, weight), bias);
@@ -138,34 +109,10 @@ export function residualLayerNorm(
   eps: number,
   xDropout?: XDropout,
 ): tf.Tensor {
-  const training = xDropout?.options.training && xDropout.rate > 0;
   if (fusedKernelsActive()) {
-    let drop: { u: tf.Tensor; keep: number } | undefined;
-    if (training) {
-      const rng = xDropout!.options.rng;
-      if (!rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-      // tf.dropout's draws (same seed, same mask), applied inside the LayerNorm's kernels
-      drop = { u: tf.randomUniform(x.shape, 0, 1, "float32", rng.nextU32()), keep: 1 - xDropout!.rate };
-    }
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, r, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save(drop ? [x, r, w, drop.u] : [x, r, w]);
-      return {
-        value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, r, w, u]: tf.Tensor[]) => {
-          const dropout = drop && { u, keep: drop.keep };
-          const input = { x, residual: r, dropout };
-          const g = layerNormBackward(input, layerNormStats(input, eps), w, dy as tf.Tensor);
-          const dr = r.size === x.size
-            ? tf.clone(g.dx) // its own tensor: tfjs disposes each input's gradient separately
-            : biasBackward(g.dx.reshape([x.size / r.size, r.size])); // the repeats summed
-          const dx = dropout ? dropoutApply(g.dx, dropout.u, dropout.keep) : g.dx;
-          if (dropout) g.dx.dispose();
-          return [dx, dr.reshape(r.shape), g.dWeight, g.dBias];
-        },
-      };
-    });
-    return fused(x, residual, weight, bias);
+    const training = xDropout?.options.training && xDropout.rate > 0;
+    const drop = training ? dropoutDraws(x.shape, xDropout!.rate, xDropout!.options.rng) : undefined;
+    return fusedResidualLayerNorm(x, residual, weight, bias, eps, drop);
   }
   const dropped = xDropout ? dropout(x, xDropout.rate, xDropout.options) : x;
   return layerNorm(tf.add(dropped, residual), weight, bias, eps);
@@ -220,21 +167,64 @@ export function activation(name: string, x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  if (fusedKernelsActive() && isFusedGelu(name)) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([x, b]);
-      return {
-        value: biasGeluForward(name, x, b),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, b]: tf.Tensor[]) => {
-          const dx = biasGeluBackward(name, x, b, dy as tf.Tensor);
-          return [dx, biasBackward(dx).reshape(b.shape)];
-        },
-      };
-    });
-    return fused(x, bias);
-  }
+  if (fusedKernelsActive() && isFusedGelu(name)) return fusedBiasGelu(name, x, bias);
   return activation(name, tf.add(x, bias));
+}
+
+/**
+ * GeGLU (ModernBERT's MLP): `h [..., 2·n]` split into `input | gate`, then `activation(name, input) · gate`
+ * `[..., n]`.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { geglu } from "./layers.ts";
+ * const y = geglu("gelu", tf.tensor2d([[1, 2]])).dataSync()[0];
+ * if (Math.abs(y - 2 * 0.8413447) > 1e-5) throw new Error("gelu(1) · 2");
+ * ```
+ */
+export function geglu(name: string, h: tf.Tensor): tf.Tensor {
+  if (fusedKernelsActive() && isFusedGelu(name)) return fusedGeglu(name, h);
+  const [input, gate] = tf.split(h, 2, -1);
+  return tf.mul(activation(name, input), gate);
+}
+
+/**
+ * HF `apply_rotary_pos_emb` on `x [batch, seq, heads, headDim]` with the angles' `cos`, `sin` `[seq, headDim]`:
+ * `x · cos + rotate_half(x) · sin`, where `rotate_half(x) = cat(-x2, x1)` over the two halves of each head.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { rotary } from "./layers.ts";
+ * const y = rotary(tf.tensor4d([1, 2], [1, 1, 1, 2]), tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 1]]));
+ * if (y.dataSync().join() !== "-2,1") throw new Error("a quarter turn");
+ * ```
+ */
+export function rotary(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const [, s, , d] = x.shape;
+  const [x1, x2] = tf.split(x, 2, 3);
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos.reshape([1, s, 1, d])), tf.mul(rotated, sin.reshape([1, s, 1, d])));
+}
+
+/**
+ * {@link rotary} on q and k of a packed projection `qkv [batch, seq, 3·hidden]` (q | k | v, `heads` heads each); v
+ * passes unchanged. On webgpu one `rotary_forward` kernel (and one backward) on the packed tensor.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { rotaryQkv } from "./layers.ts";
+ * const y = rotaryQkv(tf.tensor3d([[[1, 2, 1, 2, 5, 6]]]), tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 1]]), 1);
+ * if (y.dataSync().join() !== "-2,1,-2,1,5,6") throw new Error("q, k turned; v kept");
+ * ```
+ */
+export function rotaryQkv(qkv: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, heads: number): tf.Tensor {
+  if (fusedKernelsActive()) return fusedRotaryQkv(qkv, cos, sin, heads);
+  const [b, s, width] = qkv.shape;
+  const [q, k, v] = tf.unstack(qkv.reshape([b, s, 3, heads, width / 3 / heads]), 2);
+  return tf.stack([rotary(q, cos, sin), rotary(k, cos, sin), v], 2).reshape([b, s, width]);
 }
 
 /**
@@ -250,22 +240,9 @@ export function biasActivation(name: string, x: tf.Tensor, bias: tf.Tensor): tf.
  */
 export function dropout(x: tf.Tensor, rate: number, options: ForwardOptions): tf.Tensor {
   if (!options.training || rate === 0) return x;
+  if (fusedKernelsActive()) return fusedDropout(x, dropoutDraws(x.shape, rate, options.rng));
   if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
   const seed = options.rng.nextU32();
-  if (fusedKernelsActive()) {
-    // tf.dropout's draws (same seed, same mask), applied in one kernel forward and one backward
-    const keep = 1 - rate;
-    const u = tf.randomUniform(x.shape, 0, 1, "float32", seed);
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([u]);
-      return {
-        value: dropoutApply(x, u, keep),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [u]: tf.Tensor[]) => dropoutApply(dy as tf.Tensor, u, keep),
-      };
-    });
-    return fused(x);
-  }
   return tf.dropout(x, rate, undefined, seed);
 }
 
@@ -293,6 +270,8 @@ export interface AttentionOptions extends ForwardOptions {
   heads: number;
   /** Dropout on the attention probabilities. */
   dropoutRate: number;
+  /** Sliding window: each query attends only to keys at most this many positions away (ModernBERT's local layers). */
+  window?: number;
 }
 
 /**
@@ -319,37 +298,21 @@ export function multiHeadAttention(
   const d = h / options.heads;
   if (fusedKernelsActive()) {
     // q·kᵀ and p·v read and write the [batch, seq, heads·d] layout: no head split or merge
-    const scores = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [q, k, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([q, k]);
-      return {
-        value: attentionScores(q, k, options.heads),
-        gradFunc: (ds: tf.Tensor | tf.Tensor[], [q, k]: tf.Tensor[]) => {
-          const { dq, dk } = attentionScoresBackward(ds as tf.Tensor, q, k, options.heads);
-          return [dq, dk];
-        },
-      };
-    });
-    const context = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [p, v, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      save([p, v]);
-      return {
-        value: attentionContext(p, v, options.heads),
-        gradFunc: (dc: tf.Tensor | tf.Tensor[], [p, v]: tf.Tensor[]) => {
-          const { dp, dv } = attentionContextBackward(dc as tf.Tensor, p, v, options.heads);
-          return [dp, dv];
-        },
-      };
-    });
-    const s = scores(q, k), scale = 1 / Math.sqrt(d);
+    const scores = fusedAttentionScores(q, k, options.heads), scale = 1 / Math.sqrt(d);
     const probs = options.training && options.dropoutRate > 0
-      ? attentionSoftmaxDropout(s, bias, scale, options.dropoutRate, options)
-      : attentionSoftmax(s, bias, scale);
-    return context(probs, v);
+      ? fusedAttentionSoftmaxDropout(
+        scores,
+        bias,
+        scale,
+        dropoutDraws(scores.shape, options.dropoutRate, options.rng),
+        options.window,
+      )
+      : attentionSoftmax(scores, bias, scale, options.window);
+    return fusedAttentionContext(probs, v, options.heads);
   }
   const split = (x: tf.Tensor): tf.Tensor4D => x.reshape([b, s, options.heads, d]).transpose([0, 2, 1, 3]);
   const probs = dropout(
-    attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d)),
+    attentionSoftmax(tf.matMul(split(q), split(k), false, true), bias, 1 / Math.sqrt(d), options.window),
     options.dropoutRate,
     options,
   );
@@ -396,41 +359,46 @@ export function selfAttention(
   }
   const qkv = linear(x, tf.concat([query[0], key[0], value[0]], 0), tf.concat([query[1], key[1], value[1]], 0));
   const heads = options.heads, scale = 1 / Math.sqrt(x.shape[2]! / heads);
-  let drop: { u: tf.Tensor; keep: number } | undefined;
-  if (options.training && options.dropoutRate > 0) {
-    if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-    // the draws tf.dropout would take on the probabilities (same seed, same mask)
-    const [b, s] = x.shape;
-    drop = {
-      u: tf.randomUniform([b, heads, s, s], 0, 1, "float32", options.rng.nextU32()),
-      keep: 1 - options.dropoutRate,
-    };
+  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask)
+  const [b, n] = x.shape;
+  const drop = options.training && options.dropoutRate > 0
+    ? dropoutDraws([b, heads, n, n], options.dropoutRate, options.rng)
+    : undefined;
+  return fusedPackedAttention(qkv, bias, heads, scale, drop, options.window);
+}
+
+/**
+ * {@link multiHeadAttention} over a packed projection `qkv [batch, seq, 3·hidden]` (q | k | v): returns the context
+ * `[batch, seq, hidden]`. On webgpu the attention kernels read the packed tensor in place and the backward writes its
+ * gradient in one kernel (`attention_backward_qkv`), as {@link selfAttention} does.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, packedAttention } from "./layers.ts";
+ * const bias = attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D);
+ * const y = packedAttention(tf.randomNormal([1, 3, 12]), bias, { heads: 2, dropoutRate: 0, window: 1 });
+ * if (y.shape[2] !== 4) throw new Error("shape");
+ * ```
+ */
+export function packedAttention(qkv: tf.Tensor, bias: tf.Tensor4D, options: AttentionOptions): tf.Tensor {
+  const [b, s, width] = qkv.shape;
+  const h = width / 3, heads = options.heads;
+  if (!fusedKernelsActive()) {
+    const [q, k, v] = tf.split(qkv, 3, 2);
+    return multiHeadAttention(q, k, v, bias, options);
   }
-  const attention = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [qkv, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const scores = packedAttentionScores(qkv, heads);
-    const probs = drop
-      ? attentionSoftmaxDropoutForward(scores, bias, scale, drop)
-      : attentionSoftmaxForward(scores, bias, scale);
-    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
-    return {
-      value: packedAttentionContext(probs, qkv, heads),
-      gradFunc: (dc: tf.Tensor | tf.Tensor[], [qkv, probs, scores, bias, u]: tf.Tensor[]) => {
-        const dContext = dc as tf.Tensor;
-        const dProbs = packedAttentionProbsGrad(dContext, qkv, heads);
-        const dScores = drop
-          ? attentionSoftmaxDropoutBackward(scores, bias, dProbs, scale, { u, keep: drop.keep })
-          : attentionSoftmaxBackward(probs, dProbs, scale);
-        return attentionBackwardQkv(qkv, dScores, probs, dContext, heads);
-      },
-    };
-  });
-  return attention(qkv);
+  // the draws tf.dropout would take on the probabilities [batch, heads, seq, seq] (same seed, same mask)
+  const drop = options.training && options.dropoutRate > 0
+    ? dropoutDraws([b, heads, s, s], options.dropoutRate, options.rng)
+    : undefined;
+  return fusedPackedAttention(qkv, bias, heads, 1 / Math.sqrt(h / heads), drop, options.window);
 }
 
 /**
  * `softmax(scores · scale + bias)` over the keys: attention's scale, HF's additive padding mask (`bias`
- * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax. The mask gets no gradient.
+ * `[batch, 1, 1, keys]`, from {@link attentionBias}) and softmax; with `window`, HF's sliding-window mask too (see
+ * {@link slidingWindowBias}). The mask gets no gradient.
  *
  * @example
  * ```ts
@@ -440,47 +408,36 @@ export function selfAttention(
  * if (p.dataSync()[0] !== 1) throw new Error("all weight on the attended key");
  * ```
  */
-export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number): tf.Tensor {
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const p = attentionSoftmaxForward(s, bias, scale);
-      save([p]);
-      return {
-        value: p,
-        gradFunc: (dp: tf.Tensor | tf.Tensor[], [p]: tf.Tensor[]) =>
-          attentionSoftmaxBackward(p, dp as tf.Tensor, scale),
-      };
-    });
-    return fused(scores);
-  }
-  return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+export function attentionSoftmax(scores: tf.Tensor, bias: tf.Tensor, scale: number, window?: number): tf.Tensor {
+  if (fusedKernelsActive()) return fusedAttentionSoftmax(scores, bias, scale, window);
+  if (window === undefined) return tf.softmax(tf.add(tf.mul(scores, scale), bias), -1);
+  // Written out: a padded query with no real key in its window has every score at the float32 minimum, where
+  // tfjs-webgpu's softmax gives NaN (and NaN · 0 reaches the real tokens through the next layer); here, as in PyTorch,
+  // such a row is uniform.
+  const z = tf.add(tf.mul(scores, scale), slidingWindowBias(bias, window));
+  const e = tf.exp(tf.sub(z, tf.max(z, -1, true)));
+  return tf.div(e, tf.sum(e, -1, true));
 }
 
 /**
- * `dropout(softmax(scores · scale + bias), rate)` on webgpu as one kernel forward and one backward (the backward
- * recomputes the probabilities from the scores); the same draws as {@link dropout}'s, so the same mask.
+ * The 4-D mask HF builds for a sliding-window layer (`create_bidirectional_sliding_window_mask`, eager/sdpa): from
+ * the padding mask `bias [batch, 1, 1, seq]`, `[batch, 1, seq, seq]` holding `bias[b, k]` where `|q - k| <= window`
+ * and the float32 minimum elsewhere (one minimum, not two added: a padded key outside the window is not -inf).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { attentionBias, slidingWindowBias } from "./layers.ts";
+ * const m = slidingWindowBias(attentionBias(tf.ones([1, 3], "int32") as tf.Tensor2D), 1).dataSync();
+ * if (m[2] > -1e38 || m[1] !== 0) throw new Error("query 0 sees keys 0 and 1, not 2");
+ * ```
  */
-function attentionSoftmaxDropout(
-  scores: tf.Tensor,
-  bias: tf.Tensor,
-  scale: number,
-  rate: number,
-  options: ForwardOptions,
-): tf.Tensor {
-  if (!options.rng) throw new Error("dropout: training with dropout needs options.rng (a seeded Rng)");
-  const u = tf.randomUniform(scores.shape, 0, 1, "float32", options.rng.nextU32());
-  const keep = 1 - rate;
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([s, bias, u]);
-    return {
-      value: attentionSoftmaxDropoutForward(s, bias, scale, { u, keep }),
-      gradFunc: (dp: tf.Tensor | tf.Tensor[], [s, bias, u]: tf.Tensor[]) =>
-        attentionSoftmaxDropoutBackward(s, bias, dp as tf.Tensor, scale, { u, keep }),
-    };
-  });
-  return fused(scores);
+export function slidingWindowBias(bias: tf.Tensor, window: number): tf.Tensor {
+  const [b, , , s] = bias.shape;
+  const pos = tf.range(0, s, 1, "int32");
+  const band = tf.lessEqual(tf.abs(tf.sub(pos.reshape([s, 1]), pos.reshape([1, s]))), window).reshape([1, 1, s, s]);
+  const shape = [b, 1, s, s];
+  return tf.where(tf.broadcastTo(band, shape), tf.broadcastTo(bias, shape), tf.fill(shape, FLOAT32_MIN));
 }
 
 /**
@@ -496,17 +453,8 @@ function attentionSoftmaxDropout(
  * ```
  */
 export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
-  const indices = tf.tensor1d(rows, "int32");
-  if (!fusedKernelsActive()) return tf.gather(x, indices);
-  const map = rowMap(rows, x.shape[0]);
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x] = args as [tf.Tensor];
-    return {
-      value: tf.gather(x, indices),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => scatterRows(dy as tf.Tensor, map),
-    };
-  });
-  return fused(x);
+  if (fusedKernelsActive()) return fusedGatherRows(x, rows);
+  return tf.gather(x, tf.tensor1d(rows, "int32"));
 }
 
 /**
@@ -523,20 +471,18 @@ export function gatherRows(x: tf.Tensor, rows: number[]): tf.Tensor {
  */
 export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number | null): tf.Tensor {
   const [vocab, width] = table.shape;
-  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [w, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  return customOp([table], ([w], save) => {
     save([ids]); // saved tensors outlive the caller's tidy until the backward pass
     return {
       value: tf.gather(w, ids),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        let g = (dy as tf.Tensor).reshape([-1, width]);
-        const flat = saved[0].reshape([-1]) as tf.Tensor1D;
+      gradFunc: (dy, [ids]) => {
+        let g = dy.reshape([-1, width]);
+        const flat = ids.reshape([-1]) as tf.Tensor1D;
         if (paddingIdx !== null) g = tf.mul(g, tf.cast(tf.notEqual(flat, paddingIdx), "float32").expandDims(1));
         return tf.unsortedSegmentSum(g, flat, vocab);
       },
     };
   });
-  return lookup(table);
 }
 
 /**
@@ -553,23 +499,11 @@ export function embedding(table: tf.Tensor, ids: tf.Tensor, paddingIdx: number |
  */
 export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const vocab = logits.shape[1];
-  if (fusedKernelsActive()) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([x, labels]);
-      return {
-        value: tf.sum(crossEntropyForward(x, labels)),
-        gradFunc: (dy: tf.Tensor | tf.Tensor[], [x, labels]: tf.Tensor[]) =>
-          crossEntropyBackward(x, labels, dy as tf.Tensor),
-      };
-    });
-    return fused(logits) as tf.Scalar;
-  }
+  if (fusedKernelsActive()) return fusedCrossEntropySum(logits, labels);
   const valid = tf.notEqual(labels, -100);
   const weight = tf.cast(valid, "float32");
   const safe = tf.where(valid, labels, tf.zerosLike(labels)) as tf.Tensor1D;
-  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  return customOp([logits], ([x], save) => {
     const logp = tf.logSoftmax(x);
     save([logp, safe, weight]);
     // logp[i, label_i] as a one-hot row sum (exact: every other term is 0). Not a gather: from the flattened scores
@@ -578,12 +512,8 @@ export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Sc
     const picked = tf.sum(tf.mul(logp, tf.oneHot(safe, vocab)), 1);
     return {
       value: tf.neg(tf.sum(tf.mul(picked, weight))),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], [logp, safe, weight]: tf.Tensor[]) =>
-        tf.mul(
-          tf.mul(tf.sub(tf.exp(logp), tf.oneHot(safe as tf.Tensor1D, vocab)), weight.expandDims(1)),
-          dy as tf.Tensor,
-        ),
+      gradFunc: (dy, [logp, safe, weight]) =>
+        tf.mul(tf.mul(tf.sub(tf.exp(logp), tf.oneHot(safe as tf.Tensor1D, vocab)), weight.expandDims(1)), dy),
     };
-  });
-  return loss(logits) as tf.Scalar;
+  }) as tf.Scalar;
 }

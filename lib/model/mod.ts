@@ -24,6 +24,7 @@ export {
   configToJson,
   type DistilBertConfig,
   type ModelConfig,
+  type ModernBertConfig,
   parseConfig,
   type ParseConfigOptions,
   readConfig,
@@ -53,6 +54,7 @@ export {
 } from "./masked_lm.ts";
 export { DistilBertForMaskedLM } from "./distilbert.ts";
 export { BertForMaskedLM } from "./bert.ts";
+export { ModernBertForMaskedLM } from "./modernbert.ts";
 export { architectureName, paramSpecs } from "./architectures.ts";
 export { initMaskedLM, type InitMaskedLMOptions } from "./init.ts";
 export {

@@ -4,9 +4,9 @@
  * HF's layout (plus the tokenizer files) so PyTorch `from_pretrained` loads them.
  *
  * Name handling, as HF's loader does (the renaming shared with the classifier loader is in `checkpoint_names.ts`):
- * legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the `distilbert.`/`bert.` prefix gets it;
- * the tied decoder weight (`vocab_projector.weight`, `cls.predictions.decoder.weight`) is accepted and tied to the word
- * embeddings; `cls.predictions.decoder.bias` is the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
+ * legacy `LayerNorm.gamma/beta` → `weight/bias`; a base-model file without the `distilbert.`/`bert.`/`model.` prefix
+ * gets it; the tied decoder weight (`vocab_projector.weight`, `cls.predictions.decoder.weight`, `decoder.weight`) is
+ * accepted and tied to the word embeddings; `cls.predictions.decoder.bias` is the same tensor as `cls.predictions.bias`. Tensors `BertForMaskedLM` does not use in HF either (`bert.pooler.*`,
  * `cls.seq_relationship.*`, `*.position_ids` buffers) are skipped.
  *
  * @module
@@ -85,13 +85,12 @@ export function checkpointValues(
 ): Map<string, Float32Array> {
   const source = options.source ?? "checkpoint";
   const specs = paramSpecs(config);
-  const base = config.model_type; // "distilbert" | "bert"
+  const base = config.model_type === "modernbert" ? "model" : config.model_type; // the base model's key prefix
   // Tensors BertForMaskedLM does not use in HF either: the pooler and the next-sentence head.
   const { tensors: renamed, problems } = checkpointNames(tensors, base, {
     skip: /^bert\.pooler\.|^cls\.seq_relationship\./,
   });
-  const wordName = `${base}.embeddings.word_embeddings.weight`;
-  const decoderWeight = base === "distilbert" ? "vocab_projector.weight" : "cls.predictions.decoder.weight";
+  const [decoderWeight, wordName] = TIED_DECODER[config.model_type];
   const tied = new Map<string, string>();
   if (config.tie_word_embeddings) tied.set(decoderWeight, wordName);
   if (base === "bert") {
@@ -126,6 +125,13 @@ export function checkpointValues(
   }
   return values;
 }
+
+/** Each family's decoder weight and the embedding matrix it is tied to. */
+const TIED_DECODER: Record<ModelConfig["model_type"], [string, string]> = {
+  distilbert: ["vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"],
+  bert: ["cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"],
+  modernbert: ["decoder.weight", "model.embeddings.tok_embeddings.weight"],
+};
 
 /** Options of {@link savePretrained}. */
 export interface SavePretrainedOptions {

@@ -75,17 +75,20 @@ export interface AdamWState {
 }
 
 /**
- * HF Trainer's no-decay rule: names with `bias`, and every LayerNorm parameter (`LayerNorm`, `*_layer_norm`).
+ * HF Trainer's no-decay rule (`get_decay_parameter_names`): names with `bias`, and every LayerNorm parameter — by
+ * transformers' name patterns on the lower-cased name: `layernorm`, `rmsnorm`, a `norm` path segment, a `*_norm`
+ * one (`LayerNorm`, `sa_layer_norm`, ModernBERT's `embeddings.norm`, `attn_norm`, `mlp_norm`, `final_norm`).
  *
  * @example
  * ```ts
  * import { isNoDecayParameter } from "./adamw.ts";
  * if (!isNoDecayParameter("distilbert.transformer.layer.0.sa_layer_norm.weight")) throw new Error("LN");
+ * if (!isNoDecayParameter("model.layers.1.mlp_norm.weight")) throw new Error("ModernBERT's LN");
  * if (isNoDecayParameter("distilbert.transformer.layer.0.attention.q_lin.weight")) throw new Error("weight");
  * ```
  */
 export function isNoDecayParameter(name: string): boolean {
-  return name.includes("bias") || name.includes("LayerNorm") || name.includes("layer_norm");
+  return /bias|layernorm|rmsnorm|(?:^|\.)norm(?:$|\.)|_norm(?:$|\.)/.test(name.toLowerCase());
 }
 
 /**

@@ -1,9 +1,15 @@
 /**
- * The project's WebGPU kernels for tfjs-backend-webgpu (the `./webgpu` subpath export): a tiled matMul
- * ({@link registerTiledMatMul}), a matMul without atomics ({@link registerMatMulWithoutAtomics}), the embedding
- * gradient's segment sum ({@link registerWebgpuSegmentSum}), a fused AdamW step ({@link fusedAdamWUpdate}) and uploads
- * through `queue.writeBuffer` ({@link installWriteBufferUpload}). Each registers over tfjs's own kernel and can be
- * unregistered; each is checked against a CPU reference in the tests.
+ * The project's WebGPU kernels for tfjs-backend-webgpu (the `./webgpu` subpath export). Exported here:
+ *
+ * - kernels that replace tfjs's own and can be taken back: a tiled matMul ({@link registerTiledMatMul}), a matMul
+ *   without atomics ({@link registerMatMulWithoutAtomics}), the embedding gradient's deterministic segment sum
+ *   ({@link registerWebgpuSegmentSum}) and uploads through `queue.writeBuffer` ({@link installWriteBufferUpload});
+ * - the fused AdamW update ({@link fusedAdamWUpdate}), which the optimizer calls directly;
+ * - the way this project declares a WebGPU program ({@link ProgramSpec}, {@link runProgram}).
+ *
+ * The model's fused layer kernels (LayerNorm, bias + GELU, attention matmuls and softmax, dropout, cross-entropy,
+ * scatter rows, bias gradient) live in the sibling `webgpu_*.ts` modules and are reached through the model's layers
+ * (`lib/model/fused_layers.ts`), not from here. Each kernel is checked against a CPU or tf-op reference in the tests.
  *
  * @example
  * ```ts

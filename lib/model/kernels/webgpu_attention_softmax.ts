@@ -12,12 +12,15 @@
  * `webgpu_dropout.ts`): the forward writes `p · floor(u + keep) / keep`, and the backward recomputes `p` from the
  * scores and takes `dp · floor(u + keep) / keep` for `dp` — one dispatch each way instead of two.
  *
+ * The `_window` variants add ModernBERT's sliding window: key `j` of query `i` is masked (the float32 minimum in
+ * place of `mask[b, j]`, as HF's 4-D mask holds it) when `|i - j| > window`.
+ *
  * The row sums are tree reductions in a fixed order: the same inputs give the same bits on every run.
  *
  * @module
  */
 import type { tf } from "../../deps.ts";
-import { type ProgramSpec, rowDispatch, rowReductionSource, runProgram } from "./webgpu_kernel.ts";
+import { type ProgramSpec, type ProgramUniform, rowDispatch, rowReductionSource, runProgram } from "./webgpu_kernel.ts";
 
 /** Threads per row. */
 const THREADS = 64;
@@ -31,8 +34,20 @@ const THREADS = 64;
  * if (!attentionSoftmaxSource(false).includes("rowMax")) throw new Error("max-shifted");
  * ```
  */
-export function attentionSoftmaxSource(backward: boolean, dropout = false): string {
-  const head = `${rowReductionSource(THREADS)}
+export function attentionSoftmaxSource(backward: boolean, dropout = false, windowed = false): string {
+  const source = softmaxSource(backward, dropout, windowed);
+  return windowed ? source.replaceAll("M[moff + j]", "maskAt(moff, row, j)") : source;
+}
+
+function softmaxSource(backward: boolean, dropout: boolean, windowed: boolean): string {
+  const maskFn = windowed
+    ? `
+fn maskAt(moff : i32, row : i32, key : i32) -> f32 {
+  if (abs(row % uniforms.queries - key) > uniforms.window) { return bitcast<f32>(0xff7fffffu); }
+  return M[moff + key];
+}`
+    : "";
+  const head = `${rowReductionSource(THREADS)}${maskFn}
 fn main(index : i32) {
   let row = rowIndex();
   let valid = row < uniforms.rows;
@@ -93,6 +108,7 @@ fn main(index : i32) {
 }
 
 const UNIFORMS = "rows : i32, keys : i32, rowsPerBatch : i32, scale : f32, keep : f32,";
+const WINDOW_UNIFORMS = "queries : i32, window : i32,";
 
 function run(
   backward: boolean,
@@ -100,20 +116,27 @@ function run(
   shape: number[],
   scale: number,
   keep?: number,
+  window?: number,
 ): tf.Tensor {
   const keys = shape[shape.length - 1];
+  const windowed = window !== undefined;
+  const windowUniforms: ProgramUniform[] = windowed
+    ? [{ type: "int32", data: [shape[2]] }, { type: "int32", data: [window] }]
+    : [];
   const rows = inputs[0].size / keys;
   const rowsPerBatch = rows / shape[0];
   const dropout = keep !== undefined;
   const names = dropout ? (backward ? ["S", "M", "U", "DP"] : ["S", "M", "U"]) : backward ? ["P", "DP"] : ["S", "M"];
   const spec: ProgramSpec = {
-    name: `attention_softmax_${backward ? "backward" : "forward"}${dropout ? "_dropout" : ""}`,
+    name: `attention_softmax_${backward ? "backward" : "forward"}${dropout ? "_dropout" : ""}${
+      windowed ? "_window" : ""
+    }`,
     inputs: names,
     outputShape: shape,
     workgroupSize: THREADS,
     dispatch: rowDispatch(rows),
-    uniforms: UNIFORMS,
-    source: attentionSoftmaxSource(backward, dropout),
+    uniforms: windowed ? UNIFORMS + WINDOW_UNIFORMS : UNIFORMS,
+    source: attentionSoftmaxSource(backward, dropout, windowed),
   };
   return runProgram(spec, inputs, [
     { type: "int32", data: [rows] },
@@ -121,6 +144,7 @@ function run(
     { type: "int32", data: [rowsPerBatch] },
     { type: "float32", data: [scale] },
     { type: "float32", data: [keep ?? 1] },
+    ...windowUniforms,
   ]);
 }
 
@@ -151,9 +175,10 @@ export function attentionSoftmaxDropoutForward(
   mask: tf.Tensor,
   scale: number,
   dropout: ProbsDropout,
+  window?: number,
 ): tf.Tensor {
   checkScores(scores, mask);
-  return run(false, [scores, mask, dropout.u], scores.shape, scale, dropout.keep);
+  return run(false, [scores, mask, dropout.u], scores.shape, scale, dropout.keep, window);
 }
 
 /**
@@ -177,9 +202,10 @@ export function attentionSoftmaxDropoutBackward(
   dDropped: tf.Tensor,
   scale: number,
   dropout: ProbsDropout,
+  window?: number,
 ): tf.Tensor {
   checkScores(scores, mask);
-  return run(true, [scores, mask, dropout.u, dDropped], scores.shape, scale, dropout.keep);
+  return run(true, [scores, mask, dropout.u, dDropped], scores.shape, scale, dropout.keep, window);
 }
 
 function checkScores(scores: tf.Tensor, mask: tf.Tensor): void {
@@ -194,7 +220,8 @@ function checkScores(scores: tf.Tensor, mask: tf.Tensor): void {
 
 /**
  * `attention_softmax_forward`: `softmax(scores · scale + mask)` over the last axis of `scores [batch, heads, seq,
- * keys]`, with `mask` `[batch, keys]` (or HF's `[batch, 1, 1, keys]`); one dispatch.
+ * keys]`, with `mask` `[batch, keys]` (or HF's `[batch, 1, 1, keys]`), and with `window` only keys at most that
+ * far from the query (`_window`); one dispatch.
  *
  * @example
  * ```ts
@@ -203,9 +230,14 @@ function checkScores(scores: tf.Tensor, mask: tf.Tensor): void {
  * if (tf.getBackend() === "webgpu") attentionSoftmaxForward(tf.zeros([1, 1, 1, 2]), tf.zeros([1, 2]), 1).dispose();
  * ```
  */
-export function attentionSoftmaxForward(scores: tf.Tensor, mask: tf.Tensor, scale: number): tf.Tensor {
+export function attentionSoftmaxForward(
+  scores: tf.Tensor,
+  mask: tf.Tensor,
+  scale: number,
+  window?: number,
+): tf.Tensor {
   checkScores(scores, mask);
-  return run(false, [scores, mask], scores.shape, scale);
+  return run(false, [scores, mask], scores.shape, scale, undefined, window);
 }
 
 /**

@@ -32,7 +32,8 @@ export function isFusedGelu(name: string): name is GeluKind {
   return name === "gelu" || name === "gelu_new" || name === "gelu_pytorch_tanh";
 }
 
-const FUNCTIONS = `
+/** WGSL of both GELU forms and their derivatives (`geluErf`, `geluErfGrad`, `geluTanh`, `geluTanhGrad`). */
+export const GELU_FUNCTIONS = `
 fn erfApprox(a : f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(a));
   return sign(a) * (1.0 - (((((1.061405429 * t + -1.453152027) * t) + 1.421413741) * t + -0.284496736) * t +
@@ -69,7 +70,7 @@ fn geluTanhGrad(x : f32) -> f32 {
 export function biasGeluSource(kind: GeluKind, backward: boolean): string {
   const f = kind === "gelu" ? "geluErf" : "geluTanh";
   const value = backward ? `DY[index] * ${f}Grad(pre)` : `${f}(pre)`;
-  return `${FUNCTIONS}
+  return `${GELU_FUNCTIONS}
 fn main(index : i32) {
   if (index < uniforms.n) {
     let pre = X[index] + B[index % uniforms.cols];
