@@ -232,6 +232,32 @@ export class AdamW {
     });
   }
 
+  /**
+   * The last {@link AdamW.update} was skipped on a non-finite gradient under loss scaling (`--fp16`): as torch's
+   * `GradScaler.step`, which does not call `optimizer.step()`, the step count is taken back, and the device flag is
+   * re-armed so that the next update applies (without a loss scaler a skipped step stops the run instead).
+   *
+   * @example
+   * ```ts
+   * import { tf } from "../deps.ts";
+   * import { AdamW } from "./adamw.ts";
+   * const w = tf.variable(tf.tensor([1]));
+   * const opt = new AdamW(new Map([["w", w]]), { weightDecay: 0 });
+   * const g = new Map([["w", tf.tensor([Infinity])]]);
+   * const r = opt.update(g, { lr: 0.1, maxGradNorm: 1, loss: tf.scalar(1) });
+   * opt.stepSkipped();
+   * const ok = opt.update(new Map([["w", tf.tensor([1])]]), { lr: 0.1, maxGradNorm: 0, loss: tf.scalar(1) });
+   * if (opt.stepCount !== 1 || ok.applied.dataSync()[0] !== 1 || !(w.dataSync()[0] < 1)) throw new Error("re-armed");
+   * tf.dispose([r.gradNorm, r.applied, ok.gradNorm, ok.applied]);
+   * ```
+   */
+  stepSkipped(): void {
+    if (this.#step < 1) throw new Error("AdamW.stepSkipped: no step was taken");
+    this.#step -= 1;
+    if (this.#flat) this.#flat.rearm();
+    else tf.tidy(() => this.#ok.assign(tf.scalar(true, "bool")));
+  }
+
   /** A parameter of the decayed group (its scalars are the flat kernel's), or any when none is decayed. */
   #decayedName(): string {
     for (const name of this.params.keys()) if (!this.noDecayNames.has(name)) return name;

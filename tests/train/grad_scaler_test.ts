@@ -6,24 +6,7 @@
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { GradScaler } from "../../lib/train/grad_scaler.ts";
 
-import { ROOT } from "../support/shared.ts";
-
-/** One step of the golden trace. */
-export interface TraceStep {
-  step: number;
-  scale: number;
-  found_inf: boolean;
-  scale_after: number;
-  growth_tracker_after: number;
-  learning_rate: number;
-  optimizer_steps: number;
-  loss: number | null;
-}
-
-/** The golden trace and its settings. */
-export async function readTrace(): Promise<{ settings: Record<string, number | number[]>; steps: TraceStep[] }> {
-  return JSON.parse(await Deno.readTextFile(`${ROOT}/fixtures/reference/grad_scaler_trace.json`));
-}
+import { readTrace } from "../support/grad_scaler_trace.ts";
 
 Deno.test("GradScaler follows torch.amp.GradScaler's trace (natural and injected overflows)", async () => {
   const { settings, steps } = await readTrace();

@@ -133,6 +133,15 @@ export class FlatAdamW {
   }
 
   /**
+   * Set the sticky apply flag back to 1 (a loss scaler skipped the step on purpose; the next update applies when
+   * finite).
+   */
+  rearm(): void {
+    this.#scal.dispose();
+    this.#scal = FlatAdamW.#freshScal();
+  }
+
+  /**
    * Encode one update from `grads` (names of the parameters; a missing one leaves its parameter and moments as they
    * are). `scalars.decay` is the decayed group's. With `clip`, the norm, coefficient and apply flag come from the
    * gradients and `clip.loss`, and fresh device scalars are returned; without, the update is unclipped and ungated.
