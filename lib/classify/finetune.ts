@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackendName, selectBackend } from "../model/backend.ts";
+import { type BackendName, fp16Refusal, selectBackend } from "../model/backend.ts";
 import { assertTokenizerMatches } from "../model/pretrained.ts";
 import { loadSequenceClassifier, saveSequenceClassifier } from "../model/sequence_classification.ts";
 import { loadTokenizer } from "../tokenize/tokenizer.ts";
@@ -85,9 +85,13 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
     throw new Error(`--max-length: expected an integer >= 2, got ${maxLength}`);
   }
   checkTrainArgs(options, CLASSIFIER_DEFAULTS);
+  if (options.fp16 && (options.backend === "wasm" || options.backend === "cpu")) {
+    throw new Error(fp16Refusal({ backend: options.backend }));
+  }
   await prepareRunDir(options);
   const modelDir = await resolveModel(options.model, options.hub);
-  const choice = await selectBackend(options.backend); // its note goes to stderr: stdout is for results
+  // its note goes to stderr: stdout is for results
+  const choice = await selectBackend(options.backend, { fp16: options.fp16 });
   const tokenizer = await loadTokenizer(modelDir);
   const seed = options.seed ?? 42;
   const data = await loadClassificationData(options.dataset, {

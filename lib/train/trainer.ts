@@ -411,7 +411,7 @@ export async function runTraining<E, B extends LabelledBatch, R>(
   });
   try {
     const state = await startState(a, model.params, optimizer, sink);
-    const scaler = startScaler(loop.gradScaler, state, sink);
+    const scaler = startScaler(loop.gradScaler ?? (args.fp16 ? {} : undefined), state, sink);
     const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, sink, scaler });
     run.lastCheckpoint = await sink.latestCheckpoint?.();
     await sink.start?.();
