@@ -48,6 +48,8 @@ export interface AdaptOptions {
   maxGradNorm?: number;
   /** Seed of every random choice (default 42). */
   seed?: number;
+  /** Mixed precision (the backend set up with `selectBackend`'s `fp16`): the loop's loss scaling (default false). */
+  fp16?: boolean;
   /** Sentences with the mask token, filled before and after (default none). */
   prompts?: readonly string[];
   /** Stop early (the model keeps the steps taken). */
@@ -163,6 +165,7 @@ export async function adaptInMemory(
     maxGradNorm: o.maxGradNorm ?? 1,
     seed,
     saveStrategy: "no",
+    fp16: o.fp16,
   }, {
     train: trainChunks,
     evalBatches,
