@@ -18,6 +18,7 @@ import { registerMatMulWithoutAtomics } from "./kernels/webgpu_matmul_no_atomics
 import { registerTiledMatMul, unregisterTiledMatMul } from "./kernels/webgpu_matmul.ts";
 import { quietVulkanDeviceSelect } from "./webgpu_env.ts";
 import { useF16WebgpuDevice } from "./kernels/webgpu_f16.ts";
+import { setAttentionHalf } from "./kernels/webgpu_attention_matmul.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -235,6 +236,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       unregisterTiledMatMul();
       // after the no-atomics override: its fallback uses it; --fp16: half-precision operands
       if (matmul === "tiled") registerTiledMatMul({ minEdge, half: Boolean(options.fp16) });
+      setAttentionHalf(Boolean(options.fp16)); // attention's q·kᵀ and p·v too
       await activate("webgpu");
       const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
       choice = {

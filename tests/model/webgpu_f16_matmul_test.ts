@@ -8,6 +8,7 @@
 import { tf } from "../../lib/deps.ts";
 import { fp16Refusal, selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 import { f16DeviceInUse } from "../../lib/model/kernels/webgpu_f16.ts";
+import { attentionScores } from "../../lib/model/kernels/webgpu_attention_matmul.ts";
 import { assert, assertRejects } from "../support/assert.ts";
 
 const adapter = await webgpuAdapter();
@@ -74,6 +75,47 @@ Deno.test({
     const out = Array.from(await y.data());
     tf.dispose([big, eye, y]);
     assert(out.every((x) => x === Infinity), `70000 is beyond f16: ${out}`);
+    await selectBackend("cpu", { log: () => {} });
+  },
+});
+
+Deno.test({
+  name: "attention_matmul_f16: q·kᵀ per head within the same bound, worse than f32, overflow → inf",
+  ...f16,
+  fn: async () => {
+    const [seq, heads, d] = [5, 2, 24], width = heads * d;
+    const q = values(seq * width, 3), k = values(seq * width, 4);
+    const run = async (half: boolean, qv = q) => {
+      await selectBackend("webgpu", { log: () => {}, matmul: "tiled", fp16: half });
+      const [qt, kt] = [tf.tensor3d(qv, [1, seq, width]), tf.tensor3d(k, [1, seq, width])];
+      const s = attentionScores(qt, kt, heads);
+      const out = await s.data() as Float32Array;
+      tf.dispose([qt, kt, s]);
+      return out;
+    };
+    const s32 = await run(false), s16 = await run(true);
+    let worst16 = 0, worst32 = 0;
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < seq; i++) {
+        for (let j = 0; j < seq; j++) {
+          let exact = 0, abs = 0;
+          for (let c = 0; c < d; c++) {
+            const x = q[i * width + h * d + c] * k[j * width + h * d + c];
+            exact += x, abs += Math.abs(x);
+          }
+          const at = (h * seq + i) * seq + j;
+          const e16 = Math.abs(s16[at] - exact), e32 = Math.abs(s32[at] - exact);
+          assert(e16 <= (2 * U16 + U16 * U16 + d * U32 * (1 + 2 * U16)) * abs, `f16 [${at}]: ${e16}`);
+          assert(e32 <= d * U32 * abs, `f32 [${at}]: ${e32}`);
+          worst16 = Math.max(worst16, e16 / abs), worst32 = Math.max(worst32, e32 / abs);
+        }
+      }
+    }
+    assert(worst16 > 4 * worst32 && worst16 > U16 / 8, `operands rounded to f16: ${worst16} vs f32 ${worst32}`);
+    const big = q.slice();
+    big[0] = 70000; // row 0 of head 0
+    const s = await run(true, big);
+    assert(s.slice(0, seq).every((x) => x === Infinity) && Number.isFinite(s[seq]), "row 0 of head 0 overflows alone");
     await selectBackend("cpu", { log: () => {} });
   },
 });
