@@ -53,6 +53,12 @@ export interface AdamWUpdateOptions {
   maxGradNorm: number;
   /** The step's loss (device scalar): when it or any gradient is non-finite, nothing is updated. */
   loss: tf.Scalar;
+  /**
+   * Multiply the gradients by this before the norm and the clip (a loss scaler's `1 / scale`; default 1). The fused
+   * webgpu path folds it into the norm and the clip coefficient (exact for a power of two) instead of a pass over
+   * every gradient.
+   */
+  gradScale?: number;
 }
 
 /** What {@link AdamW.update} leaves on the device (caller reads them later and disposes them). */
@@ -205,6 +211,7 @@ export class AdamW {
    */
   update(grads: Map<string, tf.Tensor>, options: AdamWUpdateOptions): AdamWUpdateResult {
     const { lr, maxGradNorm, loss } = options;
+    const gradScale = options.gradScale ?? 1;
     this.#checkNames(grads, "update");
     if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
@@ -212,10 +219,11 @@ export class AdamW {
     if (this.#flat) this.#flatBackend("update");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
-      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
+      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss, gradScale })!;
     }
     const fused = this.fused && tf.getBackend() === "webgpu";
     return tf.tidy(() => {
+      if (gradScale !== 1) grads = new Map([...grads].map(([name, g]) => [name, tf.mul(g, gradScale)]));
       const gradNorm = globalGradNorm(grads);
       const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
       const ok = tf.logicalAnd(this.#ok, finite) as tf.Scalar;

@@ -102,7 +102,7 @@ export interface TrainStepResult {
 export interface StepGradients {
   /** Sum of the micro-batches' losses, each divided by their number. */
   loss: tf.Scalar;
-  /** Summed gradients by parameter name (all-zero when no micro-batch has a label). */
+  /** Summed gradients by parameter name (all-zero when no micro-batch has a label; of the scaled loss with `lossScale`). */
   grads: Map<string, tf.Tensor>;
   /** Micro-batches without any label (skipped). */
   skipped: number;
@@ -166,13 +166,6 @@ export function stepGradients<B extends LabelledBatch>(
     tf.dispose([prevLoss, value]);
   }
   if (skipped === micro) { for (const [name, p] of params) grads.set(name, tf.zerosLike(p)); }
-  else if (options.lossScale) {
-    const inv = options.lossScale.invScale;
-    for (const [name, g] of grads) {
-      grads.set(name, tf.tidy(() => tf.mul(g, inv)));
-      g.dispose();
-    }
-  }
   return { loss, grads, skipped };
 }
 
@@ -219,6 +212,7 @@ export function enqueueTrainStep<B extends LabelledBatch>(
       lr: options.lr,
       maxGradNorm: options.maxGradNorm,
       loss,
+      gradScale: options.lossScale?.invScale, // the gradients are of the scaled loss
     });
     return { loss, gradNorm, applied, batchesWithoutLabels: skipped };
   } finally {
