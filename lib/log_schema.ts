@@ -5,7 +5,9 @@
  * `metrics.jsonl` holds, in order: a header line ({@link headerLine}: `type: "header"`, `task`, `model`,
  * `model_dir`, `dataset`, `dataset_config`, `dataset_split`, `backend`, `adapter`, `started_at`, `num_parameters`,
  * `train_samples`, `eval_samples`, `args`, and for classifiers `architecture`, `labels`); step lines (`epoch`,
- * `grad_norm`, `learning_rate`, `loss`, `step`, `tokens_per_second`, `batches_without_labels`); eval lines (`epoch`,
+ * `grad_norm`, `learning_rate`, `loss`, `step`, `tokens_per_second`, `batches_without_labels`, and with `--fp16`
+ * `loss_scale` — the loss scaler's scale after the step — and `skipped_steps` — steps of the interval skipped on an
+ * inf/NaN gradient); eval lines (`epoch`,
  * `eval_loss` and the task's metrics — `perplexity`, `eval_loss_token_weighted`, `perplexity_token_weighted`,
  * `eval_batches_without_labels` for the masked LM, `eval_accuracy`, `eval_f1` for classifiers — then
  * `eval_runtime`, `eval_samples_per_second`, `eval_steps_per_second`, `train_loss` (the epoch's mean step loss) and

@@ -22,7 +22,7 @@ import {
 
 const USAGE = "deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128 " +
   "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul auto|tiled|tfjs] " +
-  "[--adamw fused|tfjs] [--json] [--out FILE]";
+  "[--adamw fused|tfjs] [--fp16] [--json] [--out FILE]";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       help: "WebGPU AdamW: fused (lib/model/kernels/webgpu_adamw_per_param.ts) | tfjs",
     },
     seed: { type: "string", default: "0", help: "seed of weights, batches and dropout" },
+    fp16: { type: "boolean", default: false, help: "mixed precision (WebGPU with shader-f16)" },
     json: { type: "boolean", default: false, help: "print the result as one JSON line on stdout" },
     out: { type: "string", help: "append the JSON line to this file" },
     quiet: { type: "boolean", default: false, help: "no per-step lines on stderr" },
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     matmul: values.matmul as MatMulKernel,
     adamw: values.adamw as AdamWKernel,
     seed: intFlag(values, "seed", 0),
+    fp16: values.fp16 as boolean,
     log: values.quiet ? () => {} : (line) => console.error(line),
   });
   const line = JSON.stringify(result);

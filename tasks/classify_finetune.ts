@@ -17,6 +17,12 @@ async function main(): Promise<number> {
     "model": { type: "string", default: "distilbert-base-uncased", help: "model folder or Hub id" },
     ...CLASSIFY_FLAGS,
     "resume-from-checkpoint": { type: "string", help: "continue from OUTPUT_DIR/checkpoint-STEP" },
+    "fp16": {
+      type: "boolean",
+      default: false,
+      help: "mixed precision: f16 matmul operands on WebGPU with shader-f16, dynamic loss scaling",
+      multiple: false,
+    },
   }, "deno task classify-finetune [flags]");
   const model = values.model as string;
   const options = classifyOptionsFromFlags(values);
@@ -27,6 +33,7 @@ async function main(): Promise<number> {
       model,
       outputDir: (values["output-dir"] as string | undefined) ?? defaultRunDir(model, options.dataset, "classifier"),
       resumeFromCheckpoint: values["resume-from-checkpoint"] as string | undefined,
+      fp16: values.fp16 as boolean,
       signal: ctrlC.signal,
     });
     console.log("\n" + result.table);

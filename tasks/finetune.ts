@@ -30,7 +30,7 @@ const FLAGS: Record<string, FlagSpec> = {
   }),
   ...MLM_DATA_FLAGS,
   "resume-from-checkpoint": s(undefined, "continue from OUTPUT_DIR/checkpoint-STEP"),
-  "fp16": b("mixed precision (no backend supports it yet)"),
+  "fp16": b("mixed precision: f16 matmul operands on WebGPU with shader-f16, dynamic loss scaling"),
   "push-to-hub": b("push the model with a generated model card to the Hub"),
   "hub-model-id": s(undefined, "repo to push to (namespace/name; default: the output folder's name)"),
   "hub-token": s(undefined, "Hub write token (visible to others on the command line: prefer the next two)"),

@@ -143,6 +143,7 @@ async function startMessage(query: URLSearchParams): Promise<StartMessage> {
       learningRate: Number(value("learning-rate", "learningRate")),
       masking: value("masking", "masking") === "whole-word" ? "whole-word" : "random-token",
       seed: Number(value("seed", "seed")),
+      fp16: query.get("fp16") === "1" || $<HTMLInputElement>("fp16").checked,
       prompts: [trainPrompt],
     },
   };
@@ -163,6 +164,11 @@ function offerFiles(files: Record<string, Uint8Array>): void {
   $("downloads").replaceChildren(...links);
   $<HTMLButtonElement>("save-folder").disabled = !("showDirectoryPicker" in globalThis);
 }
+
+// fp16 is offered where the browser's WebGPU adapter has shader-f16
+(navigator as unknown as { gpu?: GPU }).gpu?.requestAdapter().then((a) => {
+  if (a?.features.has("shader-f16")) $("fp16-label").hidden = false;
+}).catch(() => {});
 
 worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
   const m = event.data;

@@ -8,7 +8,7 @@
  */
 import { importTfWasm } from "../lib/deps.ts";
 import { type MaskedLM, selectBackend, webgpuAdapter } from "../lib/model/mod.ts";
-import { chooseWebgpuOrWasm } from "../lib/model/backend.ts";
+import { chooseWebgpuOrWasm, fp16Refusal } from "../lib/model/backend.ts";
 import type { Tokenizer } from "../lib/tokenize/mod.ts";
 import { TOKENIZER_FILES } from "../lib/tokenize/tokenizer.ts";
 import { fillMask, type FillMaskPrediction } from "../lib/pipelines/mod.ts";
@@ -95,11 +95,20 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
   return { files, name: source.kind === "demo" ? "demo model" : source.id };
 }
 
-async function useBackend(wanted: "auto" | "webgpu" | "wasm"): Promise<void> {
+async function useBackend(wanted: "auto" | "webgpu" | "wasm", fp16: boolean): Promise<void> {
   const log = (line: string) => post({ type: "log", line });
-  const decision = wanted === "wasm" ? undefined : chooseWebgpuOrWasm(wanted, await webgpuAdapter());
+  const adapter = wanted === "wasm" ? undefined : await webgpuAdapter();
+  const decision = wanted === "wasm" ? undefined : chooseWebgpuOrWasm(wanted, adapter);
+  if (fp16) {
+    const refusal = fp16Refusal({
+      backend: decision?.backend ?? "wasm",
+      adapter: adapter?.description,
+      shaderF16: adapter?.shaderF16,
+    });
+    if (refusal) throw new Error(refusal.replace("--backend webgpu", "Backend WebGPU").replaceAll("--fp16", "fp16"));
+  }
   if (decision?.backend === "webgpu") {
-    const choice = await selectBackend("webgpu", { log });
+    const choice = await selectBackend("webgpu", { log, fp16 });
     post({ type: "backend", backend: choice.backend, adapter: choice.adapter, note: decision.reason });
     return;
   }
@@ -119,9 +128,10 @@ async function start(message: StartMessage): Promise<void> {
   state?.original.dispose();
   state?.adapted?.dispose();
   state = undefined;
-  if (backendWanted !== message.backend) {
-    await useBackend(message.backend);
-    backendWanted = message.backend;
+  const wanted = `${message.backend}${message.options.fp16 ? " fp16" : ""}`;
+  if (backendWanted !== wanted) {
+    await useBackend(message.backend, Boolean(message.options.fp16));
+    backendWanted = wanted;
   }
   const { files, name } = await modelFiles(message.model);
   const tokenizer = tokenizerFromFiles(files, { source: name });

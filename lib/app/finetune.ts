@@ -12,7 +12,7 @@
 import { basename, resolve } from "node:path";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenize/tokenizer.ts";
-import { type BackendChoice, type BackendName, selectBackend } from "../model/backend.ts";
+import { type BackendChoice, type BackendName, fp16Refusal, selectBackend } from "../model/backend.ts";
 import type { MaskedLM } from "../model/masked_lm.ts";
 import { assertTokenizerMatches, loadMaskedLM, savePretrained } from "../model/pretrained.ts";
 import { hubOffline } from "../hub/cache.ts";
@@ -81,7 +81,10 @@ export interface FinetuneOptions extends DataOptions, Omit<TrainArgs, "seed"> {
   model: string;
   /** tfjs backend. */
   backend: BackendName;
-  /** Mixed precision (no backend supports it yet: a clear error). */
+  /**
+   * Mixed precision (`--fp16`): half-precision matmul operands on a WebGPU device with `shader-f16`, dynamic loss
+   * scaling; refused on cpu, wasm and adapters without `shader-f16`.
+   */
   fp16?: boolean;
   /** Allow writing over an output folder that holds another run. */
   overwriteOutputDir?: boolean;
@@ -134,9 +137,10 @@ async function loadModelAndData(
   backend: BackendName,
   data: DataOptions,
   log: (line: string) => void,
+  fp16 = false,
 ): Promise<Loaded> {
   await assertChunkFits(modelDir, data.chunkSize);
-  const choice = await selectBackend(backend); // its note goes to stderr: stdout is for results
+  const choice = await selectBackend(backend, { fp16 }); // its note goes to stderr: stdout is for results
   const tokenizer = await loadTokenizer(modelDir);
   const { train, test } = await loadTrainEvalChunks(data.dataset, {
     tokenizerDir: modelDir,
@@ -170,8 +174,8 @@ async function loadModelAndData(
  */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  if (options.fp16) {
-    throw new Error(`--fp16 is not supported on backend ${options.backend}: no backend here trains in float16 yet`);
+  if (options.fp16 && (options.backend === "wasm" || options.backend === "cpu")) {
+    throw new Error(fp16Refusal({ backend: options.backend }));
   }
   checkTrainArgs(options, MLM_DEFAULTS);
   const strategy = options.hubStrategy ?? "end";
@@ -212,7 +216,7 @@ async function finetuneLocked(
 ): Promise<FinetuneResult> {
   const strategy = options.hubStrategy ?? "end";
   const token = hubToken(options.hubToken);
-  const loaded = await loadModelAndData(modelDir, options.backend, options, log);
+  const loaded = await loadModelAndData(modelDir, options.backend, options, log, options.fp16);
   const { model, tokenizer, train: trainChunks, test } = loaded;
   const pushOptions: RunPushOptions = {
     repoId: options.hubModelId ?? basename(resolve(options.outputDir)),

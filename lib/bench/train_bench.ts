@@ -103,6 +103,8 @@ export interface TrainBenchOptions {
   adamw?: AdamWKernel;
   /** Seed of the weights, batches and dropout (default 0). */
   seed?: number;
+  /** Mixed precision (`--fp16`: half-precision matmul operands, loss scaling); WebGPU with `shader-f16` only. */
+  fp16?: boolean;
   /** Distinct random batches cycled through (default 4). */
   distinctBatches?: number;
   /** Learning rate (default 5e-5). */
@@ -169,8 +171,14 @@ export interface TrainBenchResult {
    * (llvmpipe/lavapipe) submitting runs the work on the CPU, so this is most of the step there.
    */
   submit_ms?: number;
-  /** Precision (`fp32`). */
-  precision: "fp32";
+  /** Precision (`fp32`, or `fp16` with `--fp16`). */
+  precision: "fp32" | "fp16";
+  /**
+   * Bytes of tensors the timed steps hold (tfjs's `memory().numBytes`, means over the timed steps): `activations`,
+   * alive at the end of a step's forward beyond what was alive before the step (what the backward keeps);
+   * `step_peak`, the most alive at any phase of a step (weights, optimizer state and activations together).
+   */
+  memory: { activation_bytes: number; step_peak_bytes: number };
   /** Timed steps. */
   steps: number;
   /** Untimed steps. */
@@ -438,7 +446,7 @@ class StepMeter {
 
 /** The backend and WebGPU settings of a run. */
 async function setUpBackend(options: TrainBenchOptions, log: (line: string) => void) {
-  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto" });
+  const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto", fp16: options.fp16 });
   if (choice.backend !== "webgpu") return { choice };
   const upload = options.upload ?? "write";
   const mod = await importTfWebgpu();
@@ -487,15 +495,35 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 
   const total = warmup + steps, tensorsBefore = tf.memory().numTensors;
   const meter = new StepMeter(warmup, total, choice.backend === "webgpu", log);
+  const hooks = meter.hooks, mem = { step: 0, base: 0, activations: 0, peak: 0, timed: 0 };
+  const bytes = () => tf.memory().numBytes;
   let collated = 0;
   try {
-    const args = { outputDir: "", learningRate: lr, perDeviceTrainBatchSize: batchSize, maxSteps: total, maxGradNorm };
+    const args = {
+      outputDir: "",
+      learningRate: lr,
+      perDeviceTrainBatchSize: batchSize,
+      maxSteps: total,
+      maxGradNorm,
+      fp16: options.fp16,
+    };
     await runTraining(model, { ...args, weightDecay: 0.01, seed, saveStrategy: "no" }, {
       train: Array.from({ length: total * batchSize }, (_, i) => i), // the rows only count the steps
       makeCollator: () => () => batches[collated++ % batches.length], // step s trains on batch s mod N
       evaluate: () => Promise.resolve({ result: undefined, fields: { eval_loss: 0 }, line: "" }),
       fused: adamw !== "tfjs",
-      ...meter.hooks,
+      ...hooks,
+      beforeStep: (step) => {
+        hooks.beforeStep(step);
+        mem.step = step;
+        mem.base = bytes();
+      },
+      onPhase: (phase) => {
+        hooks.onPhase(phase);
+        if (mem.step <= warmup) return;
+        if (phase === "forward") mem.activations += bytes() - mem.base, mem.timed += 1;
+        mem.peak = Math.max(mem.peak, bytes());
+      },
     }, new MemorySink());
     const msPerStep = (meter.timedEnd - meter.timedStart) / steps;
     const { dispatches, readbacksPerStep, gpuReadsPerStep } = meter.finish();
@@ -536,7 +564,11 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       encode_ms: round(encode),
       ...(meter.webgpu ? { submit_ms: round(meter.submitMs / steps) } : {}),
       ...(dispatches ? { encode_us_per_dispatch: round((encode * 1000) / dispatches.total) } : {}),
-      precision: "fp32",
+      precision: options.fp16 ? "fp16" : "fp32",
+      memory: {
+        activation_bytes: Math.round(mem.activations / Math.max(1, mem.timed)),
+        step_peak_bytes: mem.peak,
+      },
       steps,
       warmup,
       ms_per_step: round(msPerStep),
@@ -599,6 +631,11 @@ export function formatTrainBench(r: TrainBenchResult): string {
         `optimizer ${p.optimizer_ms} ms`,
     );
   }
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  lines.push(
+    `  memory held: activations ${mib(r.memory.activation_bytes)} MiB after the forward, step peak ` +
+      `${mib(r.memory.step_peak_bytes)} MiB`,
+  );
   if (r.dispatches) {
     const d = r.dispatches;
     lines.push(

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackendName, selectBackend } from "../model/backend.ts";
+import { type BackendName, fp16Refusal, selectBackend } from "../model/backend.ts";
 import { assertTokenizerMatches } from "../model/pretrained.ts";
 import { maxSequenceLength } from "../model/config.ts";
 import {
@@ -91,6 +91,9 @@ export async function classifyFinetune(options: ClassifyFinetuneOptions): Promis
     throw new Error(`--max-length: expected an integer >= 2, got ${maxLength}`);
   }
   checkTrainArgs(options, CLASSIFIER_DEFAULTS);
+  if (options.fp16 && (options.backend === "wasm" || options.backend === "cpu")) {
+    throw new Error(fp16Refusal({ backend: options.backend }));
+  }
   const lock = await lockRunDir(options.outputDir, { log: (line) => console.error(line) }); // one run per folder
   try {
     return await classifyInFolder(options, log, maxLength);
@@ -106,7 +109,8 @@ async function classifyInFolder(
 ): Promise<ClassifyFinetuneResult> {
   await prepareRunDir({ ...options, log: (line) => console.error(line) }); // its notes go to stderr
   const modelDir = await resolveModel(options.model, options.hub);
-  const choice = await selectBackend(options.backend); // its note goes to stderr: stdout is for results
+  // its note goes to stderr: stdout is for results
+  const choice = await selectBackend(options.backend, { fp16: options.fp16 });
   const tokenizer = await loadTokenizer(modelDir);
   const seed = options.seed ?? 42;
   const data = await loadClassificationData(options.dataset, {

@@ -17,6 +17,8 @@ import { registerWebgpuSegmentSum } from "./kernels/webgpu_segment_sum.ts";
 import { registerMatMulWithoutAtomics } from "./kernels/webgpu_matmul_no_atomics.ts";
 import { registerTiledMatMul, unregisterTiledMatMul } from "./kernels/webgpu_matmul.ts";
 import { quietVulkanDeviceSelect } from "./webgpu_env.ts";
+import { useF16WebgpuDevice } from "./kernels/webgpu_f16.ts";
+import { setAttentionHalf } from "./kernels/webgpu_attention_matmul.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -53,6 +55,8 @@ export interface BackendChoice {
   matmulMinEdge?: number;
   /** With `auto` or `webgpu`: why this backend ({@link chooseWebgpuOrWasm}'s reason). */
   reason?: string;
+  /** With `fp16`: the device has `shader-f16` and the matmul takes half-precision operands. */
+  fp16?: boolean;
 }
 
 /** Options of {@link selectBackend}. */
@@ -61,6 +65,37 @@ export interface SelectBackendOptions {
   log?: (line: string) => void;
   /** The WebGPU matmul (default `auto`); ignored on cpu and wasm. */
   matmul?: MatMulName;
+  /**
+   * Mixed precision (`--fp16`): a WebGPU device with `shader-f16` and the tiled matmul's half-precision operands.
+   * Refused ({@link fp16Refusal}) on cpu and wasm, with `auto` choosing wasm, and on an adapter without `shader-f16`.
+   */
+  fp16?: boolean;
+}
+
+/**
+ * Why `--fp16` cannot run on `backend` (with the adapter's description and whether it has `shader-f16`), naming the
+ * fix, or `undefined` when it can: half precision needs WebGPU's `shader-f16` feature, as transformers' `fp16`
+ * needs a GPU.
+ *
+ * @example
+ * ```ts
+ * import { fp16Refusal } from "./backend.ts";
+ * if (!fp16Refusal({ backend: "wasm" })?.includes("shader-f16")) throw new Error("wasm is refused");
+ * if (fp16Refusal({ backend: "webgpu", adapter: "NVIDIA H100", shaderF16: true }) !== undefined) throw new Error();
+ * ```
+ */
+export function fp16Refusal(choice: { backend: string; adapter?: string; shaderF16?: boolean }): string | undefined {
+  if (choice.backend !== "webgpu") {
+    return `--fp16 needs the webgpu backend with WebGPU's shader-f16 feature; backend ${choice.backend} trains in ` +
+      "float32 only. Use --backend webgpu on an adapter with shader-f16 (Chrome 120+ on most GPUs, Deno on Vulkan or " +
+      "Metal), or train without --fp16";
+  }
+  if (!choice.shaderF16) {
+    return `--fp16 needs WebGPU's shader-f16 feature, which the adapter "${choice.adapter ?? "unnamed"}" lacks. ` +
+      "Train without --fp16 (float32), or on an adapter with shader-f16 (Chrome 120+ on most GPUs, Deno on Vulkan " +
+      "or Metal)";
+  }
+  return undefined;
 }
 
 let prodMode = false;
@@ -98,7 +133,9 @@ export function prepareTf(): void {
  * console.log(a ? a.description : "no WebGPU adapter");
  * ```
  */
-export async function webgpuAdapter(): Promise<{ description: string; isFallback: boolean } | undefined> {
+export async function webgpuAdapter(): Promise<
+  { description: string; isFallback: boolean; shaderF16?: boolean } | undefined
+> {
   const gpu = (globalThis.navigator as unknown as { gpu?: GPU } | undefined)?.gpu; // Navigator or WorkerNavigator
   if (!gpu) return undefined;
   quietVulkanDeviceSelect(); // no "XDG_RUNTIME_DIR is invalid" lines from Mesa's Vulkan layer on headless Linux
@@ -110,7 +147,7 @@ export async function webgpuAdapter(): Promise<{ description: string; isFallback
   const description = info.description
     ? [info.description, info.vendor && `vendor ${info.vendor}`].filter(Boolean).join(", ")
     : [info.vendor, info.architecture].filter(Boolean).join(" ");
-  return { description: description || "unnamed adapter", isFallback };
+  return { description: description || "unnamed adapter", isFallback, shaderF16: adapter.features.has("shader-f16") };
 }
 
 /** What {@link chooseWebgpuOrWasm} decided, and why, in words a user reads. */
@@ -180,14 +217,26 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   if (name === "auto" || name === "webgpu") {
     const adapter = await webgpuAdapter();
     const decision = chooseWebgpuOrWasm(name, adapter);
+    if (options.fp16 && (adapter || name === "auto")) {
+      const refusal = fp16Refusal({ ...decision, adapter: adapter?.description, shaderF16: adapter?.shaderF16 });
+      if (refusal) throw new Error(refusal);
+    }
     if (adapter && decision.backend === "webgpu") {
-      installWriteBufferUpload(await importTfWebgpu()); // CPU-held tensors upload via queue.writeBuffer
+      const tfWebgpu = await importTfWebgpu();
+      if (options.fp16) {
+        const gpuAdapter = await (globalThis.navigator as unknown as { gpu: GPU }).gpu.requestAdapter();
+        await useF16WebgpuDevice(gpuAdapter!, tfWebgpu as unknown as Parameters<typeof useF16WebgpuDevice>[1]);
+      }
+      installWriteBufferUpload(tfWebgpu); // CPU-held tensors upload via queue.writeBuffer
       registerWebgpuSegmentSum(); // embedding gradients summed in a fixed order, without float atomics
       registerMatMulWithoutAtomics(); // no split-K (atomic) matmuls: small models' weight gradients repeat too
       const matmul = matmulName === "auto" ? "tiled" : matmulName;
-      const minEdge = matmulName === "auto" && adapter.isFallback ? FALLBACK_TILED_MIN_EDGE : 0;
+      // --fp16: every product in half precision, the narrow ones too
+      const minEdge = matmulName === "auto" && adapter.isFallback && !options.fp16 ? FALLBACK_TILED_MIN_EDGE : 0;
       unregisterTiledMatMul();
-      if (matmul === "tiled") registerTiledMatMul({ minEdge }); // after the no-atomics override: its fallback uses it
+      // after the no-atomics override: its fallback uses it; --fp16: half-precision operands
+      if (matmul === "tiled") registerTiledMatMul({ minEdge, half: Boolean(options.fp16) });
+      setAttentionHalf(Boolean(options.fp16)); // attention's q·kᵀ and p·v too
       await activate("webgpu");
       const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
       choice = {
@@ -196,6 +245,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
         matmul,
         ...(minEdge ? { matmulMinEdge: minEdge } : {}),
         reason: decision.reason,
+        ...(options.fp16 ? { fp16: true } : {}),
       };
     } else if (name === "webgpu") {
       throw new Error("backend webgpu: no WebGPU adapter (navigator.gpu.requestAdapter() returned none)");
@@ -203,6 +253,8 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       log(`backend auto: ${decision.reason}${adapter ? " (--backend webgpu takes it anyway)" : ""}`);
       choice = { ...await useWasm(), reason: decision.reason };
     }
+  } else if (options.fp16) {
+    throw new Error(fp16Refusal({ backend: name })!);
   } else if (name === "wasm") {
     choice = await useWasm();
   } else {
@@ -211,7 +263,8 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   }
   const edge = choice.matmulMinEdge ? ` from ${choice.matmulMinEdge} wide, else tfjs` : "";
   const matmulNote = choice.matmul ? `, matmul ${choice.matmul}${edge}` : "";
-  log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter}${matmulNote})` : ""}`);
+  const f16Note = choice.fp16 ? ", fp16: shader-f16 device, half-precision matmul operands" : "";
+  log(`backend: ${choice.backend}${choice.adapter ? ` (adapter: ${choice.adapter}${matmulNote}${f16Note})` : ""}`);
   return choice;
 }
 

@@ -67,6 +67,12 @@ export interface AdamWUpdateOptions {
   maxGradNorm: number;
   /** The step's loss (device scalar): when it or any gradient is non-finite, nothing is updated. */
   loss: tf.Scalar;
+  /**
+   * Multiply the gradients by this before the norm and the clip (a loss scaler's `1 / scale`; default 1). The fused
+   * webgpu path folds it into the norm and the clip coefficient (exact for a power of two) instead of a pass over
+   * every gradient.
+   */
+  gradScale?: number;
 }
 
 /** What {@link AdamW.update} leaves on the device (caller reads them later and disposes them). */
@@ -226,15 +232,17 @@ export class AdamW {
   update(grads: Map<string, tf.Tensor>, options: AdamWUpdateOptions): AdamWUpdateResult {
     const { lr, maxGradNorm, loss } = options;
     this.#checkBackend("update");
+    const gradScale = options.gradScale ?? 1;
     this.#checkNames(grads, "update");
     if (!(maxGradNorm >= 0)) throw new Error(`AdamW.update: maxGradNorm must be >= 0 (0: none), got ${maxGradNorm}`);
     if (loss.rank !== 0) throw new Error(`AdamW.update: loss must be a scalar, got shape [${loss.shape}]`);
     if (grads.size === 0) throw new Error("AdamW.update: no gradients");
     const scalars = this.#nextScalars(lr);
     if (this.#flat) {
-      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss })!;
+      return this.#flat.update(grads, scalars(this.#decayedName()), { maxNorm: maxGradNorm, loss, gradScale })!;
     }
     return tf.tidy(() => {
+      if (gradScale !== 1) grads = new Map([...grads].map(([name, g]) => [name, tf.mul(g, gradScale)]));
       const gradNorm = globalGradNorm(grads);
       const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(gradNorm));
       const ok = tf.logicalAnd(this.#ok, finite) as tf.Scalar;
@@ -249,6 +257,32 @@ export class AdamW {
       }
       return { gradNorm, applied: tf.cast(ok, "float32") as tf.Scalar };
     });
+  }
+
+  /**
+   * The last {@link AdamW.update} was skipped on a non-finite gradient under loss scaling (`--fp16`): as torch's
+   * `GradScaler.step`, which does not call `optimizer.step()`, the step count is taken back, and the device flag is
+   * re-armed so that the next update applies (without a loss scaler a skipped step stops the run instead).
+   *
+   * @example
+   * ```ts
+   * import { tf } from "../deps.ts";
+   * import { AdamW } from "./adamw.ts";
+   * const w = tf.variable(tf.tensor([1]));
+   * const opt = new AdamW(new Map([["w", w]]), { weightDecay: 0 });
+   * const g = new Map([["w", tf.tensor([Infinity])]]);
+   * const r = opt.update(g, { lr: 0.1, maxGradNorm: 1, loss: tf.scalar(1) });
+   * opt.stepSkipped();
+   * const ok = opt.update(new Map([["w", tf.tensor([1])]]), { lr: 0.1, maxGradNorm: 0, loss: tf.scalar(1) });
+   * if (opt.stepCount !== 1 || ok.applied.dataSync()[0] !== 1 || !(w.dataSync()[0] < 1)) throw new Error("re-armed");
+   * tf.dispose([r.gradNorm, r.applied, ok.gradNorm, ok.applied]);
+   * ```
+   */
+  stepSkipped(): void {
+    if (this.#step < 1) throw new Error("AdamW.stepSkipped: no step was taken");
+    this.#step -= 1;
+    if (this.#flat) this.#flat.rearm();
+    else tf.tidy(() => this.#ok.assign(tf.scalar(true, "bool")));
   }
 
   /** A parameter of the decayed group (its scalars are the flat kernel's), or any when none is decayed. */

@@ -18,6 +18,11 @@ export interface TrainArgs extends TableArgs {
   outputDir: string;
   /** Continue from this `checkpoint-STEP` folder. */
   resumeFromCheckpoint?: string;
+  /**
+   * Mixed precision (HF's `fp16`): dynamic loss scaling with torch's `GradScaler` defaults in the loop; the backend
+   * must be set up for half precision (`selectBackend`'s `fp16`), which the tasks do. Default false.
+   */
+  fp16?: boolean;
 }
 
 /** The defaults a trainer brings where HF's differ by task (the course's masked-LM and classifier values). */

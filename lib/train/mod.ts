@@ -6,6 +6,7 @@
  * @module
  */
 export * from "./adamw.ts";
+export * from "./grad_scaler.ts";
 export * from "./schedule.ts";
 export * from "./clip.ts";
 export * from "./args.ts";

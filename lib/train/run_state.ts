@@ -11,6 +11,7 @@ import { Rng, type RngState } from "../data/rng.ts";
 import type { ResolvedArgs } from "./args.ts";
 import { type LogEntry, newTrainerState, round4, type TrainerState } from "../log_schema.ts";
 import type { ResumePoint } from "./sink.ts";
+import type { GradScalerState } from "./grad_scaler.ts";
 
 /** Where training stands, enough to continue exactly (`training_state.json`). */
 export interface TrainingState {
@@ -38,6 +39,10 @@ export interface TrainingState {
   epoch_losses: { epoch: number; loss_sum: number; steps: number }[];
   /** Real tokens trained on so far. */
   tokens_seen: number;
+  /** `--fp16`: the loss scaler's state (torch's `GradScaler.state_dict()`). */
+  grad_scaler?: GradScalerState;
+  /** `--fp16`: steps skipped on an inf/NaN gradient so far (the schedule and AdamW did not advance on them). */
+  skipped_steps?: number;
 }
 
 /** Loss sum and step count of one epoch. */
@@ -87,6 +92,10 @@ export class RunState {
   bestMetric: number | null = null;
   /** HF's `log_history`: every step log, evaluation and summary, in order. */
   logHistory: LogEntry[] = [];
+  /** Steps a loss scaler skipped (inf/NaN gradient): taken, but the optimizer and the schedule did not advance. */
+  skippedSteps = 0;
+  /** The loss scaler's state, kept with each checkpoint (`--fp16`); undefined without one. */
+  gradScaler: GradScalerState | undefined;
   #trainer: TrainerState;
 
   /** A fresh run for `args`. */
@@ -119,6 +128,8 @@ export class RunState {
     s.epochLosses = t.epoch_losses.map((e) => ({ ...e }));
     s.bestMetric = ck.trainerState.best_metric;
     s.logHistory = [...ck.trainerState.log_history];
+    s.skippedSteps = t.skipped_steps ?? 0;
+    s.gradScaler = t.grad_scaler;
     s.#trainer = { ...ck.trainerState };
     return s;
   }
@@ -126,6 +137,11 @@ export class RunState {
   /** Fractional epoch as HF logs it (rounded to 4 places): 1.0 at the end of the first epoch. */
   get epochFloat(): number {
     return round4(this.epoch + this.stepInEpoch / this.args.stepsPerEpoch);
+  }
+
+  /** Optimizer steps applied (taken minus skipped): where the learning-rate schedule stands, as HF's scheduler. */
+  get optimizerSteps(): number {
+    return this.globalStep - this.skippedSteps;
   }
 
   /** True when every step of the run is taken. */
@@ -213,6 +229,7 @@ export class RunState {
       args: resumeKey(a),
       epoch_losses: this.epochLosses,
       tokens_seen: this.tokensSeen,
+      ...(this.gradScaler ? { grad_scaler: this.gradScaler, skipped_steps: this.skippedSteps } : {}),
     };
   }
 }

@@ -78,6 +78,12 @@ export interface TrainStepOptions {
   rngFor?: (k: number) => Rng;
   /** Told when a micro-batch's forward, then its backward, is enqueued (for instrumentation). */
   onPhase?: (phase: "forward" | "backward") => void;
+  /**
+   * Loss scaling (`--fp16`, a `GradScaler`'s): the backward runs on `loss · scale`, the summed gradients are
+   * multiplied by `invScale` before clipping, the loss reported is the unscaled one. A non-finite gradient then skips
+   * the update as a non-finite loss does.
+   */
+  lossScale?: { scale: number; invScale: number };
 }
 
 /** What one optimizer step did. */
@@ -96,7 +102,7 @@ export interface TrainStepResult {
 export interface StepGradients {
   /** Sum of the micro-batches' losses, each divided by their number. */
   loss: tf.Scalar;
-  /** Summed gradients by parameter name (all-zero when no micro-batch has a label). */
+  /** Summed gradients by parameter name (all-zero when no micro-batch has a label; of the scaled loss with `lossScale`). */
   grads: Map<string, tf.Tensor>;
   /** Micro-batches without any label (skipped). */
   skipped: number;
@@ -137,11 +143,16 @@ export function stepGradients<B extends LabelledBatch>(
       continue;
     }
     const rng = options.rngFor?.(k);
-    const { value, grads: g } = tf.variableGrads(() => {
+    let unscaled: tf.Scalar | undefined;
+    const { value: v, grads: g } = tf.variableGrads(() => {
       const loss = tf.div(model.loss(batches[k], { training: options.training, rng }), micro) as tf.Scalar;
       options.onPhase?.("forward");
-      return loss;
+      if (!options.lossScale) return loss;
+      unscaled = tf.keep(loss);
+      return tf.mul(loss, options.lossScale.scale) as tf.Scalar;
     }, varList);
+    const value = unscaled ?? v;
+    if (unscaled) v.dispose();
     options.onPhase?.("backward");
     for (const [vname, t] of Object.entries(g)) {
       const name = nameOf.get(vname);
@@ -201,6 +212,7 @@ export function enqueueTrainStep<B extends LabelledBatch>(
       lr: options.lr,
       maxGradNorm: options.maxGradNorm,
       loss,
+      gradScale: options.lossScale?.invScale, // the gradients are of the scaled loss
     });
     return { loss, gradNorm, applied, batchesWithoutLabels: skipped };
   } finally {

@@ -29,6 +29,7 @@ import { dropoutRng, epochOrder, stepBatches } from "./plan.ts";
 import { linearScheduleWithWarmup, type Schedule } from "./schedule.ts";
 import { type EvalResult, evaluateMlm } from "./evaluate.ts";
 import { RunState } from "./run_state.ts";
+import { GradScaler, type GradScalerOptions } from "./grad_scaler.ts";
 import { assignWeights, type RunSink } from "./sink.ts";
 import {
   type EpochRow,
@@ -140,6 +141,13 @@ export interface TrainingLoop<E, B extends LabelledBatch, R> extends RunHooks {
   defaults?: ArgDefaults;
   /** AdamW's strategy on webgpu: the flat fused kernels (default) or tf ops (`fused: false`, the benchmark compares). */
   fused?: boolean;
+  /**
+   * Dynamic loss scaling (`--fp16`) with these `GradScaler` settings (`{}`: torch's defaults): the backward runs on
+   * the scaled loss, a step whose gradients are inf/NaN is skipped (the optimizer's step count and the schedule do not
+   * advance, as HF's Trainer) instead of stopping the run, the scale moves as torch's, and its state is saved with
+   * each checkpoint. Each step is then read back before the next is enqueued (the scale of the next depends on it).
+   */
+  gradScaler?: GradScalerOptions;
 }
 
 /** A step taken (enqueued) whose numbers are not read yet, with what its log line needs. */
@@ -155,6 +163,8 @@ interface TakenStep {
   tokens: number;
   /** When it was enqueued (`performance.now()`). */
   startedAt: number;
+  /** The learning rate it trained with. */
+  lr: number;
 }
 
 /** What a {@link RunRecorder} works with. */
@@ -164,21 +174,24 @@ interface RecorderParts<R> {
   optimizer: AdamW;
   schedule: Schedule;
   sink: RunSink;
+  scaler: GradScaler | undefined;
 }
 
 /** The run's outputs, handed to the sink: step rows, evaluations, checkpoints. */
 class RunRecorder<R> {
   readonly evals: R[] = [];
   lastCheckpoint: string | undefined;
-  #interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
+  #interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, skipped: 0, start: 0 };
 
   readonly state: RunState;
   readonly loop: TrainingLoop<unknown, LabelledBatch, R>;
   readonly optimizer: AdamW;
   readonly schedule: Schedule;
   readonly sink: RunSink;
+  readonly scaler: GradScaler | undefined;
 
   constructor(parts: RecorderParts<R>) {
+    this.scaler = parts.scaler;
     this.state = parts.state;
     this.loop = parts.loop;
     this.optimizer = parts.optimizer;
@@ -194,37 +207,50 @@ class RunRecorder<R> {
   /**
    * Read a taken step's numbers (the loss, gradient norm and applied flag) and log them: its loss into the run state,
    * the sink's progress, and the step row every `logging_steps`. Throws {@link NonFiniteLossError} when it was not
-   * applied.
+   * applied, unless a loss scaler skipped it: then the scaler backs off and the step counts as skipped, its loss (when
+   * not finite) replaced by the interval's mean so far (HF's `logging_nan_inf_filter`).
    */
   async read(taken: TakenStep): Promise<void> {
     const r = await taken.result;
     this.loop.onRead?.(taken.step, r);
-    if (!r.applied) throw this.nonFinite(r, taken.step);
+    if (!r.applied && !this.scaler) throw this.nonFinite(r, taken.step);
     const s = this.state, iv = this.#interval;
-    s.addLoss(taken.epoch, r.loss);
+    let loss = r.loss;
+    if (this.scaler) {
+      this.scaler.update(!r.applied);
+      if (!r.applied) {
+        this.optimizer.stepSkipped();
+        s.skippedSteps += 1;
+        iv.skipped += 1;
+      }
+      s.gradScaler = this.scaler.state();
+      if (!Number.isFinite(loss)) loss = iv.lossSum / (1 + iv.steps);
+    }
+    s.addLoss(taken.epoch, loss);
     if (iv.steps === 0) iv.start = taken.startedAt;
-    iv.lossSum += r.loss;
+    iv.lossSum += loss;
     iv.steps += 1;
     iv.tokens += taken.tokens;
     iv.withoutLabels += r.batchesWithoutLabels;
     this.sink.progress?.({
       step: taken.step,
       totalSteps: s.args.totalSteps,
-      loss: r.loss,
-      lr: this.schedule(taken.step - 1),
+      loss,
+      lr: taken.lr,
       tokens: taken.tokens,
     });
     if (taken.step % s.args.loggingSteps === 0) {
       await this.record({
         epoch: taken.epochFloat,
         grad_norm: r.gradNorm,
-        learning_rate: this.schedule(taken.step),
+        learning_rate: this.schedule(taken.step - s.skippedSteps),
         loss: round4(iv.lossSum / iv.steps),
         step: taken.step,
         tokens_per_second: Math.round(iv.tokens / Math.max(1e-9, (performance.now() - iv.start) / 1000)),
         batches_without_labels: iv.withoutLabels,
+        ...(this.scaler ? { loss_scale: this.scaler.scale, skipped_steps: iv.skipped } : {}),
       });
-      this.#interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, start: 0 };
+      this.#interval = { lossSum: 0, steps: 0, tokens: 0, withoutLabels: 0, skipped: 0, start: 0 };
     }
   }
 
@@ -247,7 +273,7 @@ class RunRecorder<R> {
         step: this.state.globalStep,
         optimizer,
         trainerState: this.state.trainerState(),
-        trainingState: this.state.trainingState(this.schedule(this.state.globalStep)),
+        trainingState: this.state.trainingState(this.schedule(this.state.optimizerSteps)),
         keep: this.state.args.saveTotalLimit,
       });
     } finally {
@@ -319,6 +345,24 @@ async function startState(
   }
 }
 
+/** The run's loss scaler (`loop.gradScaler`): fresh, or the checkpoint's when resuming. */
+function startScaler(options: GradScalerOptions | undefined, state: RunState, sink: RunSink): GradScaler | undefined {
+  if (!options) {
+    if (state.gradScaler) sink.note("note: the checkpoint was trained with --fp16; this run trains in float32");
+    state.gradScaler = undefined;
+    return undefined;
+  }
+  if (!state.gradScaler) {
+    if (state.globalStep > 0) {
+      sink.note("note: the checkpoint has no loss scaler state (float32); starting a fresh one");
+    }
+    const scaler = new GradScaler(options);
+    state.gradScaler = scaler.state();
+    return scaler;
+  }
+  return GradScaler.fromState(state.gradScaler, "the checkpoint's training_state.json");
+}
+
 /** Let other tasks (a worker's message handler) run: one macrotask. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -367,7 +411,8 @@ export async function runTraining<E, B extends LabelledBatch, R>(
   });
   try {
     const state = await startState(a, model.params, optimizer, sink);
-    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, sink });
+    const scaler = startScaler(loop.gradScaler ?? (args.fp16 ? {} : undefined), state, sink);
+    const run = new RunRecorder({ state, loop: loop as RecorderParts<R>["loop"], optimizer, schedule, sink, scaler });
     run.lastCheckpoint = await sink.latestCheckpoint?.();
     await sink.start?.();
     // A checkpoint taken at the very end of an epoch may predate that epoch's evaluation.
@@ -386,25 +431,27 @@ export async function runTraining<E, B extends LabelledBatch, R>(
       const order = epochOrder(a.seed, state.epoch, loop.train.length);
       while (!state.epochDone && !interrupted) {
         const step = state.globalStep, epoch = state.epoch, startedAt = performance.now();
+        const lr = schedule(state.optimizerSteps);
         loop.beforeStep?.(step + 1);
         const { batches, tokens } = stepBatches(loop.train, order, state, a, loop.makeCollator);
         const pending = enqueueTrainStep(model, batches, {
           optimizer,
-          lr: schedule(step),
+          lr,
           maxGradNorm: a.maxGradNorm,
           training: true,
           rngFor: (k) => dropoutRng(a.seed, step, k),
           onPhase: loop.onPhase,
+          lossScale: scaler ? { scale: scaler.scale, invScale: scaler.invScale } : undefined,
         });
         state.advance(tokens);
         loop.onStep?.(state.globalStep);
         if (taken) await run.read(taken).catch((e) => fail(e, pending));
         const result = readTrainStep(pending); // issued now, awaited in the next step (or below)
         result.catch(() => {}); // a failure surfaces where it is awaited
-        taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt };
+        taken = { result, step: step + 1, epoch, epochFloat: state.epochFloat, tokens, startedAt, lr };
         loop.afterStep?.(step + 1);
         if (loop.signal) await yieldToEventLoop();
-        if (!state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
+        if (!scaler && !state.epochDone && !run.saveDue && !loop.signal?.aborted) continue;
         await run.read(taken);
         taken = undefined;
         if (state.epochDone) await run.evaluate();

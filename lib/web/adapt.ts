@@ -49,6 +49,8 @@ export interface AdaptOptions {
   maxGradNorm?: number;
   /** Seed of every random choice (default 42). */
   seed?: number;
+  /** Mixed precision (the backend set up with `selectBackend`'s `fp16`): the loop's loss scaling (default false). */
+  fp16?: boolean;
   /** Sentences with the mask token, filled before and after (default none). */
   prompts?: readonly string[];
   /** Log a training-loss row every this many steps (default: once per epoch). */
@@ -187,6 +189,7 @@ export async function adaptInMemory(
     loggingSteps: o.loggingSteps,
     seed,
     saveStrategy: "no",
+    fp16: o.fp16,
   }, {
     train: trainChunks,
     evalBatches,

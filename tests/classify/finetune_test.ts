@@ -3,6 +3,7 @@ import { readRunLog } from "../../lib/report/run_log.ts";
 import { writeSafetensors } from "../../lib/model/safetensors.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
 import { toyRows, writeJsonl, writeToyModel } from "./toy.ts";
+import { selectBackend, webgpuAdapter } from "../../lib/model/backend.ts";
 
 async function setup(root: string): Promise<Omit<ClassifyFinetuneOptions, "outputDir">> {
   await writeToyModel(`${root}/mlm`, 1);
@@ -109,4 +110,33 @@ Deno.test("classify-finetune: bad input fails with clear messages", async () => 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+const f16Adapter = (await webgpuAdapter())?.shaderF16 === true;
+if (!f16Adapter) console.log("SKIP classify-finetune --fp16 on webgpu: no WebGPU adapter with shader-f16");
+
+Deno.test({
+  name: "classify-finetune --fp16: trains on webgpu with shader-f16 logging its loss scale; refused on cpu",
+  ignore: !f16Adapter,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const root = await Deno.makeTempDir();
+    try {
+      const base = { ...(await setup(root)), trainSize: 32, testSize: 8, numTrainEpochs: 1 };
+      await assertRejects(
+        () => classifyFinetune({ ...base, outputDir: `${root}/cpu`, fp16: true }),
+        "--fp16 needs the webgpu backend with WebGPU's shader-f16 feature; backend cpu",
+      );
+      const r = await classifyFinetune({ ...base, backend: "webgpu", fp16: true, outputDir: `${root}/run` });
+      assertEquals(r.globalStep, 2);
+      const log = await readRunLog(`${root}/run`);
+      const rows = (await Deno.readTextFile(`${root}/run/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+      assert(rows.some((row) => row.loss_scale === 65536 && row.skipped_steps === 0), "the loss scale is logged");
+      assertEquals(log.header.backend, "webgpu");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
 });

@@ -65,7 +65,10 @@ Deno.test("finetune: bad input fails with clear messages", async () => {
     await assertRejects(() => finetune({ ...o, learningRate: 0 }), "learningRate must be a number > 0, got 0");
     await assertRejects(() => finetune({ ...o, perDeviceEvalBatchSize: 0 }), "perDeviceEvalBatchSize must be");
     await assertRejects(() => finetune({ ...o, resumeFromCheckpoint: `${root}/nope` }), "no such checkpoint folder");
-    await assertRejects(() => finetune({ ...o, fp16: true }), "not supported on backend wasm");
+    await assertRejects(
+      () => finetune({ ...o, fp16: true }),
+      "--fp16 needs the webgpu backend with WebGPU's shader-f16",
+    );
     // Hub ids go through lib/hub; offline with an empty cache they fail saying so.
     const hub = { offline: true, cacheDir: `${root}/hf` };
     await assertRejects(() => finetune({ ...o, hub, model: "distilbert-base-uncased" }), "not in the cache");

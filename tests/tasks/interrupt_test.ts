@@ -1,10 +1,12 @@
 // `deno task finetune` stopped from outside: Ctrl-C (SIGINT) saves a checkpoint and exits 130; a run killed with
-// SIGKILL and resumed from its newest checkpoint ends byte-identical to an uninterrupted run.
+// SIGKILL and resumed from its newest checkpoint ends byte-identical to an uninterrupted run, in float32 on wasm and
+// with `--fp16` on WebGPU (the loss scaler's state is in the checkpoint; skipped where no adapter has shader-f16).
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
 import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { listCheckpoints } from "../../lib/app/checkpoints.ts";
 import { taskArgs } from "./task_line.ts";
+import { webgpuAdapter } from "../../lib/model/backend.ts";
 
 const decoder = new TextDecoder();
 
@@ -14,8 +16,9 @@ function finetune(outputDir: string, cacheDir: string, extra: string[]): Deno.Ch
       ...taskArgs("finetune"),
       ...["--model", `${DEMO_FIXTURE_DIR}/model`, "--dataset", `${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`],
       ...["--chunk-size", "32", "--train-size", "40", "--test-size", "8", "--per-device-eval-batch-size", "8"],
-      ...["--per-device-train-batch-size", "8", "--learning-rate", "1e-3", "--backend", "wasm"],
+      ...["--per-device-train-batch-size", "8", "--learning-rate", "1e-3"],
       ...["--output-dir", outputDir, "--cache-dir", cacheDir, ...extra],
+      ...(extra.includes("--backend") ? [] : ["--backend", "wasm"]),
     ],
     cwd: ROOT,
     stdout: "piped",
@@ -57,10 +60,10 @@ Deno.test("finetune task: Ctrl-C saves a checkpoint after the current step and e
   }
 });
 
-Deno.test("finetune task: killed (SIGKILL) and resumed from its newest checkpoint, it ends byte-identical", async () => {
+async function killAndResume(precision: string[]): Promise<void> {
   const root = await Deno.makeTempDir();
   try {
-    const args = ["--num-train-epochs", "3", "--save-strategy", "steps", "--save-steps", "2"];
+    const args = ["--num-train-epochs", "3", "--save-strategy", "steps", "--save-steps", "2", ...precision];
     const full = await finetune(`${root}/full`, `${root}/cache`, args).output();
     assertEquals(full.code, 0, decoder.decode(full.stderr));
     const child = finetune(`${root}/cut`, `${root}/cache`, args);
@@ -76,6 +79,40 @@ Deno.test("finetune task: killed (SIGKILL) and resumed from its newest checkpoin
     const a = await Deno.readFile(`${root}/full/model.safetensors`);
     const b = await Deno.readFile(`${root}/cut/model.safetensors`);
     assert(a.length === b.length && a.every((x, i) => x === b[i]), `resumed from ${newest.dir}: weights differ`);
+    if (precision.includes("--fp16")) {
+      const scales = async (dir: string) =>
+        (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n").map((l) => JSON.parse(l))
+          .filter((r) => r.loss_scale !== undefined).map((r) => [r.step, r.loss_scale, r.skipped_steps]);
+      const cut = await scales(`${root}/cut`);
+      assert(cut.length > 0 && cut.every(([, scale]) => scale === 65536), `the loss scale is logged: ${cut}`);
+      assertEquals(cut, await scales(`${root}/full`));
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("finetune task: killed (SIGKILL) and resumed from its newest checkpoint, it ends byte-identical", async () => {
+  await killAndResume([]);
+});
+
+const f16Adapter = (await webgpuAdapter())?.shaderF16 === true;
+if (!f16Adapter) console.log("SKIP finetune --fp16 kill/resume: no WebGPU adapter with shader-f16");
+
+Deno.test({
+  name: "finetune task --fp16 on webgpu: killed (SIGKILL) and resumed, it ends byte-identical and logs its scale",
+  ignore: !f16Adapter,
+  fn: async () => {
+    await killAndResume(["--fp16", "--backend", "webgpu"]);
+  },
+});
+
+Deno.test("finetune task --fp16 on wasm is refused, naming WebGPU and shader-f16", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const r = await finetune(`${root}/run`, `${root}/cache`, ["--fp16"]).output();
+    assertEquals(r.code, 1);
+    assertStringIncludes(decoder.decode(r.stderr), "--fp16 needs the webgpu backend with WebGPU's shader-f16 feature");
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -311,3 +311,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "web page: fp16 trains with loss scaling where the adapter has shader-f16, else fails saying it needs it",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const root = await buildOnce();
+    const server = serveWeb(root, { port: 0 });
+    const browser = await Browser.launch({ webgpu: true });
+    try {
+      await browser.goto(`http://127.0.0.1:${server.addr.port}/?autorun=1&epochs=1&maxSteps=2&backend=webgpu&fp16=1`);
+      const state = await browser.waitFor<string>(
+        `["done", "error"].includes(document.body.dataset.state) && document.body.dataset.state`,
+        300_000,
+        "the page's fp16 run to finish",
+      );
+      const offered = await browser.evaluate<boolean>(`!document.getElementById("fp16-label").hidden`);
+      const run = await browser.evaluate<PageRun>(READ_RUN);
+      console.log(`page fp16: adapter has shader-f16: ${offered}; ${state}${run.error ? `: ${run.error}` : ""}`);
+      if (offered) {
+        assertEquals(state, "done", `the page's fp16 run failed: ${run.error}`);
+        assertEquals([run.backend, run.steps], ["webgpu", 2]);
+      } else {
+        assertEquals(state, "error");
+        assert(run.error?.includes("shader-f16") && run.error.includes("without fp16"), run.error);
+      }
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});

@@ -13,7 +13,8 @@
 # TORCH_STEPS (30), TORCH_WARMUP (5), SPLIT (1: also time forward/backward/optimizer with syncs), MAPPED (0; 1 also
 # times tfjs's own mapped-buffer upload at the first batch size: ~10 s/step on the H100), TILED (1: also times the
 # optional tiled matmul, --matmul tiled, at the last batch size), ADAMW_TFJS (1: also times the tf-op AdamW,
-# --adamw tfjs, at the last batch size, against the default fused kernel), DENO_TIMEOUT (240 s a run), RUN (the
+# --adamw tfjs, at the last batch size, against the default fused kernel), FP16 (1: also times --fp16 at every batch
+# size, where the adapter has shader-f16), DENO_TIMEOUT (240 s a run), RUN (the
 # on-gpu wrapper; RUN="" runs the deno on PATH, for a dry run on the CPU machine), PY (python3).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -22,7 +23,8 @@ mkdir -p "$out"
 MODEL=${MODEL:-distilbert-base} BATCHES=${BATCHES:-"32 64"} SEQ=${SEQ:-128}
 DENO_STEPS=${DENO_STEPS:-10} DENO_WARMUP=${DENO_WARMUP:-2} TORCH_STEPS=${TORCH_STEPS:-30} TORCH_WARMUP=${TORCH_WARMUP:-5}
 RUN=${RUN-bash .gpu/on-gpu.sh} PY=${PY:-python3}
-SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} ADAMW_TFJS=${ADAMW_TFJS:-1} DENO_TIMEOUT=${DENO_TIMEOUT:-240}
+SPLIT=${SPLIT:-1} MAPPED=${MAPPED:-0} TILED=${TILED:-1} ADAMW_TFJS=${ADAMW_TFJS:-1} FP16=${FP16:-1}
+DENO_TIMEOUT=${DENO_TIMEOUT:-240}
 for f in .gpu/js/tasks/bench_train.js .gpu/on-gpu.sh .gpu/deno.xz; do
   [[ -f $f ]] || { echo "missing $f: run tools/gpu/bundle.sh on the CPU machine first" >&2; exit 2; }
 done
@@ -43,6 +45,7 @@ deno_run() { # batch, extra flags...
 
 for b in $BATCHES; do
   deno_run "$b" "${split[@]}"
+  [[ $FP16 == 1 ]] && deno_run "$b" --fp16
   echo "== pytorch $MODEL B=$b" >&2
   "$PY" tools/reference/bench_train_torch.py --model-size "$MODEL" --batch-size "$b" --seq-len "$SEQ" \
     --steps "$TORCH_STEPS" --warmup "$TORCH_WARMUP" --precision fp32,tf32,fp16 "${split[@]}" --out "$out/torch.jsonl" \
@@ -72,21 +75,25 @@ def rows(name):
         return []
 deno, torch = rows("deno.jsonl"), rows("torch.jsonl")
 ref = {(r["model_size"], r["batch_size"], r["seq_len"], r["precision"]): r for r in torch}
-print("| run | B | tokens/s | ms/step | fwd / bwd / opt ms | dispatches/step | × PyTorch fp32 | × tf32 | × fp16 |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| run | B | tokens/s | ms/step | fwd / bwd / opt ms | dispatches/step | activations MiB | × PyTorch fp32 | × tf32 "
+      "| × fp16 |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 def phases(r):
     p = r.get("phases")
     return f"{p['forward_ms']} / {p['backward_ms']} / {p['optimizer_ms']}" if p else "-"
 for r in torch + deno:
     key = (r["model_size"], r["batch_size"], r["seq_len"])
-    name = (f"Deno tfjs webgpu (upload {r.get('upload', '-')}, matmul {r.get('matmul', '-')}, "
+    name = (f"Deno tfjs webgpu {r['precision']} (upload {r.get('upload', '-')}, matmul {r.get('matmul', '-')}, "
             f"adamw {r.get('adamw', '-')})" if r["impl"] == "deno-tfjs" else f"PyTorch {r['precision']}")
+    memory = r.get("memory")
+    activations = f"{memory['activation_bytes'] / 2**20:.1f}" if memory else "-"
     dispatches = (r.get("dispatches") or {}).get("total", "-")
     ratios = []
     for p in ("fp32", "tf32", "fp16"):
         t = ref.get(key + (p,))
         ratios.append(f"{r['tokens_per_s'] / t['tokens_per_s']:.4f}" if t else "-")
     print(f"| {name} | {r['batch_size']} | {r['tokens_per_s']:,} | {r['ms_per_step']} | {phases(r)} | {dispatches} | "
+          f"{activations} | "
           + " | ".join(ratios) + " |")
 adapters = sorted({r.get("adapter", "?") for r in deno + torch})
 print(f"\n{len(deno)} Deno and {len(torch)} PyTorch runs; model {deno[0]['model_size'] if deno else '?'}, "

@@ -16,6 +16,7 @@ import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import type { MlmBatch } from "../../lib/data/types.ts";
 import { Rng } from "../../lib/data/rng.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
+import { GradScaler } from "../../lib/train/grad_scaler.ts";
 import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
 import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
 import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
@@ -84,10 +85,20 @@ export interface ReferenceRunResult {
   losses: number[];
   /** Each step's learning rate. */
   lrs: number[];
+  /** With `fp16`: the loss scale each step ran with. */
+  scales?: number[];
+  /** With `fp16`: whether each step was skipped (an inf/NaN gradient). */
+  skipped?: boolean[];
 }
 
-/** Load the starting weights and take the run's steps over `batches` on the active backend. */
-export async function runReference(batches: readonly MlmBatch[]): Promise<ReferenceRunResult> {
+/**
+ * Load the starting weights and take the run's steps over `batches` on the active backend; `fp16` adds loss scaling
+ * (the backend set up for half precision by the caller).
+ */
+export async function runReference(
+  batches: readonly MlmBatch[],
+  options: { fp16?: boolean } = {},
+): Promise<ReferenceRunResult> {
   const args = REFERENCE_ARGS;
   const model = await loadMaskedLM(REFERENCE_MODEL_DIR);
   const optimizer = new AdamW(trainableParams(model), {
@@ -101,17 +112,28 @@ export async function runReference(batches: readonly MlmBatch[]): Promise<Refere
     warmupSteps: args.warmup_steps,
     totalSteps: args.total_steps,
   });
-  const losses: number[] = [], lrs: number[] = [];
+  const losses: number[] = [], lrs: number[] = [], scales: number[] = [], skipped: boolean[] = [];
+  // --fp16: torch.amp.GradScaler's loss scaling; a skipped step advances neither AdamW nor the schedule (HF Trainer)
+  const scaler = options.fp16 ? new GradScaler() : undefined;
+  let applied = 0;
   for (let step = 0; step < batches.length; step++) {
-    const lr = schedule(step);
+    const lr = schedule(applied);
     const r = await trainStep(model, [batches[step]], {
       optimizer,
       lr,
       maxGradNorm: args.max_grad_norm,
       training: false,
+      lossScale: scaler ? { scale: scaler.scale, invScale: scaler.invScale } : undefined,
     });
+    if (scaler) {
+      scales.push(scaler.scale);
+      skipped.push(!r.applied);
+      scaler.update(!r.applied);
+      if (!r.applied) optimizer.stepSkipped();
+    }
+    if (r.applied) applied += 1;
     losses.push(r.loss);
     lrs.push(lr);
   }
-  return { model, losses, lrs };
+  return { model, losses, lrs, ...(scaler ? { scales, skipped } : {}) };
 }

@@ -54,6 +54,11 @@ export interface FlatClipOptions {
   maxNorm: number;
   /** The step's loss: a non-finite one skips the update. */
   loss: tf.Scalar;
+  /**
+   * The gradients are taken as multiplied by this (a loss scaler's `1 / scale`, a power of two: exact) before the norm
+   * and the clip; it is folded into both (default 1).
+   */
+  gradScale?: number;
 }
 
 /** Largest chunk by default: 2^28 elements (1 GiB per run of `[P | M | V]`). */
@@ -133,6 +138,15 @@ export class FlatAdamW {
   }
 
   /**
+   * Set the sticky apply flag back to 1 (a loss scaler skipped the step on purpose; the next update applies when
+   * finite).
+   */
+  rearm(): void {
+    this.#scal.dispose();
+    this.#scal = FlatAdamW.#freshScal();
+  }
+
+  /**
    * Encode one update from `grads` (names of the parameters; a missing one leaves its parameter and moments as they
    * are). `scalars.decay` is the decayed group's. With `clip`, the norm, coefficient and apply flag come from the
    * gradients and `clip.loss`, and fresh device scalars are returned; without, the update is unclipped and ungated.
@@ -171,7 +185,8 @@ export class FlatAdamW {
         const grads = this.#grad.slice(i, i + CHUNKS_PER_SUM);
         encodeGradSumSquares(b, grads, this.#partials, this.#partialBase[i]);
       }
-      encodeGradNormFinalize(b, this.#partials, this.#partialCount, clip.loss, clip.maxNorm, this.#scal);
+      const { loss, maxNorm, gradScale } = clip;
+      encodeGradNormFinalize(b, this.#partials, this.#partialCount, loss, maxNorm, this.#scal, gradScale);
     }
     // a missing gradient: its parameter and moments saved around the update (which runs over whole chunks)
     const saved = missing.map((name) => {

@@ -21,6 +21,7 @@
  */
 import type { tf } from "../../deps.ts";
 import { flatDispatch, runProgram } from "./webgpu_kernel.ts";
+import { ENABLE_F16 } from "./webgpu_f16.ts";
 
 /** Threads per workgroup. */
 const THREADS = 64;
@@ -48,6 +49,53 @@ fn main(index : i32) {
   }
 }`;
 
+/**
+ * `attention_matmul_f16` (`--fp16`; a device with `shader-f16`): the same product with each operand rounded to f16
+ * and the sum in f32, as the tiled matmul's `half`; an operand beyond f16's range (|x| ≥ 65520) makes the output
+ * +inf.
+ */
+export const ATTENTION_MATMUL_F16_SOURCE = `${ENABLE_F16}
+fn main(index : i32) {
+  if (index < uniforms.total) {
+    let j = index % uniforms.n;
+    let r1 = index / uniforms.n;
+    let i = r1 % uniforms.m;
+    let r2 = r1 / uniforms.m;
+    let h = r2 % uniforms.heads;
+    let b = r2 / uniforms.heads;
+    let a0 = uniforms.aOffset + b * uniforms.aStrides.x + h * uniforms.aStrides.y + i * uniforms.aStrides.z;
+    let b0 = uniforms.bOffset + b * uniforms.bStrides.x + h * uniforms.bStrides.y + j * uniforms.bStrides.w;
+    var acc = 0.0;
+    var overflow = false;
+    for (var k = 0; k < uniforms.k; k = k + 1) {
+      let x = A[a0 + k * uniforms.aStrides.w];
+      let y = B[b0 + k * uniforms.bStrides.z];
+      overflow = overflow || abs(x) >= 65520.0 || abs(y) >= 65520.0;
+      acc = acc + f32(f16(clamp(x, -65504.0, 65504.0))) * f32(f16(clamp(y, -65504.0, 65504.0)));
+    }
+    if (overflow) {
+      acc = bitcast<f32>(0x7f800000u);
+    }
+    result[b * uniforms.oStrides.x + h * uniforms.oStrides.y + i * uniforms.oStrides.z + j * uniforms.oStrides.w] = acc;
+  }
+}`;
+
+let half = false;
+
+/**
+ * Attention's products with half-precision operands (`--fp16`, on a device with `shader-f16`) or in f32 (default);
+ * `selectBackend` sets it.
+ *
+ * @example
+ * ```ts
+ * import { setAttentionHalf } from "./webgpu_attention_matmul.ts";
+ * setAttentionHalf(false);
+ * ```
+ */
+export function setAttentionHalf(on: boolean): void {
+  half = on;
+}
+
 /** Sizes of one product: `[batch, heads]` of `m × k` by `k × n`. */
 interface Product {
   batch: number;
@@ -69,14 +117,14 @@ function headMatMul(
 ): tf.Tensor {
   const total = p.batch * p.heads * p.m * p.n;
   const spec = {
-    name: "attention_matmul",
+    name: half ? "attention_matmul_f16" : "attention_matmul",
     inputs: ["A", "B"],
     outputShape: outShape,
     workgroupSize: THREADS,
     dispatch: flatDispatch(total, THREADS),
     uniforms: "aStrides : vec4<i32>, bStrides : vec4<i32>, oStrides : vec4<i32>, total : i32, heads : i32, " +
       "m : i32, n : i32, k : i32, aOffset : i32, bOffset : i32,",
-    source: ATTENTION_MATMUL_SOURCE,
+    source: half ? ATTENTION_MATMUL_F16_SOURCE : ATTENTION_MATMUL_SOURCE,
   };
   const int = (data: number[]) => ({ type: "int32" as const, data });
   return runProgram(spec, [a, b], [

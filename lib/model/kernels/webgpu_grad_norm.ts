@@ -9,8 +9,9 @@
  *   `non-finite` is 1 when any value is NaN or ±Inf, read from the bits (the shader compiler may assume finite floats;
  *   the bits it cannot).
  * - `grad_norm_finalize` — one dispatch, one workgroup: sums every pair (thread `t` takes pairs `t, t + 256, …` in
- *   order, then the same tree), and writes the optimizer's scalars `Scal`: `[0]` the norm `sqrt(Σ g²)`, `[1]` the clip
- *   coefficient `min(maxNorm / (norm + 1e-6), 1)` (torch's; 1 when `maxNorm` is 0), `[2]` the sticky "apply" flag:
+ *   order, then the same tree), and writes the optimizer's scalars `Scal`: `[0]` the norm `sqrt(Σ g²)·gradScale`, `[1]`
+ *   the clip coefficient `min(maxNorm / (norm + 1e-6), 1)·gradScale` (torch's; `gradScale` when `maxNorm` is 0; a loss
+ *   scaler's `1 / scale`, else 1), `[2]` the sticky "apply" flag:
  *   1 while it was 1 and the loss, every gradient and the norm are finite, else 0 for good.
  *
  * The tf-op path (`lib/train/clip.ts`) takes the norm of the per-tensor norms in tfjs's reduction order, so the two
@@ -141,11 +142,12 @@ fn main(index : i32) {
   }
   treeSum(t, sum, bad);
   if (t == 0u) {
-    let norm = sqrt(partSum[0]);
+    let norm = sqrt(partSum[0]) * uniforms.gradScale;
     var coef = 1.0;
     if (uniforms.maxNorm > 0.0) {
       coef = min(uniforms.maxNorm / (norm + 1e-6), 1.0);
     }
+    coef = coef * uniforms.gradScale;
     let finite = partBad[0] == 0u && !nonFinite(norm) && !nonFinite(Loss[0]);
     result[${SCAL.norm}] = norm;
     result[${SCAL.coef}] = coef;
@@ -243,6 +245,7 @@ export function encodeGradNormFinalize(
   loss: tf.TensorInfo,
   maxNorm: number,
   scal: tf.TensorInfo,
+  gradScale = 1,
 ): void {
   const program = {
     variableNames: ["Partials", "Loss"],
@@ -251,11 +254,12 @@ export function encodeGradNormFinalize(
     dispatchLayout: { x: [0] },
     dispatch: [1, 1, 1],
     workgroupSize: [THREADS, 1, 1],
-    uniforms: "partials : i32, maxNorm : f32,",
+    uniforms: "partials : i32, maxNorm : f32, gradScale : f32,",
     getUserCode: gradNormFinalizeSource,
   };
   backend.runWebGPUProgram(program, [partials, loss], "float32", [
     { type: "int32", data: [count] },
     { type: "float32", data: [maxNorm] },
+    { type: "float32", data: [gradScale] },
   ], scal);
 }

@@ -16,6 +16,7 @@
  */
 import { tf } from "../../deps.ts";
 import { KernelOverride, type WebGPUBackendLike } from "./webgpu_kernel.ts";
+import { ENABLE_F16 } from "./webgpu_f16.ts";
 
 /** Output tile edge per workgroup. */
 const TILE = 128;
@@ -30,6 +31,13 @@ export interface TiledMatMulSourceOptions {
   transposeB: boolean;
   /** Add `Bias[n]` (binding `Bias`, `[N]`) to every output (default false). */
   bias?: boolean;
+  /**
+   * Half-precision operands (`--fp16`; needs a device with `shader-f16`, `webgpu_f16.ts`): A and B are rounded to f16
+   * as they are staged (`As` and `Bs` hold f16, half the workgroup memory), each product and the sum over K stay f32.
+   * An operand beyond f16's range (|x| ≥ 65520, which rounds to inf) makes the workgroup's outputs +inf, so that a
+   * loss scaler sees the overflow as float16 arithmetic would produce it.
+   */
+  half?: boolean;
 }
 
 /**
@@ -54,8 +62,12 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
   const readB = transposeB
     ? "B[offB + n * uniforms.K + k]" // [batch, N, K]
     : "B[offB + k * uniforms.N + n]"; // [batch, K, N]
-  emit(`var<workgroup> As : array<f32, ${TILE_K * TILE}>;`);
-  emit(`var<workgroup> Bs : array<vec4<f32>, ${(TILE_K * TILE) / 4}>;`);
+  const half = Boolean(options.half);
+  const store = half ? "f16" : "f32"; // the staged operands' type
+  if (half) emit(ENABLE_F16);
+  emit(`var<workgroup> As : array<${store}, ${TILE_K * TILE}>;`);
+  emit(`var<workgroup> Bs : array<vec4<${store}>, ${(TILE_K * TILE) / 4}>;`);
+  if (half) emit("var<workgroup> overflow : atomic<u32>;");
   emit("fn main() {");
   emit("  let tx = i32(localId.x);");
   emit("  let ty = i32(localId.y);");
@@ -76,7 +88,8 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
     emit("      let m = row0 + mm; let k = k0 + kk;");
     emit("      var v = 0.0;");
     emit(`      if (m < uniforms.M && k < uniforms.K) { v = ${readA}; }`);
-    emit(`      As[kk * ${TILE} + mm] = v;`);
+    if (half) emit("      if (abs(v) >= 65520.0) { atomicOr(&overflow, 1u); v = 0.0; }");
+    emit(`      As[kk * ${TILE} + mm] = ${half ? "f16(v)" : "v"};`);
     emit("    }");
   }
   // stage B: 16 k × 128 columns
@@ -88,16 +101,18 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
     emit("      let n = col0 + nn; let k = k0 + kk;");
     emit("      var v = 0.0;");
     emit(`      if (n < uniforms.N && k < uniforms.K) { v = ${readB}; }`);
-    emit(`      Bs[kk * ${TILE / 4} + nn / 4][nn % 4] = v;`);
+    if (half) emit("      if (abs(v) >= 65520.0) { atomicOr(&overflow, 1u); v = 0.0; }");
+    emit(`      Bs[kk * ${TILE / 4} + nn / 4][nn % 4] = ${half ? "f16(v)" : "v"};`);
     emit("    }");
   }
   emit("    workgroupBarrier();");
   for (let kk = 0; kk < TILE_K; kk++) {
     emit(`    {`);
-    emit(`      let b0 = Bs[${kk * (TILE / 4)} + tx * 2];`);
-    emit(`      let b1 = Bs[${kk * (TILE / 4)} + tx * 2 + 1];`);
+    const wide = (x: string) => half ? `vec4<f32>(${x})` : x;
+    emit(`      let b0 = ${wide(`Bs[${kk * (TILE / 4)} + tx * 2]`)};`);
+    emit(`      let b1 = ${wide(`Bs[${kk * (TILE / 4)} + tx * 2 + 1]`)};`);
     for (let i = 0; i < 8; i++) {
-      emit(`      let a${i} = vec4<f32>(As[${kk * TILE} + ty * 8 + ${i}]);`);
+      emit(`      let a${i} = vec4<f32>(${half ? "f32" : ""}(As[${kk * TILE} + ty * 8 + ${i}]));`);
       emit(`      acc${i}_0 = fma(a${i}, b0, acc${i}_0);`);
       emit(`      acc${i}_1 = fma(a${i}, b1, acc${i}_1);`);
     }
@@ -106,6 +121,8 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
   emit("    workgroupBarrier();");
   emit("  }");
   emit("  let outOff = batch * uniforms.M * uniforms.N;");
+  // +inf on every output of a workgroup that staged an operand beyond f16's range
+  emit(`  let poison = ${half ? "select(0.0, bitcast<f32>(0x7f800000u), atomicLoad(&overflow) != 0u)" : "0.0"};`);
   for (let i = 0; i < 8; i++) {
     emit(`  if (row0 + ty * 8 + ${i} < uniforms.M) {`);
     emit(`    let base = outOff + (row0 + ty * 8 + ${i}) * uniforms.N;`);
@@ -114,7 +131,9 @@ export function tiledMatMulSource(options: TiledMatMulSourceOptions): string {
         emit(
           `    if (col0 + tx * 8 + ${4 * j + c} < uniforms.N) { result[base + col0 + tx * 8 + ${
             4 * j + c
-          }] = acc${i}_${j}[${c}]${options.bias ? ` + Bias[col0 + tx * 8 + ${4 * j + c}]` : ""}; }`,
+          }] = acc${i}_${j}[${c}]${options.bias ? ` + Bias[col0 + tx * 8 + ${4 * j + c}]` : ""}${
+            half ? " + poison" : ""
+          }; }`,
         );
       }
     }
@@ -129,7 +148,9 @@ function program(batch: number, m: number, n: number, options: TiledMatMulSource
   return {
     variableNames: options.bias ? ["A", "B", "Bias"] : ["A", "B"],
     outputShape: [batch, m, n],
-    shaderKey: `mlmTiledMatMul_${options.transposeA}_${options.transposeB}_${Boolean(options.bias)}`,
+    shaderKey: `mlmTiledMatMul_${options.transposeA}_${options.transposeB}_${Boolean(options.bias)}_${
+      Boolean(options.half)
+    }`,
     dispatchLayout: { x: [2], y: [1], z: [0] },
     dispatch: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
     workgroupSize: [16, 16, 1],
@@ -140,6 +161,7 @@ function program(batch: number, m: number, n: number, options: TiledMatMulSource
 
 let minSize = 0;
 let minEdge = 0;
+let half = false;
 
 function reshape(backend: unknown, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   const k = tf.getKernel("Reshape", "webgpu")!;
@@ -175,7 +197,7 @@ function tiled(args: KernelArgs, bias?: tf.TensorInfo): tf.TensorInfo | undefine
   const b3 = reshape(backend, b, [batchB, ...b.shape.slice(-2)]);
   const inputs = bias ? [a3, b3, bias] : [a3, b3];
   const out = backend.runWebGPUProgram(
-    program(batch, m, n, { transposeA, transposeB, bias: Boolean(bias) }),
+    program(batch, m, n, { transposeA, transposeB, bias: Boolean(bias), half }),
     inputs,
     "float32",
     [
@@ -211,6 +233,8 @@ export interface RegisterTiledMatMulOptions {
    * mostly empty costs more than tfjs's smaller tiles save: `selectBackend` passes 128 there.
    */
   minEdge?: number;
+  /** Half-precision operands, f32 accumulation (`--fp16`; the device must have `shader-f16`). Default false. */
+  half?: boolean;
 }
 
 const override = new KernelOverride("BatchMatMul", batchMatMul);
@@ -234,6 +258,7 @@ const fusedOverride = new KernelOverride("_FusedMatMul", fusedMatMul);
 export function registerTiledMatMul(options: RegisterTiledMatMulOptions = {}): void {
   minSize = options.minSize ?? 0;
   minEdge = options.minEdge ?? 0;
+  half = options.half ?? false;
   override.register("registerTiledMatMul");
   fusedOverride.register("registerTiledMatMul");
 }
