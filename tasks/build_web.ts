@@ -1,7 +1,6 @@
 /**
  * `deno task build:web [--out dist/web]`: write the static, offline folder of the in-browser fine-tuning page
- * (`lib/web/build.ts` says what it holds). Serve it with
- * `deno run --allow-net=127.0.0.1 --allow-read=dist/web tasks/serve_web.ts` and open http://127.0.0.1:8000/.
+ * (`lib/web/build.ts` says what it holds). Serve it with `deno task serve:web` and open http://127.0.0.1:8000/.
  *
  * @module
  */
@@ -17,9 +16,10 @@ async function main(): Promise<void> {
   const out = values.out as string;
   await buildWeb(out);
   const files = [...Deno.readDirSync(out)].length;
-  console.log(
-    `wrote ${out}/ (${files} entries); serve it with: deno run --allow-net=127.0.0.1 --allow-read=${out} tasks/serve_web.ts --root ${out} (then open http://127.0.0.1:8000/)`,
-  );
+  const serve = out === "dist/web"
+    ? "deno task serve:web"
+    : `deno run --allow-net=127.0.0.1 --allow-read=${out} --allow-env=DEBUG tasks/serve_web.ts --root ${out}`;
+  console.log(`wrote ${out}/ (${files} entries); serve it with: ${serve} (then open http://127.0.0.1:8000/)`);
 }
 
 if (import.meta.main) Deno.exit(await runTask("build:web", main));
