@@ -133,7 +133,46 @@ function choice<C extends string>(...choices: C[]): ChoiceKind<C> {
   return { type: "choice", choices };
 }
 
-/** The rows, with their literal names and kinds (from which {@link TableArgs} is derived). */
+/**
+ * The table's arguments as a type, one optional field per row (help, default and bounds: the row). The compiler holds
+ * it equal to the rows (`RowArgs` below), so a row without a field or a field without a row does not type-check.
+ */
+export interface TableArgs {
+  /** Peak learning rate (default 2e-5). */
+  learningRate?: number;
+  /** AdamW weight decay (default 0.01). */
+  weightDecay?: number;
+  /** AdamW beta1 (default 0.9). */
+  adamBeta1?: number;
+  /** AdamW beta2 (default 0.999). */
+  adamBeta2?: number;
+  /** AdamW epsilon (default 1e-8). */
+  adamEpsilon?: number;
+  /** Rows per training batch. */
+  perDeviceTrainBatchSize?: number;
+  /** Epochs. */
+  numTrainEpochs?: number;
+  /** Total optimizer steps when > 0 (overrides epochs; default -1). */
+  maxSteps?: number;
+  /** Linear warm-up steps (default 0). */
+  warmupSteps?: number;
+  /** Global gradient-norm clip (0: off; default 1). */
+  maxGradNorm?: number;
+  /** Micro-batches per optimizer step (default 1). */
+  gradientAccumulationSteps?: number;
+  /** Log every N steps. */
+  loggingSteps?: number;
+  /** Seed of every random stream (default 42). */
+  seed?: number;
+  /** When checkpoints are saved (default `"epoch"`). */
+  saveStrategy?: "epoch" | "steps" | "no";
+  /** Steps between checkpoints with `saveStrategy: "steps"` (default 500). */
+  saveSteps?: number;
+  /** Keep at most N checkpoints. */
+  saveTotalLimit?: number;
+}
+
+/** The rows, with their literal names and kinds ({@link TableArgs} is held equal to them at compile time). */
 const ROWS = [
   { name: "learningRate", kind: num(0, { strict: true }), default: 2e-5, help: "peak learning rate" },
   { name: "weightDecay", kind: num(0), default: 0.01, help: "AdamW weight decay (none for biases and LayerNorm)" },
@@ -153,11 +192,11 @@ const ROWS = [
   { name: "saveTotalLimit", kind: int(1), help: "keep at most N checkpoints" },
 ] as const satisfies readonly ArgumentSpec[];
 
-/**
- * The table's arguments as a type, one optional field per row: `{ learningRate?: number; …; saveStrategy?: "epoch" |
- * "steps" | "no"; … }`.
- */
-export type TableArgs = { [A in (typeof ROWS)[number] as A["name"]]?: ArgumentValue<A["kind"]> };
+// The rows as a type; TableArgs must equal it (both ways), or this does not compile.
+type RowArgs = { [A in (typeof ROWS)[number] as A["name"]]?: ArgumentValue<A["kind"]> };
+const _tableMatchesRows: [Required<RowArgs>, Required<TableArgs>] extends [Required<TableArgs>, Required<RowArgs>]
+  ? true
+  : never = true;
 
 /** The names of the table's arguments. */
 export type ArgumentName = keyof TableArgs;
