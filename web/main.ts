@@ -92,6 +92,8 @@ async function filesOf(input: HTMLInputElement): Promise<{ files: Record<string,
   }
   for (const file of chosen) {
     const name = file.name;
+    // A folder pick lists its subfolders' files too (FOLDER/sub/config.json): only the folder's own files count.
+    if (file.webkitRelativePath.split("/").length > 2) continue;
     // Only the checkpoint's own files (BERT's vocab.txt, RoBERTa's vocab.json + merges.txt, …), not optimizer state.
     if (CHECKPOINT_FILES.includes(name)) out[name] = new Uint8Array(await file.arrayBuffer());
   }
