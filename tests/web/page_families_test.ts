@@ -1,7 +1,8 @@
 /**
  * The in-browser page with each model family's local checkpoint folder, in headless Chromium on wasm: a tiny
- * RoBERTa (byte-level BPE, `<mask>`; the real roberta-base tokenizer from ../shared) and a tiny ModernBERT (the
- * folder transformers saved, with its `classifier/` subfolder). The page reads the folder, fills its default prompt
+ * RoBERTa and a tiny XLM-RoBERTa (`<mask>`; the real roberta-base and xlm-roberta-base tokenizers from ../shared,
+ * skipped with the reason when it is absent) and a tiny ModernBERT (the folder transformers saved, with its
+ * `classifier/` subfolder). The page reads the folder, fills its default prompt
  * in the model's own mask token, trains a few steps, and its perplexity and fill-mask answers before and after are
  * what `adaptInMemory` gives in Deno for the same folder, corpus and settings.
  */
@@ -16,7 +17,6 @@ import { haveShared, ROOT } from "../support/shared.ts";
 import { writeRobertaFixture } from "../model/roberta_fixture.ts";
 
 const HAVE_CHROMIUM = haveChromium("the page with RoBERTa and ModernBERT folders");
-const HAVE_ROBERTA = haveShared("data/roberta-base", "the page with a tiny RoBERTa folder");
 /** The page's default prompt (web/index.html). */
 const PAGE_PROMPT = "This is a great [MASK].";
 /** The settings both runs use: the page's form values, and the same options for `adaptInMemory`. */
@@ -143,30 +143,45 @@ async function checkFamily(folder: string, family: string, maskToken: string, fi
   }
 }
 
-Deno.test({
-  name: "web page: a tiny RoBERTa folder (<mask>, byte-level BPE) trains on wasm and answers as adaptInMemory in Deno",
-  ignore: !HAVE_CHROMIUM || !HAVE_ROBERTA,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const dir = await writeRobertaFixture("tiny-roberta", "roberta-base");
-    const folder = `${dir}/tiny-roberta`;
-    await Deno.mkdir(folder);
-    for await (const e of Deno.readDir(dir)) if (e.isFile) await Deno.rename(`${dir}/${e.name}`, `${folder}/${e.name}`);
-    try {
-      await checkFamily(folder, "RoBERTa", "<mask>", [
-        "config.json",
-        "merges.txt",
-        "model.safetensors",
-        "tokenizer.json",
-        "tokenizer_config.json",
-        "vocab.json",
-      ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+/** The tokenizer files each RoBERTa fixture's folder holds besides config.json and model.safetensors. */
+const ROBERTA_FOLDERS = [
+  {
+    fixture: "tiny-roberta",
+    tokenizer: "roberta-base",
+    family: "RoBERTa",
+    what: "byte-level BPE",
+    files: ["merges.txt", "tokenizer.json", "tokenizer_config.json", "vocab.json"],
   },
-});
+  {
+    fixture: "tiny-xlm-roberta",
+    tokenizer: "xlm-roberta-base",
+    family: "XLM-RoBERTa",
+    what: "Unigram, a 250,002-token vocabulary",
+    files: ["tokenizer.json", "tokenizer_config.json"],
+  },
+] as const;
+
+for (const r of ROBERTA_FOLDERS) {
+  Deno.test({
+    name: `web page: a tiny ${r.family} folder (<mask>, ${r.what}) trains on wasm and answers as adaptInMemory in Deno`,
+    ignore: !HAVE_CHROMIUM || !haveShared(`data/${r.tokenizer}`, `the page with a ${r.fixture} folder`),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const dir = await writeRobertaFixture(r.fixture, r.tokenizer);
+      const folder = `${dir}/${r.fixture}`;
+      await Deno.mkdir(folder);
+      for await (const e of Deno.readDir(dir)) {
+        if (e.isFile) await Deno.rename(`${dir}/${e.name}`, `${folder}/${e.name}`);
+      }
+      try {
+        await checkFamily(folder, r.family, "<mask>", ["config.json", "model.safetensors", ...r.files].sort());
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
 
 Deno.test({
   name: "web page: a tiny ModernBERT folder (with a classifier/ subfolder) trains on wasm and answers as in Deno",
