@@ -84,6 +84,19 @@ async function pageRun(folder: string, corpus: string): Promise<FamilyRun> {
       };
     })()`);
     assertEquals(state, "done", `the page's run failed: ${run.error}\nconsole:\n${browser.console.join("\n")}`);
+    // Fill mask with the other family's spelling of the mask token: the page reads it as the model's own.
+    const other = run.maskToken === "<mask>" ? "[MASK]" : "<mask>";
+    await browser.evaluate(
+      `${set("prompt", `The ${other} was amazing.`)} document.getElementById("fill").click();`,
+    );
+    await browser.waitFor<boolean>(
+      `document.getElementById("fill-prompt").textContent === ${
+        JSON.stringify(`Prompt: The ${run.maskToken} was amazing.`)
+      }
+        && document.querySelectorAll("#fill-after li").length === 5`,
+      60_000,
+      "Fill mask to answer a prompt written with the other spelling",
+    );
     assertEquals(browser.errors, [], "the page logged errors");
     return run;
   } finally {
