@@ -12,6 +12,7 @@
  */
 import type { StartMessage, WorkerMessage } from "./worker.ts";
 import type { FillMaskPrediction } from "../lib/pipelines/fill_mask.ts";
+import { CHECKPOINT_FILES } from "../lib/web/checkpoint.ts";
 
 declare const uPlot: new (opts: unknown, data: number[][], el: HTMLElement) => { setData(d: number[][]): void };
 
@@ -91,12 +92,10 @@ async function filesOf(input: HTMLInputElement): Promise<{ files: Record<string,
   }
   for (const file of chosen) {
     const name = file.name;
-    if (
-      /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.txt)$/
-        .test(name)
-    ) {
-      out[name] = new Uint8Array(await file.arrayBuffer());
-    }
+    // A folder pick lists its subfolders' files too (FOLDER/sub/config.json): only the folder's own files count.
+    if (file.webkitRelativePath.split("/").length > 2) continue;
+    // Only the checkpoint's own files (BERT's vocab.txt, RoBERTa's vocab.json + merges.txt, …), not optimizer state.
+    if (CHECKPOINT_FILES.includes(name)) out[name] = new Uint8Array(await file.arrayBuffer());
   }
   const missing = ["config.json", "model.safetensors", "tokenizer.json"].filter((f) => !out[f]);
   if (missing.length > 0) {
@@ -188,6 +187,12 @@ worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
       break;
     case "loaded":
       run.source = m.source;
+      run.maskToken = m.maskToken;
+      // The prompt in the model's own mask token ("<mask>" for RoBERTa), shown where the user edits it.
+      if (m.prompts[0] !== undefined && m.prompts[0] !== trainPrompt) {
+        if ($("prompt").value === trainPrompt) $("prompt").value = m.prompts[0];
+        trainPrompt = m.prompts[0];
+      }
       modelLoaded = true;
       status(
         `${m.source || "the chosen files"}: ${m.parameters.toLocaleString("en-US")}-parameter ${m.modelType}; ` +

@@ -16,6 +16,7 @@ import {
   type AdaptEvent,
   adaptInMemory,
   type AdaptOptions,
+  CHECKPOINT_FILES,
   corpusTexts,
   fetchFile,
   type FileBytes,
@@ -23,6 +24,7 @@ import {
   pretrainedFiles,
   probeLogits,
   tokenizerFromFiles,
+  withMaskToken,
 } from "../lib/web/mod.ts";
 
 /** Where the model comes from. */
@@ -53,7 +55,17 @@ export type WorkerMessage =
   | AdaptEvent
   | { type: "backend"; backend: string; adapter?: string; note?: string }
   | { type: "log"; line: string }
-  | { type: "loaded"; modelType: string; parameters: number; vocabSize: number; source: string }
+  | {
+    type: "loaded";
+    modelType: string;
+    parameters: number;
+    vocabSize: number;
+    source: string;
+    /** The tokenizer's mask token (`[MASK]`, `<mask>`). */
+    maskToken: string;
+    /** The run's prompts in that mask token (see `withMaskToken`). */
+    prompts: string[];
+  }
   | {
     type: "done";
     files: Record<string, Uint8Array>;
@@ -63,8 +75,6 @@ export type WorkerMessage =
   }
   | { type: "filled"; text: string; before: FillMaskPrediction[]; after?: FillMaskPrediction[] }
   | { type: "error"; message: string };
-
-const MODEL_FILES = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
 
 let state: { tokenizer: Tokenizer; original: MaskedLM; adapted?: MaskedLM } | undefined;
 let abort: AbortController | undefined;
@@ -88,7 +98,7 @@ async function modelFiles(source: ModelSource): Promise<{ files: FileBytes; name
     `${source.id.replace(/^\/+|\/+$/g, "")}/resolve/main/`,
     new URL(source.endpoint ?? "https://huggingface.co/", self.location.href),
   );
-  for (const name of MODEL_FILES) {
+  for (const name of CHECKPOINT_FILES) {
     const bytes = await fetchBytes(new URL(name, base), TOKENIZER_FILES.includes(name) && name !== "tokenizer.json");
     if (bytes) files.set(name, bytes);
   }
@@ -138,12 +148,15 @@ async function start(message: StartMessage): Promise<void> {
   const original = maskedLMFromFiles(files, { source: name, tokenizer });
   const adapted = maskedLMFromFiles(files, { source: name, tokenizer });
   state = { tokenizer, original, adapted };
+  const prompts = (message.options.prompts ?? []).map((p) => withMaskToken(p, tokenizer.maskToken));
   post({
     type: "loaded",
     modelType: adapted.config.model_type,
     parameters: adapted.numParameters(),
     vocabSize: tokenizer.vocabSize,
     source: name,
+    maskToken: tokenizer.maskToken,
+    prompts,
   });
   const corpus = message.corpus.kind === "demo"
     ? {
@@ -153,7 +166,13 @@ async function start(message: StartMessage): Promise<void> {
     : message.corpus;
   const texts = corpusTexts(corpus.name, corpus.bytes);
   abort = new AbortController();
-  const result = await adaptInMemory(adapted, tokenizer, texts, { ...message.options, signal: abort.signal }, post);
+  const result = await adaptInMemory(
+    adapted,
+    tokenizer,
+    texts,
+    { ...message.options, prompts, signal: abort.signal },
+    post,
+  );
   const out = await pretrainedFiles(adapted, files);
   const logits = await probeLogits(adapted, result.probe);
   const { input_ids, attention_mask, shape } = result.probe;
@@ -168,6 +187,7 @@ async function start(message: StartMessage): Promise<void> {
 
 async function fill(text: string): Promise<void> {
   if (!state) throw new Error("load a model first (press Train)");
+  text = withMaskToken(text, state.tokenizer.maskToken);
   const first = async (model: MaskedLM) => (await fillMask(model, state!.tokenizer, text, { topK: 5 }))[0];
   const before = await first(state.original);
   const after = state.adapted ? await first(state.adapted) : undefined;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Tokenizer, TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
+import { checkTokenizerJson, Tokenizer, TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
 import { configToJson, parseConfig } from "../model/config.ts";
 import { encodeSafetensors, parseSafetensors, type SafeTensor } from "../model/safetensors.ts";
 import { assertTokenizerMatches, checkpointValues } from "../model/pretrained.ts";
@@ -76,12 +76,20 @@ export function tokenizerFromFiles(files: FileBytes, options: FromFilesOptions =
     if (!(key in json)) throw new Error(`${pathOf(source, "tokenizer.json")}: missing field "${key}"`);
   }
   for (const key of ["normalizer", "pre_tokenizer", "post_processor", "decoder"]) json[key] ??= null;
+  const where = pathOf(source, "tokenizer.json");
+  checkTokenizerJson(json, where);
   const config = jsonFile(files, "tokenizer_config.json", source) ?? {};
   const map = jsonFile(files, "special_tokens_map.json", source) ?? {};
   const merged: Record<string, unknown> = { ...config };
   for (const [k, v] of Object.entries(map)) merged[k] ??= v;
   const present = TOKENIZER_FILES.filter((name) => files.has(name));
-  return new Tokenizer({ dir: setOf(source), files: present, tokenizerJson: json, config: merged });
+  try {
+    return new Tokenizer({ dir: setOf(source), files: present, tokenizerJson: json, config: merged });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (source !== "" && message.startsWith(setOf(source))) throw e;
+    throw new Error(`${where}: cannot build the tokenizer (${message})`);
+  }
 }
 
 /**

@@ -2,7 +2,8 @@
  * The library without a file system (a browser tab, a worker): a checkpoint folder held in memory
  * ({@link tokenizerFromFiles}, {@link maskedLMFromFiles}, {@link pretrainedFiles}), a corpus file's texts
  * ({@link corpusTexts}), model files over HTTP with errors that say why ({@link fetchFile}) and the whole domain
- * adaptation in memory ({@link adaptInMemory}). No module here touches
+ * adaptation in memory ({@link adaptInMemory}), the files a checkpoint folder holds and prompts in the model's own mask
+ * token ({@link CHECKPOINT_FILES}, {@link withMaskToken}). No module here touches
  * `Deno.*`; `build.ts` and `serve.ts` beside it (the page's build and server) are Deno-only and not re-exported.
  *
  * @example
@@ -23,6 +24,7 @@ export {
   pretrainedFiles,
   tokenizerFromFiles,
 } from "./files.ts";
+export { CHECKPOINT_FILES, withMaskToken } from "./checkpoint.ts";
 export { corpusTexts, type CorpusTextsOptions } from "./corpus.ts";
 export {
   type AdaptEvent,

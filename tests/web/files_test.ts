@@ -115,3 +115,39 @@ Deno.test('maskedLMFromFiles: files chosen one by one are named alone in errors 
   assertThrows(() => maskedLMFromFiles(files, { source: "" }), "the chosen files: no model.safetensors");
   assertThrows(() => maskedLMFromFiles(files, { source: "my-model" }), "my-model: no model.safetensors");
 });
+
+Deno.test("tokenizerFromFiles checks tokenizer.json's shape as loadTokenizer does, naming the file and field", async () => {
+  const files = await demoFiles();
+  const json = JSON.parse(new TextDecoder().decode(files.get("tokenizer.json")));
+  json.model.vocab["[UNK]"] = "one"; // a vocabulary id that is not an integer
+  files.set("tokenizer.json", new TextEncoder().encode(JSON.stringify(json)));
+  assertThrows(
+    () => tokenizerFromFiles(files, { source: "my-model" }),
+    'my-model/tokenizer.json: field "model.vocab["[UNK]"]" must be an integer id',
+  );
+  delete json.model.vocab;
+  json.model.type = "BPE";
+  files.set("tokenizer.json", new TextEncoder().encode(JSON.stringify(json)));
+  assertThrows(() => tokenizerFromFiles(files, { source: "" }), 'tokenizer.json: field "model.vocab"');
+});
+
+Deno.test("tokenizerFromFiles reads RoBERTa's byte-level BPE and ModernBERT's tokenizer as loadTokenizer does", async () => {
+  const modern = `${new URL("../../fixtures/reference/tiny-modernbert", import.meta.url).pathname}`;
+  const dirs = [modern];
+  const roberta = new URL("../../../shared/data/roberta-base", import.meta.url).pathname;
+  try {
+    Deno.statSync(roberta);
+    dirs.push(roberta);
+  } catch {
+    console.log(`SKIP the RoBERTa half: ${roberta} is absent (the shared data beside the project)`);
+  }
+  for (const dir of dirs) {
+    const files = new Map<string, Uint8Array>();
+    for await (const e of Deno.readDir(dir)) if (e.isFile) files.set(e.name, await Deno.readFile(`${dir}/${e.name}`));
+    const fromDisk = await loadTokenizer(dir);
+    const fromBytes = tokenizerFromFiles(files, { source: "m" });
+    const text = `A great film, ${fromDisk.maskToken} and all.`;
+    assertEquals(fromBytes.encode(text), fromDisk.encode(text), dir);
+    assertEquals([fromBytes.maskToken, fromBytes.files], [fromDisk.maskToken, fromDisk.files], dir);
+  }
+});
