@@ -23,7 +23,7 @@ import type { Chunk, MlmBatch } from "../data/types.ts";
 import { createMlmCollator } from "../collate/mlm.ts";
 import { maxSequenceLength, parseConfig } from "../model/config.ts";
 import { initMaskedLM } from "../model/init.ts";
-import type { MaskedLM } from "../model/masked_lm.ts";
+import { type MaskedLM, maxBindingBytes } from "../model/masked_lm.ts";
 import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "../model/backend.ts";
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
 import { importTfWebgpu } from "../deps.ts";
@@ -584,6 +584,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     ? { ...MODEL_SIZES[options.modelSize] }
     : withVocabSize(MODEL_SIZES[options.modelSize], options.vocabSize);
   const { choice, upload, matmul, adamw } = await setUpBackend(options, log);
+  checkEmbeddingFits(options.modelSize, shape);
 
   const t0 = performance.now();
   const model: MaskedLM = initMaskedLM(parseConfig({ ...shape }), { seed });
@@ -696,6 +697,22 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     meter.stop();
     model.dispose();
   }
+}
+
+/**
+ * Refuse, before building anything, a word-embedding table larger than one storage binding of the active WebGPU device
+ * (the models refuse it too, at the first step), naming `--vocab-size` as the way to count this shape's dispatches.
+ */
+function checkEmbeddingFits(name: string, shape: ModelShape): void {
+  const width = Number(shape.dim ?? shape.hidden_size);
+  const bytes = shape.vocab_size * width * 4, max = maxBindingBytes();
+  if (bytes <= max) return;
+  const fits = Math.floor(max / (width * 4));
+  throw new Error(
+    `model size ${name}: the [${shape.vocab_size}, ${width}] word-embedding table takes ${bytes} bytes, more than ` +
+      `this WebGPU device binds in one buffer (maxStorageBufferBindingSize ${max}); pass --vocab-size ${fits} or ` +
+      `less (the forward and backward dispatches do not change), or use --backend wasm or cpu`,
+  );
 }
 
 /** Wait for everything queued so far: read one element of `p`. */

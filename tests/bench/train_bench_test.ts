@@ -9,6 +9,7 @@ import {
   withVocabSize,
 } from "../../lib/bench/train_bench.ts";
 import { maxSequenceLength, parseConfig } from "../../lib/model/config.ts";
+import { maxBindingBytes } from "../../lib/model/masked_lm.ts";
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../support/assert.ts";
 import { webgpuTestOptions } from "../support/webgpu.ts";
 import { countWebgpuReadbacks } from "../../lib/bench/dispatch_counter.ts";
@@ -229,6 +230,13 @@ Deno.test({
         assertEquals(d.total, d.forward + d.backward + d.optimizer);
         assert(Number.isFinite(r.loss_last), `${modelSize}: loss ${r.loss_last}`);
         counts[modelSize] = d;
+      }
+      // The full vocabulary where one binding cannot hold its table: refused before anything is built.
+      if (50368 * 768 * 4 > maxBindingBytes()) {
+        const error = await benchTrain({ ...base, modelSize: "modernbert-base" }).then(() => undefined, (e) => e);
+        assert(error instanceof Error, "modernbert-base's 50368 × 768 table refused");
+        assertStringIncludes(error.message, "model size modernbert-base: the [50368, 768] word-embedding table");
+        assertStringIncludes(error.message, `--vocab-size ${Math.floor(maxBindingBytes() / 3072)}`);
       }
       // A vocabulary twice the size (one flat AdamW chunk and one head block either way): the same dispatches.
       const wider = await benchTrain({ ...base, modelSize: "modernbert-tiny", vocabSize: 2000 });
