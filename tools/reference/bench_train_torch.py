@@ -81,6 +81,10 @@ def bench(precision, args, device):
     torch.manual_seed(args.seed)
     shape = model_shape(args)
     fields = {k: v for k, v in shape.items() if k != "model_type"}
+    defaults = AutoConfig.for_model(shape["model_type"]).to_dict()
+    for k in ("bos_token_id", "eos_token_id", "cls_token_id", "sep_token_id", "mask_token_id"):  # unused here
+        if isinstance(defaults.get(k), int) and defaults[k] >= shape["vocab_size"]:
+            fields[k] = None
     config = AutoConfig.for_model(shape["model_type"], **fields)
     model = AutoModelForMaskedLM.from_config(config).to(device).train()
     # HF Trainer's rule: no weight decay for biases and LayerNorm parameters
