@@ -1,5 +1,6 @@
 /**
- * `deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128
+ * `deno task bench:train --model-size distilbert-base|bert-base|roberta-base|modernbert-base|small|tiny|… [--vocab-size N]
+ * --batch-size 64 --seq-len 128
  * --backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul auto|tiled|tfjs]
  * [--adamw fused|tfjs] [--json] [--out FILE]`:
  * time training steps of a random masked LM of the named shape on random MLM batches (see `lib/bench/train_bench.ts`)
@@ -8,7 +9,7 @@
  *
  * @module
  */
-import { intFlag, parseFlags, runTask } from "../lib/cli.ts";
+import { intFlag, optionalIntFlag, parseFlags, runTask } from "../lib/cli.ts";
 import { BACKEND_NAMES, type BackendName } from "../lib/model/backend.ts";
 import {
   type AdamWKernel,
@@ -20,13 +21,16 @@ import {
   type UploadPath,
 } from "../lib/bench/train_bench.ts";
 
-const USAGE = "deno task bench:train --model-size distilbert-base|small|tiny --batch-size 64 --seq-len 128 " +
+const USAGE =
+  "deno task bench:train --model-size distilbert-base|bert-base|roberta-base|modernbert-base|small|tiny|… " +
+  "[--vocab-size N] --batch-size 64 --seq-len 128 " +
   "--backend webgpu|wasm|cpu|auto --steps N --warmup W [--split-phases] [--upload write|mapped] [--matmul auto|tiled|tfjs] " +
   "[--adamw fused|tfjs] [--fp16] [--json] [--out FILE]";
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
     "model-size": { type: "string", default: "distilbert-base", help: Object.keys(MODEL_SIZES).join(" | ") },
+    "vocab-size": { type: "string", help: "vocabulary size instead of the shape's (e.g. to fit a 128 MiB binding)" },
     "batch-size": { type: "string", default: "64", help: "rows per batch" },
     "seq-len": { type: "string", default: "128", help: "tokens per row" },
     backend: { type: "string", default: "auto", help: BACKEND_NAMES.join(" | ") },
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
 
   const result = await benchTrain({
     modelSize: values["model-size"] as ModelSizeName,
+    vocabSize: optionalIntFlag(values, "vocab-size", 105),
     batchSize: intFlag(values, "batch-size", 1),
     seqLen: intFlag(values, "seq-len", 3),
     backend: values.backend as BackendName,

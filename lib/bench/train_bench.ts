@@ -21,9 +21,9 @@ import { tf } from "../deps.ts";
 import { Rng } from "../data/rng.ts";
 import type { Chunk, MlmBatch } from "../data/types.ts";
 import { createMlmCollator } from "../collate/mlm.ts";
-import { parseConfig } from "../model/config.ts";
+import { maxSequenceLength, parseConfig } from "../model/config.ts";
 import { initMaskedLM } from "../model/init.ts";
-import type { MaskedLM } from "../model/masked_lm.ts";
+import { type MaskedLM, maxBindingBytes } from "../model/masked_lm.ts";
 import { type BackendName, MATMUL_NAMES, type MatMulName, selectBackend } from "../model/backend.ts";
 import { installWriteBufferUpload, uninstallWriteBufferUpload } from "../model/kernels/webgpu_upload.ts";
 import { importTfWebgpu } from "../deps.ts";
@@ -37,32 +37,129 @@ import {
   type ReadbackCounter,
 } from "./dispatch_counter.ts";
 
-/** The DistilBERT shape fields a benchmark size sets (everything else is DistilBERT's default). */
+/**
+ * The `config.json` fields a benchmark size sets: `model_type` and `vocab_size`, and the sizes of that model type
+ * (HF's field names; every field not given takes transformers' default for the type).
+ */
 export interface ModelShape {
+  /** `distilbert`, `bert`, `roberta` or `modernbert`. */
+  model_type: string;
   /** Vocabulary size. */
   vocab_size: number;
-  /** Hidden width. */
-  dim: number;
-  /** Transformer blocks. */
-  n_layers: number;
-  /** Attention heads. */
-  n_heads: number;
-  /** FFN inner width. */
-  hidden_dim: number;
+  /** The type's other size fields (`dim`/`n_layers`/… for DistilBERT, `hidden_size`/… for the others). */
+  [field: string]: string | number | boolean | null;
 }
 
 /** A named benchmark shape. */
-export type ModelSizeName = "distilbert-base" | "small" | "tiny";
+export type ModelSizeName =
+  | "distilbert-base"
+  | "small"
+  | "tiny"
+  | "bert-base"
+  | "roberta-base"
+  | "modernbert-base"
+  | "roberta-tiny"
+  | "modernbert-tiny";
 
 /**
- * The named shapes. `distilbert-base` is distilbert-base-uncased; `small` keeps its vocabulary with a BERT-mini-sized
- * body; `tiny` is for quick checks on CPU machines. `tools/reference/bench_train_torch.py` has the same table.
+ * The named shapes. `distilbert-base`, `bert-base`, `roberta-base` and `modernbert-base` are the `config.json` values
+ * of distilbert-base-uncased, bert-base-uncased, FacebookAI/roberta-base and answerdotai/ModernBERT-base; `small`
+ * keeps DistilBERT's vocabulary with a BERT-mini-sized body; `tiny`, `roberta-tiny` and `modernbert-tiny` are for
+ * quick checks on CPU machines (`modernbert-tiny` has one global and two sliding-window layers).
+ * `tools/reference/bench_train_torch.py` has the same table.
  */
-export const MODEL_SIZES: Readonly<Record<ModelSizeName, ModelShape>> = {
-  "distilbert-base": { vocab_size: 30522, dim: 768, n_layers: 6, n_heads: 12, hidden_dim: 3072 },
-  small: { vocab_size: 30522, dim: 256, n_layers: 4, n_heads: 4, hidden_dim: 1024 },
-  tiny: { vocab_size: 1000, dim: 64, n_layers: 2, n_heads: 4, hidden_dim: 256 },
+export const MODEL_SIZES: Readonly<Record<ModelSizeName, Readonly<ModelShape>>> = {
+  "distilbert-base": {
+    model_type: "distilbert",
+    vocab_size: 30522,
+    dim: 768,
+    n_layers: 6,
+    n_heads: 12,
+    hidden_dim: 3072,
+  },
+  small: { model_type: "distilbert", vocab_size: 30522, dim: 256, n_layers: 4, n_heads: 4, hidden_dim: 1024 },
+  tiny: { model_type: "distilbert", vocab_size: 1000, dim: 64, n_layers: 2, n_heads: 4, hidden_dim: 256 },
+  "bert-base": {
+    model_type: "bert",
+    vocab_size: 30522,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    pad_token_id: 0,
+  },
+  "roberta-base": {
+    model_type: "roberta",
+    vocab_size: 50265,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 514,
+    type_vocab_size: 1,
+    layer_norm_eps: 1e-5,
+    pad_token_id: 1,
+  },
+  "modernbert-base": {
+    model_type: "modernbert",
+    vocab_size: 50368,
+    hidden_size: 768,
+    num_hidden_layers: 22,
+    num_attention_heads: 12,
+    intermediate_size: 1152,
+    local_attention: 128,
+    global_attn_every_n_layers: 3,
+    global_rope_theta: 160000,
+    local_rope_theta: 10000,
+    max_position_embeddings: 8192,
+    pad_token_id: 50283,
+  },
+  "roberta-tiny": {
+    model_type: "roberta",
+    vocab_size: 1000,
+    hidden_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    intermediate_size: 256,
+    max_position_embeddings: 514,
+    type_vocab_size: 1,
+    layer_norm_eps: 1e-5,
+    pad_token_id: 1,
+  },
+  "modernbert-tiny": {
+    model_type: "modernbert",
+    vocab_size: 1000,
+    hidden_size: 64,
+    num_hidden_layers: 3,
+    num_attention_heads: 4,
+    intermediate_size: 96,
+    local_attention: 8,
+    global_attn_every_n_layers: 3,
+    global_rope_theta: 160000,
+    local_rope_theta: 10000,
+    max_position_embeddings: 8192,
+    pad_token_id: 0,
+  },
 };
+
+/**
+ * `shape` with `vocab_size` set to `vocabSize` (the `--vocab-size` override); a `pad_token_id` that no longer fits
+ * becomes 0, the benchmark's padding id (its rows are full length, so it never occurs in a batch).
+ *
+ * @example
+ * ```ts
+ * import { MODEL_SIZES, withVocabSize } from "./train_bench.ts";
+ * const s = withVocabSize(MODEL_SIZES["modernbert-base"], 4096);
+ * if (s.vocab_size !== 4096 || s.pad_token_id !== 0 || s.num_hidden_layers !== 22) throw new Error("override");
+ * ```
+ */
+export function withVocabSize(shape: Readonly<ModelShape>, vocabSize: number): ModelShape {
+  const out: ModelShape = { ...shape, vocab_size: vocabSize };
+  if (typeof out.pad_token_id === "number" && out.pad_token_id >= vocabSize) out.pad_token_id = 0;
+  return out;
+}
 
 /** How tfjs-backend-webgpu uploads CPU-held tensors: `write` (queue.writeBuffer, the default) or tfjs's `mapped`. */
 export type UploadPath = "write" | "mapped";
@@ -83,6 +180,11 @@ export type AdamWKernel = "fused" | "tfjs";
 export interface TrainBenchOptions {
   /** Model shape. */
   modelSize: ModelSizeName;
+  /**
+   * Vocabulary size instead of the shape's (default: the shape's). A larger table changes the GPU dispatches of a step
+   * only where it changes the parameters' flat AdamW chunks or the MLM head's row blocks (see docs/benchmarks.md).
+   */
+  vocabSize?: number;
   /** Rows per batch. */
   batchSize: number;
   /** Tokens per row. */
@@ -262,11 +364,15 @@ function checkOptions(o: TrainBenchOptions): void {
     ["seq len", o.seqLen, 3],
     ["steps", o.steps, 1],
     ["warmup", o.warmup, 0],
+    ...(o.vocabSize === undefined ? [] : [["vocab size", o.vocabSize, SPECIAL.mask + 2] as [string, number, number]]),
   ];
   for (const [name, v, min] of ints) {
     if (!Number.isInteger(v) || v < min) throw new Error(`${name}: expected an integer >= ${min}, got ${v}`);
   }
-  if (o.seqLen > 512) throw new Error(`seq len: at most 512 (max_position_embeddings), got ${o.seqLen}`);
+  const longest = maxSequenceLength(parseConfig({ ...MODEL_SIZES[o.modelSize] }));
+  if (o.seqLen > longest) {
+    throw new Error(`seq len: at most ${longest} for ${o.modelSize} (max_position_embeddings), got ${o.seqLen}`);
+  }
   if (o.upload !== undefined && o.upload !== "write" && o.upload !== "mapped") {
     throw new Error(`upload: expected write or mapped, got ${JSON.stringify(o.upload)}`);
   }
@@ -474,11 +580,14 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const log = options.log ?? (() => {});
   const { batchSize, seqLen, steps, warmup } = options;
   const seed = options.seed ?? 0, lr = options.lr ?? 5e-5, maxGradNorm = options.maxGradNorm ?? 1;
-  const shape = MODEL_SIZES[options.modelSize];
+  const shape = options.vocabSize === undefined
+    ? { ...MODEL_SIZES[options.modelSize] }
+    : withVocabSize(MODEL_SIZES[options.modelSize], options.vocabSize);
   const { choice, upload, matmul, adamw } = await setUpBackend(options, log);
+  checkEmbeddingFits(options.modelSize, shape);
 
   const t0 = performance.now();
-  const model: MaskedLM = initMaskedLM(parseConfig({ model_type: "distilbert", ...shape }), { seed });
+  const model: MaskedLM = initMaskedLM(parseConfig({ ...shape }), { seed });
   const batches = randomMlmBatches(options.distinctBatches ?? 4, {
     batchSize,
     seqLen,
@@ -588,6 +697,22 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     meter.stop();
     model.dispose();
   }
+}
+
+/**
+ * Refuse, before building anything, a word-embedding table larger than one storage binding of the active WebGPU device
+ * (the models refuse it too, at the first step), naming `--vocab-size` as the way to count this shape's dispatches.
+ */
+function checkEmbeddingFits(name: string, shape: ModelShape): void {
+  const width = Number(shape.dim ?? shape.hidden_size);
+  const bytes = shape.vocab_size * width * 4, max = maxBindingBytes();
+  if (bytes <= max) return;
+  const fits = Math.floor(max / (width * 4));
+  throw new Error(
+    `model size ${name}: the [${shape.vocab_size}, ${width}] word-embedding table takes ${bytes} bytes, more than ` +
+      `this WebGPU device binds in one buffer (maxStorageBufferBindingSize ${max}); pass --vocab-size ${fits} or ` +
+      `less (the forward and backward dispatches do not change), or use --backend wasm or cpu`,
+  );
 }
 
 /** Wait for everything queued so far: read one element of `p`. */

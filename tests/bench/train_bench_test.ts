@@ -1,6 +1,15 @@
 import { tf } from "../../lib/deps.ts";
 import { selectBackend } from "../../lib/model/backend.ts";
-import { benchTrain, formatTrainBench, MODEL_SIZES, randomMlmBatches } from "../../lib/bench/train_bench.ts";
+import {
+  benchTrain,
+  formatTrainBench,
+  MODEL_SIZES,
+  type ModelSizeName,
+  randomMlmBatches,
+  withVocabSize,
+} from "../../lib/bench/train_bench.ts";
+import { maxSequenceLength, parseConfig } from "../../lib/model/config.ts";
+import { maxBindingBytes } from "../../lib/model/masked_lm.ts";
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../support/assert.ts";
 import { webgpuTestOptions } from "../support/webgpu.ts";
 import { countWebgpuReadbacks } from "../../lib/bench/dispatch_counter.ts";
@@ -49,6 +58,8 @@ Deno.test("benchTrain: bad options name the field", async () => {
       [{ modelSize: "huge" }, "model size: unknown"],
       [{ batchSize: 0 }, "batch size: expected an integer >= 1"],
       [{ seqLen: 1000 }, "seq len: at most 512"],
+      [{ vocabSize: 104 }, "vocab size: expected an integer >= 105"],
+      [{ modelSize: "roberta-tiny", seqLen: 513 }, "seq len: at most 512 for roberta-tiny"],
       [{ upload: "dma" }, "upload: expected write or mapped"],
       [{ adamw: "adam" }, "adamw: expected fused or tfjs"],
     ] as const
@@ -85,6 +96,58 @@ Deno.test("deno task bench:train --json prints one JSON line (cpu, tiny)", async
   const r = JSON.parse(lines[0]);
   assertEquals([r.model_size, r.backend, r.batch_size, r.seq_len], ["tiny", "cpu", 2, 8]);
   assertStringIncludes(stderr, "tokens/s");
+});
+
+Deno.test("MODEL_SIZES: the base shapes are the checkpoints' config.json sizes, and every shape parses", () => {
+  for (const [name, shape] of Object.entries(MODEL_SIZES)) {
+    const c = parseConfig({ ...shape }, { source: name });
+    assertEquals(c.vocab_size, shape.vocab_size, name);
+  }
+  const rb = parseConfig({ ...MODEL_SIZES["roberta-base"] });
+  assertEquals(
+    [
+      rb.model_type,
+      rb.vocab_size,
+      rb.pad_token_id,
+      rb.max_position_embeddings,
+      rb.type_vocab_size,
+      maxSequenceLength(rb),
+    ],
+    ["roberta", 50265, 1, 514, 1, 512],
+  );
+  const mb = parseConfig({ ...MODEL_SIZES["modernbert-base"] });
+  assertEquals(
+    [mb.vocab_size, mb.hidden_size, mb.num_hidden_layers, mb.num_attention_heads, mb.intermediate_size],
+    [50368, 768, 22, 12, 1152],
+  );
+  assertEquals([mb.local_attention, mb.global_attn_every_n_layers, mb.global_rope_theta, mb.local_rope_theta], [
+    128,
+    3,
+    160000,
+    10000,
+  ]);
+  const small = withVocabSize(MODEL_SIZES["roberta-base"], 1000);
+  assertEquals([small.vocab_size, small.pad_token_id, small.hidden_size], [1000, 1, 768], "pad 1 still fits");
+  assertEquals(MODEL_SIZES["roberta-base"].vocab_size, 50265, "the table is not changed");
+});
+
+Deno.test("benchTrain --vocab-size: the result's shape has the vocabulary trained (cpu, tiny)", async () => {
+  const r = await benchTrain({
+    modelSize: "modernbert-tiny",
+    vocabSize: 300,
+    batchSize: 1,
+    seqLen: 8,
+    backend: "cpu",
+    steps: 1,
+    warmup: 0,
+  });
+  assertEquals([r.shape.model_type, r.shape.vocab_size, r.shape.num_hidden_layers, r.tensors_leaked], [
+    "modernbert",
+    300,
+    3,
+    0,
+  ]);
+  assert(Math.abs(r.loss_first - Math.log(300)) < 0.5, `loss ≈ ln(300), got ${r.loss_first}`);
 });
 
 const gpu = webgpuTestOptions("benchTrain on webgpu");
@@ -141,6 +204,48 @@ Deno.test({
       counter.stop();
       assertEquals([counter.count, counter.reads], [1, 2]);
       tf.dispose([ones, a, b]);
+    } finally {
+      await selectBackend("cpu", { log: () => {} });
+    }
+  },
+});
+
+Deno.test({
+  name: "benchTrain on webgpu: RoBERTa and ModernBERT shapes count dispatches per phase with no blocking read-back",
+  ...gpu,
+  fn: async () => {
+    const base = { batchSize: 1, seqLen: 16, backend: "webgpu" as const, steps: 2, warmup: 1 };
+    try {
+      const counts: Record<string, unknown> = {};
+      for (const modelSize of ["roberta-tiny", "modernbert-tiny"] as ModelSizeName[]) {
+        const r = await benchTrain({ ...base, modelSize });
+        assertEquals([r.backend, r.shape.model_type, r.tensors_leaked], [
+          "webgpu",
+          MODEL_SIZES[modelSize].model_type,
+          0,
+        ]);
+        assertEquals([r.readbacks_per_step, r.gpu_reads_per_step], [0, 1], modelSize);
+        const d = r.dispatches!;
+        assert(d.forward > 0 && d.backward > 0 && d.optimizer > 0, `${modelSize}: ${JSON.stringify(d)}`);
+        assertEquals(d.total, d.forward + d.backward + d.optimizer);
+        assert(Number.isFinite(r.loss_last), `${modelSize}: loss ${r.loss_last}`);
+        counts[modelSize] = d;
+      }
+      // The full vocabulary where one binding cannot hold its table: refused before anything is built.
+      if (50368 * 768 * 4 > maxBindingBytes()) {
+        const error = await benchTrain({ ...base, modelSize: "modernbert-base" }).then(() => undefined, (e) => e);
+        assert(error instanceof Error, "modernbert-base's 50368 × 768 table refused");
+        assertStringIncludes(error.message, "model size modernbert-base: the [50368, 768] word-embedding table");
+        assertStringIncludes(error.message, `--vocab-size ${Math.floor(maxBindingBytes() / 3072)}`);
+      }
+      // A vocabulary twice the size (one flat AdamW chunk and one head block either way): the same dispatches.
+      const wider = await benchTrain({ ...base, modelSize: "modernbert-tiny", vocabSize: 2000 });
+      assertEquals(wider.shape.vocab_size, 2000);
+      assertEquals(wider.dispatches, counts["modernbert-tiny"]);
+      assert(
+        JSON.stringify(counts["roberta-tiny"]) !== JSON.stringify(counts["modernbert-tiny"]),
+        `different graphs, different counts: ${JSON.stringify(counts)}`,
+      );
     } finally {
       await selectBackend("cpu", { log: () => {} });
     }

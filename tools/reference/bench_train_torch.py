@@ -3,7 +3,9 @@
     python3 tools/reference/bench_train_torch.py --model-size distilbert-base --batch-size 64 --seq-len 128 \
         --steps 30 --warmup 5 --precision fp32,tf32,fp16 [--split-phases] [--json] [--out FILE]
 
-`DistilBertForMaskedLM` (transformers) with the shape table of `lib/bench/train_bench.ts` (keep the two in sync),
+`AutoModelForMaskedLM` (transformers: DistilBERT, BERT, RoBERTa, ModernBERT) with the shape table of
+`lib/bench/train_bench.ts` (`config.json` fields; keep the two in sync; `--vocab-size N` overrides the vocabulary as
+`bench:train --vocab-size` does),
 freshly initialised, `model.train()` (dropout on), random full-length rows `[CLS] ids [SEP]` masked as HF's
 `DataCollatorForLanguageModeling` does (15 % of non-special tokens; 80 % [MASK], 10 % random, 10 % kept), 4 distinct
 batches cycled, already on the device. One step: forward with labels → backward → `clip_grad_norm_(1.0)` → AdamW
@@ -19,13 +21,39 @@ import argparse, datetime, json, statistics, sys, time
 
 import torch
 import transformers
-from transformers import DistilBertConfig, DistilBertForMaskedLM
+from transformers import AutoConfig, AutoModelForMaskedLM
 
+_ROBERTA = dict(model_type="roberta", max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5,
+                pad_token_id=1)
+_MODERNBERT = dict(model_type="modernbert", local_attention=128, global_attn_every_n_layers=3,
+                   global_rope_theta=160000, local_rope_theta=10000, max_position_embeddings=8192)
 MODEL_SIZES = {  # lib/bench/train_bench.ts MODEL_SIZES
-    "distilbert-base": dict(vocab_size=30522, dim=768, n_layers=6, n_heads=12, hidden_dim=3072),
-    "small": dict(vocab_size=30522, dim=256, n_layers=4, n_heads=4, hidden_dim=1024),
-    "tiny": dict(vocab_size=1000, dim=64, n_layers=2, n_heads=4, hidden_dim=256),
+    "distilbert-base": dict(model_type="distilbert", vocab_size=30522, dim=768, n_layers=6, n_heads=12,
+                            hidden_dim=3072),
+    "small": dict(model_type="distilbert", vocab_size=30522, dim=256, n_layers=4, n_heads=4, hidden_dim=1024),
+    "tiny": dict(model_type="distilbert", vocab_size=1000, dim=64, n_layers=2, n_heads=4, hidden_dim=256),
+    "bert-base": dict(model_type="bert", vocab_size=30522, hidden_size=768, num_hidden_layers=12,
+                      num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2,
+                      pad_token_id=0),
+    "roberta-base": dict(_ROBERTA, vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                         intermediate_size=3072),
+    "modernbert-base": dict(_MODERNBERT, vocab_size=50368, hidden_size=768, num_hidden_layers=22,
+                            num_attention_heads=12, intermediate_size=1152, pad_token_id=50283),
+    "roberta-tiny": dict(_ROBERTA, vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                         intermediate_size=256),
+    "modernbert-tiny": dict(_MODERNBERT, vocab_size=1000, hidden_size=64, num_hidden_layers=3, num_attention_heads=4,
+                            intermediate_size=96, local_attention=8, pad_token_id=0),
 }
+
+
+def model_shape(args):
+    """The table's fields, with `--vocab-size` (a pad id that no longer fits becomes 0, as in train_bench.ts)."""
+    shape = dict(MODEL_SIZES[args.model_size])
+    if args.vocab_size is not None:
+        shape["vocab_size"] = args.vocab_size
+        if shape.get("pad_token_id", 0) >= args.vocab_size:
+            shape["pad_token_id"] = 0
+    return shape
 PAD, UNK, CLS, SEP, MASK = 0, 100, 101, 102, 103
 
 
@@ -51,10 +79,18 @@ def bench(precision, args, device):
     torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
     torch.backends.cudnn.allow_tf32 = precision == "tf32"
     torch.manual_seed(args.seed)
-    shape = MODEL_SIZES[args.model_size]
-    config = DistilBertConfig(max_position_embeddings=512, **shape)
-    model = DistilBertForMaskedLM(config).to(device).train()
-    no_decay = lambda n: "bias" in n or "LayerNorm" in n or "layer_norm" in n
+    shape = model_shape(args)
+    fields = {k: v for k, v in shape.items() if k != "model_type"}
+    defaults = AutoConfig.for_model(shape["model_type"]).to_dict()
+    for k in ("bos_token_id", "eos_token_id", "cls_token_id", "sep_token_id", "mask_token_id"):  # unused here
+        if isinstance(defaults.get(k), int) and defaults[k] >= shape["vocab_size"]:
+            fields[k] = None
+    config = AutoConfig.for_model(shape["model_type"], **fields)
+    model = AutoModelForMaskedLM.from_config(config).to(device).train()
+    # HF Trainer's rule: no weight decay for biases and LayerNorm parameters
+    norms = {f"{m}.{n}" if m else n for m, mod in model.named_modules() if isinstance(mod, torch.nn.LayerNorm)
+             for n, _ in mod.named_parameters(recurse=False)}
+    no_decay = lambda n: n.endswith("bias") or n in norms
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": [p for n, p in named if not no_decay(n)], "weight_decay": 0.01},
                              {"params": [p for n, p in named if no_decay(n)], "weight_decay": 0.0}], lr=5e-5)
@@ -132,6 +168,7 @@ def bench(precision, args, device):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model-size", default="distilbert-base", choices=sorted(MODEL_SIZES))
+    p.add_argument("--vocab-size", type=int, default=None, help="vocabulary size instead of the shape's")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seq-len", type=int, default=128)
     p.add_argument("--steps", type=int, default=30)
