@@ -8,34 +8,28 @@
 import { resolve } from "node:path";
 import { exists, existsSync, writeFileAtomic } from "../fs.ts";
 import { readJsonObject } from "./checkpoints.ts";
+import type { DataOptions } from "./finetune.ts";
 
 /** The options {@link runArgs} records: the data and masking options of finetune, and its learning rate. */
-export interface RunArgsSource {
-  /** Corpus path or Hub id. */
-  dataset: string;
-  /** Hub dataset config. */
-  datasetConfig?: string;
-  /** Split. */
-  datasetSplit?: string;
-  /** Text field. */
-  textColumn?: string;
-  /** Tokens per chunk. */
-  chunkSize: number;
-  /** `group_texts` batch. */
-  groupBatch: number | "global";
-  /** Training chunks. */
-  trainSize: number;
-  /** Eval chunks. */
-  testSize: number;
-  /** Seed. */
-  seed: number;
-  /** Token masking probability. */
-  mlmProbability: number;
-  /** Whole-word masking probability, when whole-word masking. */
-  wwmProbability?: number;
-  /** Peak learning rate. */
-  learningRate?: number;
-}
+export type RunArgsSource =
+  & Pick<
+    DataOptions,
+    | "dataset"
+    | "datasetConfig"
+    | "datasetSplit"
+    | "textColumn"
+    | "chunkSize"
+    | "groupBatch"
+    | "trainSize"
+    | "testSize"
+    | "seed"
+    | "mlmProbability"
+    | "wwmProbability"
+  >
+  & {
+    /** Peak learning rate. */
+    learningRate?: number;
+  };
 
 /** The flag of each recorded argument, for messages. */
 const FLAGS: Record<string, string> = {

@@ -36,7 +36,7 @@ import {
   loadSequenceClassifier,
   type SequenceClassifier,
 } from "../model/sequence_classification.ts";
-import { OnnxGraphBuilder, OnnxType } from "./onnx_graph.ts";
+import { CheckpointGraph, type CheckpointValues, OnnxType } from "./onnx_graph.ts";
 import { copyTokenizerFiles } from "./tokenizer_files.ts";
 import { modernBertOnnx } from "./onnx_modernbert.ts";
 
@@ -79,34 +79,13 @@ function sizesOf(config: ModelConfig): Sizes {
   };
 }
 
-/** The graph under construction plus the checkpoint values its initializers come from. */
-class BertGraph {
-  readonly g: OnnxGraphBuilder;
-  readonly #values: Map<string, { shape: number[]; data: Float32Array }>;
+/** The BERT-family graph under construction (see {@link CheckpointGraph}). */
+class BertGraph extends CheckpointGraph {
   readonly #sizes: Sizes;
-  readonly #added = new Set<string>();
-  #n = 0;
 
-  constructor(name: string, values: Map<string, { shape: number[]; data: Float32Array }>, sizes: Sizes) {
-    this.g = new OnnxGraphBuilder(name);
-    this.#values = values;
+  constructor(name: string, values: CheckpointValues, sizes: Sizes) {
+    super(name, values);
     this.#sizes = sizes;
-  }
-
-  /** A fresh value name under `scope`. */
-  id(scope: string, op: string): string {
-    return `/${scope}/${op}_${this.#n++}`;
-  }
-
-  /** The initializer for checkpoint key `name` (added on first use). */
-  param(name: string): string {
-    const v = this.#values.get(name);
-    if (!v) throw new Error(`exportOnnx: the model has no parameter "${name}"`);
-    if (!this.#added.has(name)) {
-      this.g.initializer(name, v.shape, v.data);
-      this.#added.add(name);
-    }
-    return name;
   }
 
   /**

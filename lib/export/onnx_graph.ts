@@ -175,3 +175,54 @@ export type OnnxModel = OnnxProto.onnx.ModelProto;
 export function decodeOnnx(bytes: Uint8Array): OnnxModel {
   return onnx.ModelProto.decode(bytes);
 }
+
+/** A checkpoint's values by key: the shape and float32 data of each parameter. */
+export type CheckpointValues = Map<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * A graph under construction plus the checkpoint values its initializers come from: fresh value names per scope
+ * ({@link CheckpointGraph.id}) and each parameter added as an initializer on first use ({@link CheckpointGraph.param}).
+ *
+ * @example
+ * ```ts
+ * import { CheckpointGraph, OnnxType } from "./onnx_graph.ts";
+ * const c = new CheckpointGraph("scale", new Map([["w", { shape: [1], data: new Float32Array([2]) }]]));
+ * c.g.input("x", OnnxType.FLOAT, ["n"]);
+ * const y = c.g.node("Mul", ["x", c.param("w")], c.id("scale", "Mul"));
+ * if (y !== "/scale/Mul_0" || c.param("w") !== "w" || c.has("b")) throw new Error("names");
+ * ```
+ */
+export class CheckpointGraph {
+  /** The graph. */
+  readonly g: OnnxGraphBuilder;
+  readonly #values: CheckpointValues;
+  readonly #added = new Set<string>();
+  #n = 0;
+
+  /** An empty graph called `name` over the checkpoint `values`. */
+  constructor(name: string, values: CheckpointValues) {
+    this.g = new OnnxGraphBuilder(name);
+    this.#values = values;
+  }
+
+  /** A fresh value name under `scope`. */
+  id(scope: string, op: string): string {
+    return `/${scope}/${op}_${this.#n++}`;
+  }
+
+  /** Whether the checkpoint holds key `name`. */
+  has(name: string): boolean {
+    return this.#values.has(name);
+  }
+
+  /** The initializer for checkpoint key `name` (added on first use). */
+  param(name: string): string {
+    const v = this.#values.get(name);
+    if (!v) throw new Error(`exportOnnx: the model has no parameter "${name}"`);
+    if (!this.#added.has(name)) {
+      this.g.initializer(name, v.shape, v.data);
+      this.#added.add(name);
+    }
+    return name;
+  }
+}

@@ -18,7 +18,7 @@
 import type { ModernBertConfig } from "../model/config.ts";
 import { modernBertLayerTypes, modernBertRopeTheta } from "../model/config.ts";
 import { FLOAT32_MIN } from "../model/layers.ts";
-import { OnnxGraphBuilder, OnnxType } from "./onnx_graph.ts";
+import { CheckpointGraph, type CheckpointValues, OnnxGraphBuilder, OnnxType } from "./onnx_graph.ts";
 
 /** What {@link modernBertOnnx} builds. */
 export interface ModernBertOnnx {
@@ -31,35 +31,12 @@ export interface ModernBertOnnx {
 const BATCH = "batch_size";
 const SEQ = "sequence_length";
 
-class Graph {
-  readonly g: OnnxGraphBuilder;
-  readonly #values: Map<string, { shape: number[]; data: Float32Array }>;
-  readonly #added = new Set<string>();
+class Graph extends CheckpointGraph {
   readonly #eps: number;
-  #n = 0;
 
-  constructor(name: string, values: Map<string, { shape: number[]; data: Float32Array }>, eps: number) {
-    this.g = new OnnxGraphBuilder(name);
-    this.#values = values;
+  constructor(name: string, values: CheckpointValues, eps: number) {
+    super(name, values);
     this.#eps = eps;
-  }
-
-  id(scope: string, op: string): string {
-    return `/${scope}/${op}_${this.#n++}`;
-  }
-
-  has(name: string): boolean {
-    return this.#values.has(name);
-  }
-
-  param(name: string): string {
-    const v = this.#values.get(name);
-    if (!v) throw new Error(`exportOnnx: the model has no parameter "${name}"`);
-    if (!this.#added.has(name)) {
-      this.g.initializer(name, v.shape, v.data);
-      this.#added.add(name);
-    }
-    return name;
   }
 
   op(op: string, inputs: string[], scope: string, attributes = {}): string {

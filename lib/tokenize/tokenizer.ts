@@ -13,6 +13,9 @@ import type { Encoding } from "../data/types.ts";
 import { precompiledNormalizer } from "./precompiled.ts";
 import { intlWordIds, tokenOffsets, type TokenSpelling } from "./intl_words.ts";
 import { type PreTokenizer, rustPreTokenizer, trimEndWhiteSpace, trimStartWhiteSpace } from "./pretokenize.ts";
+import { TOKENIZER_FILES } from "./files.ts";
+
+export { TOKENIZER_FILES };
 
 /** Options of {@linkcode Tokenizer.encode}. */
 export interface EncodeOptions {
@@ -38,26 +41,6 @@ export interface DecodeOptions {
   /** Drop special tokens (`[CLS]`, `[SEP]`, `[PAD]`, `[MASK]`, …); default `false`. */
   skipSpecialTokens?: boolean;
 }
-
-/**
- * The files `loadTokenizer` looks for, in the order they are copied into a checkpoint.
- *
- * @example
- * ```ts
- * import { TOKENIZER_FILES } from "./tokenizer.ts";
- * if (TOKENIZER_FILES[0] !== "tokenizer.json") throw new Error("tokenizer.json first");
- * ```
- */
-export const TOKENIZER_FILES: readonly string[] = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.txt",
-  "added_tokens.json",
-  "vocab.json",
-  "merges.txt",
-  "sentencepiece.bpe.model",
-];
 
 // The parts of `@huggingface/tokenizers`' Tokenizer this module drives. They are public at runtime; the type
 // declarations mark some private, so they are reached through this interface.

@@ -1,10 +1,12 @@
 /**
  * What the page needs to know about a checkpoint folder before any model code loads (the page's main thread imports
  * this module alone): which of a folder's files to read ({@link CHECKPOINT_FILES}) and how a fill-mask prompt reads
- * with the model's own mask token ({@link withMaskToken}). No imports, nothing of `Deno.*`.
+ * with the model's own mask token ({@link withMaskToken}). Its one import, `lib/tokenize/files.ts`, has none;
+ * nothing of `Deno.*`.
  *
  * @module
  */
+import { TOKENIZER_FILES } from "../tokenize/files.ts";
 
 /**
  * The files of a Hugging Face checkpoint folder the page reads: `config.json`, `model.safetensors` and every
@@ -15,23 +17,13 @@
  * @example
  * ```ts
  * import { CHECKPOINT_FILES } from "./checkpoint.ts";
- * import { TOKENIZER_FILES } from "../tokenize/tokenizer.ts";
- * const expected = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
- * if (JSON.stringify(CHECKPOINT_FILES) !== JSON.stringify(expected)) throw new Error("out of step with TOKENIZER_FILES");
+ * for (const name of ["config.json", "model.safetensors", "vocab.txt", "merges.txt", "sentencepiece.bpe.model"]) {
+ *   if (!CHECKPOINT_FILES.includes(name)) throw new Error(`${name} is not read`);
+ * }
+ * if (CHECKPOINT_FILES.includes("optimizer.pt")) throw new Error("optimizer state is read");
  * ```
  */
-export const CHECKPOINT_FILES: readonly string[] = [
-  "config.json",
-  "model.safetensors",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.txt",
-  "added_tokens.json",
-  "vocab.json",
-  "merges.txt",
-  "sentencepiece.bpe.model",
-];
+export const CHECKPOINT_FILES: readonly string[] = ["config.json", "model.safetensors", ...TOKENIZER_FILES];
 
 /** The mask tokens of the model families: BERT-style WordPiece and ModernBERT (`[MASK]`), RoBERTa and XLM-R (`<mask>`). */
 const MASK_SPELLINGS = ["[MASK]", "<mask>"];

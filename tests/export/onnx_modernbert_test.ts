@@ -2,7 +2,6 @@
 // transformers-saved tiny checkpoints (fixtures/reference/tiny-modernbert*, global + sliding-window layers) exported
 // with their tokenizer; transformers.js' fill-mask and text-classification answers and onnxruntime's raw logits on
 // the padded [2, 40] golden batch (longer than the 16-token window) equal ours within 1e-5.
-import { tf } from "../../lib/deps.ts";
 import { exportOnnx } from "../../lib/export/onnx.ts";
 import { loadMaskedLM } from "../../lib/model/pretrained.ts";
 import { readSafetensors } from "../../lib/model/safetensors.ts";
@@ -11,6 +10,8 @@ import { fillMask, type FillMaskPrediction } from "../../lib/pipelines/fill_mask
 import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 import { ROOT } from "../support/shared.ts";
+import { maxAbsDiff } from "../support/goldens.ts";
+import { ourLogits } from "./logits.ts";
 import { runTransformersJs } from "./transformers_js/client.ts";
 
 const VARIANTS = ["tiny-modernbert", "tiny-modernbert-options"].map((n) => `${ROOT}/fixtures/reference/${n}`);
@@ -26,29 +27,10 @@ async function goldenBatch(dir: string) {
   return { input_ids: rows("input_ids"), attention_mask: rows("attention_mask") };
 }
 
-async function ourLogits(
-  model: { logits(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor },
-  batch: { input_ids: number[][]; attention_mask: number[][] },
-) {
-  const ids = tf.tensor2d(batch.input_ids, undefined, "int32");
-  const mask = tf.tensor2d(batch.attention_mask, undefined, "int32");
-  const logits = model.logits(ids, mask);
-  const out = { dims: logits.shape, data: Array.from(await logits.data()) };
-  tf.dispose([ids, mask, logits]);
-  return out;
-}
-
 /** The predictions for a text's one mask (a list, or a list holding that list: either shape of fill-mask's result). */
 function oneMask(out: unknown): FillMaskPrediction[] {
   const list = out as unknown[];
   return (Array.isArray(list[0]) ? list[0] : list) as FillMaskPrediction[];
-}
-
-function maxAbs(a: number[], b: number[]): number {
-  assertEquals(a.length, b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 Deno.test("transformers.js runs the ModernBERT masked-LM export with our fill-mask answers and logits", async () => {
@@ -74,7 +56,7 @@ Deno.test("transformers.js runs the ModernBERT masked-LM export with our fill-ma
         }
         const ours = await ourLogits(model, batch);
         assertEquals(theirs.logits!.dims, ours.dims);
-        const diff = maxAbs(theirs.logits!.data, ours.data);
+        const diff = maxAbsDiff(theirs.logits!.data, ours.data);
         console.log(`${name}: fill-mask tokens equal; max |Δ logits| over the padded [2, 40] batch = ${diff}`);
         assert(diff <= TOLERANCE, `${name}: onnxruntime logits differ from ours by ${diff}`);
       } finally {
@@ -98,7 +80,7 @@ Deno.test("transformers.js: ModernBERT classifier exports (cls and mean pooling)
         const theirs = await runTransformersJs({ modelDir: `${tmp}/${name}`, logits: batch });
         const ours = await ourLogits(model, batch);
         assertEquals(theirs.logits!.dims, ours.dims);
-        const diff = maxAbs(theirs.logits!.data, ours.data);
+        const diff = maxAbsDiff(theirs.logits!.data, ours.data);
         console.log(`${name} (${model.config.classifier_pooling}): max |Δ logits| = ${diff}`);
         assert(diff <= TOLERANCE, `${name}: onnxruntime logits differ from ours by ${diff}`);
       } finally {

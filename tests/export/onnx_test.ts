@@ -1,4 +1,3 @@
-import { tf } from "../../lib/deps.ts";
 import { decodeOnnx } from "../../lib/export/onnx_graph.ts";
 import { type ExportableModel, exportOnnx, ONNX_MODEL_PATH, onnxModelBytes } from "../../lib/export/onnx.ts";
 import { type ModelConfig, parseConfig } from "../../lib/model/config.ts";
@@ -11,6 +10,8 @@ import { fillMask } from "../../lib/pipelines/fill_mask.ts";
 import { loadTokenizer, type Tokenizer } from "../../lib/tokenize/tokenizer.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../support/assert.ts";
 import { haveShared, ROOT, SHARED } from "../support/shared.ts";
+import { maxAbsDiff } from "../support/goldens.ts";
+import { ourLogits } from "./logits.ts";
 import { runTransformersJs } from "./transformers_js/client.ts";
 
 const DEMO = `${ROOT}/fixtures/demo/model`;
@@ -49,22 +50,6 @@ function paddedBatch(tok: Tokenizer, texts: string[]): { input_ids: number[][]; 
     input_ids: enc.map((e) => pad(e.input_ids, tok.padTokenId)),
     attention_mask: enc.map((e) => pad(e.attention_mask, 0)),
   };
-}
-
-async function ourLogits(model: ExportableModel, batch: { input_ids: number[][]; attention_mask: number[][] }) {
-  const ids = tf.tensor2d(batch.input_ids, undefined, "int32");
-  const mask = tf.tensor2d(batch.attention_mask, undefined, "int32");
-  const logits = model.logits(ids, mask);
-  const out = { dims: logits.shape, data: Array.from(await logits.data()) };
-  tf.dispose([ids, mask, logits]);
-  return out;
-}
-
-function maxAbsDiff(a: number[], b: number[]): number {
-  assertEquals(a.length, b.length, "logit count");
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 const FILL_TEXTS = ["This is a great [MASK].", "I watched the [MASK] last night and loved it."];

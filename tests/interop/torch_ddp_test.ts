@@ -24,6 +24,7 @@ import { trainableParams, trainStep } from "../../lib/train/step.ts";
 import { assert, assertEquals } from "../support/assert.ts";
 import { maxAbsDiff } from "../support/goldens.ts";
 import { ROOT, SHARED } from "../support/shared.ts";
+import { runCommand } from "../tasks/task_line.ts";
 
 const NAME = "interop: Parquet → datasets → Trainer under torchrun (2 processes) → loadMaskedLM, optimizer both ways";
 const VENV_BIN = `${ROOT}/tools/reference/.venv/bin`;
@@ -89,18 +90,11 @@ interface Ran {
 /** Run a command in the project root; fail with its stderr's tail when it fails. */
 async function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
   const t0 = performance.now();
-  const out = await new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (!out.success) {
-    throw new Error(`${command} ${args.join(" ")} exited with ${out.code}:\n${stderr.slice(-3000)}`);
+  const out = await runCommand(command, args, env);
+  if (out.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited with ${out.code}:\n${out.stderr.slice(-3000)}`);
   }
-  return { stdout: new TextDecoder().decode(out.stdout), seconds: (performance.now() - t0) / 1000 };
+  return { stdout: out.stdout, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The last line of stdout, as JSON. */

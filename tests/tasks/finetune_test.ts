@@ -1,22 +1,9 @@
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { DEMO_FIXTURE_DIR } from "../../lib/app/demo.ts";
 import { finetune, type FinetuneOptions } from "../../lib/app/finetune.ts";
-import { TINY_DATA } from "./tiny_data.ts";
+import { tinyFinetune } from "./tiny_data.ts";
 
-const base = (outputDir: string, cacheDir: string): FinetuneOptions => ({
-  model: `${DEMO_FIXTURE_DIR}/model`,
-  dataset: `${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`,
-  ...TINY_DATA,
-  perDeviceTrainBatchSize: 8,
-  learningRate: 1e-3,
-  numTrainEpochs: 1,
-  backend: "wasm",
-  outputDir,
-  cacheDir,
-  saveStrategy: "steps",
-  saveSteps: 2,
-  log: () => {},
-});
+const base = (outputDir: string, cacheDir: string): FinetuneOptions =>
+  tinyFinetune(outputDir, cacheDir, { numTrainEpochs: 1 });
 
 Deno.test("finetune: resuming from checkpoint-2 of a run ends byte-identical to it (whole-word masking)", async () => {
   const root = await Deno.makeTempDir();

@@ -10,26 +10,14 @@ import { prepareOutputDir } from "../../lib/app/run_dir.ts";
 import { readSafetensors, writeSafetensors } from "../../lib/model/safetensors.ts";
 import { exists } from "../../lib/fs.ts";
 import { taskArgs } from "./task_line.ts";
-import { TINY_DATA } from "./tiny_data.ts";
+import { tinyFinetune } from "./tiny_data.ts";
 
 const decoder = new TextDecoder();
 const MODEL = `${DEMO_FIXTURE_DIR}/model`;
 const CORPUS = `${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`;
 
-const base = (outputDir: string, cacheDir: string): FinetuneOptions => ({
-  model: MODEL,
-  dataset: CORPUS,
-  ...TINY_DATA,
-  perDeviceTrainBatchSize: 8,
-  learningRate: 1e-3,
-  maxSteps: 3,
-  backend: "wasm",
-  outputDir,
-  cacheDir,
-  saveStrategy: "steps",
-  saveSteps: 2,
-  log: () => {},
-});
+const base = (outputDir: string, cacheDir: string): FinetuneOptions =>
+  tinyFinetune(outputDir, cacheDir, { maxSteps: 3 });
 
 /** `fn`'s result and every line it wrote to stderr through console.error. */
 async function withNotes<T>(fn: () => Promise<T>): Promise<{ result: T; notes: string[] }> {

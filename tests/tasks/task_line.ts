@@ -42,7 +42,7 @@ export function taskPermissions(name: string, env: Record<string, string> = {}):
   return out;
 }
 
-/** What a `deno` run printed, and its exit code. */
+/** What a command run printed, and its exit code. */
 export interface DenoRun {
   code: number;
   stdout: string;
@@ -50,10 +50,10 @@ export interface DenoRun {
 }
 
 /**
- * Run `deno` with `args` from the project folder (no colours, plus `env`), collecting its exit code and output.
+ * Run `command` with `args` from the project folder (no colours, plus `env`), collecting its exit code and output.
  */
-export async function runDeno(args: string[], env: Record<string, string> = {}): Promise<DenoRun> {
-  const { code, stdout, stderr } = await new Deno.Command("deno", {
+export async function runCommand(command: string, args: string[], env: Record<string, string> = {}): Promise<DenoRun> {
+  const { code, stdout, stderr } = await new Deno.Command(command, {
     args,
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
@@ -61,4 +61,9 @@ export async function runDeno(args: string[], env: Record<string, string> = {}):
     stderr: "piped",
   }).output();
   return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}
+
+/** Run `deno` with `args` from the project folder (see {@link runCommand}). */
+export function runDeno(args: string[], env: Record<string, string> = {}): Promise<DenoRun> {
+  return runCommand("deno", args, env);
 }

@@ -38,12 +38,18 @@ export const REFERENCE_ARGS = {
 /** The folder of the starting weights and tokenizer. */
 export const REFERENCE_MODEL_DIR = `${DEMO_FIXTURE_DIR}/model`;
 
-/** Every step's batch, made as the run makes them. */
-export async function referenceBatches(): Promise<MlmBatch[]> {
-  const tokenizer = await loadTokenizer(REFERENCE_MODEL_DIR);
+/**
+ * Every step's batch, made as the run makes them: the demo corpus tokenized by the tokenizer in `modelDir` into
+ * `chunkSize`-token chunks (defaults: the demo model, {@link REFERENCE_ARGS}' 64).
+ */
+export async function referenceBatches(
+  modelDir: string = REFERENCE_MODEL_DIR,
+  chunkSize: number = REFERENCE_ARGS.chunk_size,
+): Promise<MlmBatch[]> {
+  const tokenizer = await loadTokenizer(modelDir);
   const texts: string[] = [];
   for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts, tokenizer, { chunkSize: REFERENCE_ARGS.chunk_size });
+  const chunks = textsToChunks(texts, tokenizer, { chunkSize });
   const collate = createMlmCollator({
     maskTokenId: tokenizer.maskTokenId,
     vocabSize: tokenizer.vocabSize,
@@ -92,15 +98,15 @@ export interface ReferenceRunResult {
 }
 
 /**
- * Load the starting weights and take the run's steps over `batches` on the active backend; `fp16` adds loss scaling
- * (the backend set up for half precision by the caller).
+ * Load the starting weights (`modelDir`, default the demo model) and take the run's steps over `batches` on the
+ * active backend; `fp16` adds loss scaling (the backend set up for half precision by the caller).
  */
 export async function runReference(
   batches: readonly MlmBatch[],
-  options: { fp16?: boolean } = {},
+  options: { fp16?: boolean; modelDir?: string } = {},
 ): Promise<ReferenceRunResult> {
   const args = REFERENCE_ARGS;
-  const model = await loadMaskedLM(REFERENCE_MODEL_DIR);
+  const model = await loadMaskedLM(options.modelDir ?? REFERENCE_MODEL_DIR);
   const optimizer = new AdamW(trainableParams(model), {
     lr: args.lr,
     weightDecay: args.weight_decay,

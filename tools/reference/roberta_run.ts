@@ -7,67 +7,18 @@
  *
  * @module
  */
-import { loadMaskedLM } from "../../lib/model/pretrained.ts";
-import { loadTokenizer } from "../../lib/tokenize/tokenizer.ts";
-import { readTexts } from "../../lib/data/records.ts";
-import { createMlmCollator } from "../../lib/collate/mlm.ts";
 import type { MlmBatch } from "../../lib/data/types.ts";
-import { Rng } from "../../lib/data/rng.ts";
-import { DEMO_FIXTURE_DIR, textsToChunks } from "../../lib/app/demo.ts";
-import { REFERENCE_ARGS, type ReferenceRunResult } from "./reference_run.ts";
-import { AdamW } from "../../lib/train/adamw.ts";
-import { linearScheduleWithWarmup } from "../../lib/train/schedule.ts";
-import { trainableParams, trainStep } from "../../lib/train/trainer.ts";
+import { REFERENCE_ARGS, referenceBatches, type ReferenceRunResult, runReference } from "./reference_run.ts";
 
 /** The run's settings: reference_run.ts's, with 32-token chunks (the tiny model has 38 positions). */
 export const ROBERTA_RUN_ARGS = { ...REFERENCE_ARGS, chunk_size: 32 } as const;
 
 /** The 50 batches, from the tokenizer in `modelDir`. */
-export async function robertaBatches(modelDir: string): Promise<MlmBatch[]> {
-  const tokenizer = await loadTokenizer(modelDir);
-  const texts: string[] = [];
-  for await (const t of readTexts(`${DEMO_FIXTURE_DIR}/corpus/movie_reviews.jsonl`)) texts.push(t);
-  const chunks = textsToChunks(texts, tokenizer, { chunkSize: ROBERTA_RUN_ARGS.chunk_size });
-  const collate = createMlmCollator({
-    maskTokenId: tokenizer.maskTokenId,
-    vocabSize: tokenizer.vocabSize,
-    specialIds: tokenizer.allSpecialIds,
-    padTokenId: tokenizer.padTokenId,
-    rng: new Rng(ROBERTA_RUN_ARGS.collator_seed),
-  });
-  const n = ROBERTA_RUN_ARGS.batch_size;
-  return Array.from(
-    { length: ROBERTA_RUN_ARGS.total_steps },
-    (_, step) => collate(Array.from({ length: n }, (_, i) => chunks[(step * n + i) % chunks.length])),
-  );
+export function robertaBatches(modelDir: string): Promise<MlmBatch[]> {
+  return referenceBatches(modelDir, ROBERTA_RUN_ARGS.chunk_size);
 }
 
 /** Train the model in `modelDir` on `batches` (eval mode, as PyTorch's side). */
-export async function runRoberta(modelDir: string, batches: readonly MlmBatch[]): Promise<ReferenceRunResult> {
-  const args = ROBERTA_RUN_ARGS;
-  const model = await loadMaskedLM(modelDir);
-  const optimizer = new AdamW(trainableParams(model), {
-    lr: args.lr,
-    weightDecay: args.weight_decay,
-    betas: [...args.betas] as [number, number],
-    eps: args.eps,
-  });
-  const schedule = linearScheduleWithWarmup({
-    baseLr: args.lr,
-    warmupSteps: args.warmup_steps,
-    totalSteps: args.total_steps,
-  });
-  const losses: number[] = [], lrs: number[] = [];
-  for (let step = 0; step < batches.length; step++) {
-    const lr = schedule(step);
-    const r = await trainStep(model, [batches[step]], {
-      optimizer,
-      lr,
-      maxGradNorm: args.max_grad_norm,
-      training: false,
-    });
-    losses.push(r.loss);
-    lrs.push(lr);
-  }
-  return { model, losses, lrs };
+export function runRoberta(modelDir: string, batches: readonly MlmBatch[]): Promise<ReferenceRunResult> {
+  return runReference(batches, { modelDir });
 }
