@@ -25,7 +25,7 @@ import transformers
 from safetensors.torch import save_file
 from transformers import ModernBertConfig, ModernBertForMaskedLM
 
-SEQ, PAD, VOCAB, SAMPLES = 4096, 100, 100, 256
+SEQ, PAD, VOCAB, SAMPLES = 2048, 100, 100, 256
 SPECIAL = dict(pad_token_id=0, cls_token_id=1, bos_token_id=1, sep_token_id=2, eos_token_id=2)
 FIRST_WORD = 5  # ids below this are special tokens
 GRADS = ["model.embeddings.tok_embeddings.weight", "model.layers.0.attn.Wqkv.weight", "model.layers.1.attn.Wqkv.weight"]
