@@ -1,6 +1,6 @@
 // ModernBERT at its full context against transformers 5.25 (fixtures/reference/tiny-modernbert-long, made by
 // tools/reference/make_modernbert_long_golden.py): a random tiny ModernBertForMaskedLM (hidden 16, 2 heads, layer 0
-// global, layers 1-2 sliding-window with local_attention 128) on one [1, 2048] batch whose last 100 positions are
+// global, layers 1-2 sliding-window with local_attention 128, initializer_range 0.3 so attention is sharp) on one [1, 2048] batch whose last 100 positions are
 // padding. Logits at 256 positions spread over the whole sequence within 1e-4 relative, the loss within 1e-5 relative,
 // the gradients of the token embeddings and of a global and a sliding layer's Wqkv within 1e-3 relative, where
 // rel = max|ours - torch| / max|torch| over the compared values. The model's context is 8,192 positions; the batch is

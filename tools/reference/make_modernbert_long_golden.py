@@ -2,16 +2,20 @@
 tests/model/modernbert_long_test.ts.
 
 Run from the project root with the pinned reference stack (tools/reference/requirements.txt):
-    tools/reference/.venv/bin/python tools/reference/make_modernbert_long_golden.py [fixtures/reference]
+    tools/reference/.venv/bin/python tools/reference/make_modernbert_long_golden.py [fixtures/reference [SEQ]]
+
+SEQ (default 2048) is the batch length; the model's context is 8,192 positions whatever SEQ is. The committed fixture
+uses 2048: the Deno cpu backend builds the full [seq, seq] attention scores and takes minutes at 4096 and more.
 
 Writes DIR/tiny-modernbert-long/ with:
   config.json, model.safetensors   ModernBertForMaskedLM (torch.manual_seed(0)) as save_pretrained writes it: hidden 16,
                    2 heads, intermediate 24, 3 layers (global_attn_every_n_layers 3: layer 0 global, layers 1-2
                    sliding-window), local_attention 128 (keys at most 64 positions away), vocab 100,
-                   max_position_embeddings 8192, dropout 0
-  goldens.safetensors   one [1, 8192] batch: input_ids (random, `[CLS]` first, `[SEP]` last real), attention_mask
+                   max_position_embeddings 8192, dropout 0, initializer_range 0.3 (weights large enough that attention
+                   is sharp, so a wrong window or rotary position shows in the logits)
+  goldens.safetensors   one [1, SEQ] batch: input_ids (random, `[CLS]` first, `[SEP]` last real), attention_mask
                    (the last PAD positions padding), labels (15 % of the real tokens, their own ids, else -100);
-                   positions [256] (spread over the real tokens: the first, the last real, and past 4096), logits
+                   positions [256] (evenly spread over the real tokens, from the first to the last real one), logits
                    [256, vocab] at those positions, loss, grad.<param> for the token embeddings and the Wqkv of
                    layer 0 (global) and layer 1 (sliding window) (eval mode, float32, CPU)
 
@@ -30,7 +34,8 @@ SPECIAL = dict(pad_token_id=0, cls_token_id=1, bos_token_id=1, sep_token_id=2, e
 FIRST_WORD = 5  # ids below this are special tokens
 GRADS = ["model.embeddings.tok_embeddings.weight", "model.layers.0.attn.Wqkv.weight", "model.layers.1.attn.Wqkv.weight"]
 CONFIG = dict(vocab_size=VOCAB, hidden_size=16, intermediate_size=24, num_hidden_layers=3, num_attention_heads=2,
-              global_attn_every_n_layers=3, local_attention=128, max_position_embeddings=8192, **SPECIAL)
+              global_attn_every_n_layers=3, local_attention=128, max_position_embeddings=8192, initializer_range=0.3,
+              **SPECIAL)
 
 
 def batch(seq):
