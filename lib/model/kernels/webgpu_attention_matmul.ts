@@ -29,9 +29,9 @@ const THREADS = 64;
 /** (batch, head, row, column) element strides of one operand. */
 export type HeadStrides = [number, number, number, number];
 
-/** WGSL of `attention_matmul`: `out(b, h, i, j) = Σ_k a(b, h, i, k) · b(b, h, k, j)` through strides. */
-export const ATTENTION_MATMUL_SOURCE = `
-fn main(index : i32) {
+/** WGSL shared by both products: output element `index` → (b, h, i, j), and where row `i` of `a` and column `j` of `b`
+ * start. */
+const HEAD_INDEX_PROLOGUE = `
   if (index < uniforms.total) {
     let j = index % uniforms.n;
     let r1 = index / uniforms.n;
@@ -41,7 +41,11 @@ fn main(index : i32) {
     let b = r2 / uniforms.heads;
     let a0 = uniforms.aOffset + b * uniforms.aStrides.x + h * uniforms.aStrides.y + i * uniforms.aStrides.z;
     let b0 = uniforms.bOffset + b * uniforms.bStrides.x + h * uniforms.bStrides.y + j * uniforms.bStrides.w;
-    var acc = 0.0;
+`;
+
+/** WGSL of `attention_matmul`: `out(b, h, i, j) = Σ_k a(b, h, i, k) · b(b, h, k, j)` through strides. */
+export const ATTENTION_MATMUL_SOURCE = `
+fn main(index : i32) {${HEAD_INDEX_PROLOGUE}    var acc = 0.0;
     for (var k = 0; k < uniforms.k; k = k + 1) {
       acc = acc + A[a0 + k * uniforms.aStrides.w] * B[b0 + k * uniforms.bStrides.z];
     }
@@ -55,17 +59,7 @@ fn main(index : i32) {
  * +inf.
  */
 export const ATTENTION_MATMUL_F16_SOURCE = `${ENABLE_F16}
-fn main(index : i32) {
-  if (index < uniforms.total) {
-    let j = index % uniforms.n;
-    let r1 = index / uniforms.n;
-    let i = r1 % uniforms.m;
-    let r2 = r1 / uniforms.m;
-    let h = r2 % uniforms.heads;
-    let b = r2 / uniforms.heads;
-    let a0 = uniforms.aOffset + b * uniforms.aStrides.x + h * uniforms.aStrides.y + i * uniforms.aStrides.z;
-    let b0 = uniforms.bOffset + b * uniforms.bStrides.x + h * uniforms.bStrides.y + j * uniforms.bStrides.w;
-    var acc = 0.0;
+fn main(index : i32) {${HEAD_INDEX_PROLOGUE}    var acc = 0.0;
     var overflow = false;
     for (var k = 0; k < uniforms.k; k = k + 1) {
       let x = A[a0 + k * uniforms.aStrides.w];
