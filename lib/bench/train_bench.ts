@@ -276,9 +276,10 @@ export interface TrainBenchResult {
   /** Precision (`fp32`, or `fp16` with `--fp16`). */
   precision: "fp32" | "fp16";
   /**
-   * Bytes of tensors the timed steps hold (tfjs's `memory().numBytes`, means over the timed steps): `activations`,
-   * alive at the end of a step's forward beyond what was alive before the step (what the backward keeps);
-   * `step_peak`, the most alive at any phase of a step (weights, optimizer state and activations together).
+   * Bytes the timed steps hold ({@link heldBytes}: on WebGPU the GPU buffers of live tensors, each buffer once; means
+   * over the timed steps): `activations`, alive at the end of a step's forward beyond what was alive before the step
+   * (what the backward keeps); `step_peak`, the most alive at any phase of a step (weights, optimizer state and
+   * activations together).
    */
   memory: { activation_bytes: number; step_peak_bytes: number };
   /** Timed steps. */
@@ -550,6 +551,44 @@ class StepMeter {
   }
 }
 
+/** The parts of tfjs-backend-webgpu's backend {@link heldBytes} reads. */
+interface WebGPUBufferState {
+  bufferManager: { numBytesUsed: number };
+  tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
+  tensorDataPendingDisposal: object[];
+  uniformPendingDisposal: { size: number }[];
+  stagingPendingDisposal: { size: number }[];
+}
+
+/**
+ * Bytes the live tensors hold on the device. On WebGPU: the GPU buffers tfjs has in use, less those only waiting for
+ * the queue to be submitted (uniforms, staging buffers, freed tensors), so a buffer shared by several tensors (a clone,
+ * a reshape, a tensor saved for the backward) counts once. On cpu and wasm: tfjs's `memory().numBytes`, which counts a
+ * shared buffer once per tensor.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { heldBytes } from "./train_bench.ts";
+ * const before = heldBytes();
+ * const x = tf.zeros([256]);
+ * if (heldBytes() - before !== 1024) throw new Error("256 floats");
+ * x.dispose();
+ * ```
+ */
+export function heldBytes(): number {
+  if (tf.getBackend() !== "webgpu") return tf.memory().numBytes;
+  const b = tf.backend() as unknown as WebGPUBufferState;
+  let waiting = 0;
+  for (const u of b.uniformPendingDisposal) waiting += u.size;
+  for (const s of b.stagingPendingDisposal) waiting += s.size;
+  for (const id of b.tensorDataPendingDisposal) {
+    const r = b.tensorMap.get(id)?.resource as { size?: number } | undefined;
+    waiting += r?.size ?? 0;
+  }
+  return b.bufferManager.numBytesUsed - waiting;
+}
+
 /** The backend and WebGPU settings of a run. */
 async function setUpBackend(options: TrainBenchOptions, log: (line: string) => void) {
   const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto", fp16: options.fp16 });
@@ -605,7 +644,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const total = warmup + steps, tensorsBefore = tf.memory().numTensors;
   const meter = new StepMeter(warmup, total, choice.backend === "webgpu", log);
   const hooks = meter.hooks, mem = { step: 0, base: 0, activations: 0, peak: 0, timed: 0 };
-  const bytes = () => tf.memory().numBytes;
+  const bytes = heldBytes;
   let collated = 0;
   try {
     const args = {

@@ -91,6 +91,8 @@ export interface ProgramSpec {
   uniforms: string;
   /** WGSL with `fn main(index : i32)`; tfjs adds the bindings, `uniforms`, `localId`, `workgroupId`, `numWorkgroups`. */
   source: string;
+  /** The output's dtype, `result`'s element type `f32` or `i32` (default `float32`). */
+  dtype?: "float32" | "int32";
 }
 
 /** A uniform value as tfjs-backend-webgpu takes it. */
@@ -150,12 +152,12 @@ function programKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; 
     uniforms: spec.uniforms,
     getUserCode: () => spec.source,
   };
-  return (args.backend as WebGPUBackendLike).runWebGPUProgram(program, inputs, "float32", uniforms);
+  return (args.backend as WebGPUBackendLike).runWebGPUProgram(program, inputs, spec.dtype ?? "float32", uniforms);
 }
 
 /**
- * Dispatch one {@link ProgramSpec} on the WebGPU backend (which must be active) over `inputs`; the float32 output is
- * tracked like any op's (`tf.tidy`). The program runs once: one GPU dispatch.
+ * Dispatch one {@link ProgramSpec} on the WebGPU backend (which must be active) over `inputs`; the output (float32
+ * unless the spec says int32) is tracked like any op's (`tf.tidy`). The program runs once: one GPU dispatch.
  *
  * @example
  * ```ts
