@@ -19,6 +19,7 @@ import { registerTiledMatMul, unregisterTiledMatMul } from "./kernels/webgpu_mat
 import { quietVulkanDeviceSelect } from "./webgpu_env.ts";
 import { useF16WebgpuDevice } from "./kernels/webgpu_f16.ts";
 import { setAttentionHalf } from "./kernels/webgpu_attention_matmul.ts";
+import { setHalfActivations } from "./custom_grad.ts";
 
 /** A backend name, or `auto`: a real (non-fallback) WebGPU adapter if there is one, else wasm. */
 export type BackendName = "webgpu" | "wasm" | "cpu" | "auto";
@@ -237,6 +238,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
       // after the no-atomics override: its fallback uses it; --fp16: half-precision operands
       if (matmul === "tiled") registerTiledMatMul({ minEdge, half: Boolean(options.fp16) });
       setAttentionHalf(Boolean(options.fp16)); // attention's q·kᵀ and p·v too
+      setHalfActivations(Boolean(options.fp16)); // what the forward keeps for the backward, in binary16
       await activate("webgpu");
       const description = adapter.description + (adapter.isFallback ? " (fallback adapter)" : "");
       choice = {

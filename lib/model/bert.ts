@@ -134,7 +134,8 @@ export class BertForMaskedLM<C extends BertConfig | RobertaConfig = BertConfig> 
     return tf.tidy(() => {
       const bias = attentionBias(attention_mask);
       let x = this.embeddings(input_ids, options);
-      for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.#layer(i, x, bias, options);
+      // each layer in its own tidy: its float32 intermediates go as it ends (the backward keeps what layers save)
+      for (let i = 0; i < this.config.num_hidden_layers; i++) x = tf.tidy(() => this.#layer(i, x, bias, options));
       return x as tf.Tensor3D;
     });
   }

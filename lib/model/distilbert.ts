@@ -135,7 +135,8 @@ export class DistilBertForMaskedLM extends MaskedLMBase<DistilBertConfig> {
     return tf.tidy(() => {
       const bias = attentionBias(attention_mask);
       let x = this.#embeddings(input_ids, options);
-      for (let i = 0; i < this.config.n_layers; i++) x = this.#block(i, x, bias, options);
+      // each block in its own tidy: its float32 intermediates go as it ends (the backward keeps what blocks save)
+      for (let i = 0; i < this.config.n_layers; i++) x = tf.tidy(() => this.#block(i, x, bias, options));
       return x as tf.Tensor3D;
     });
   }

@@ -62,7 +62,8 @@ export function dropoutDraws(shape: number[], rate: number, rng: Rng | undefined
 }
 
 /**
- * `x W^T + b` for `x [rows, in]`, the bias added inside the matmul; backward: two matmuls and `bias_backward`.
+ * `x W^T + b` (`bias` optional) for `x [rows, in]`, the bias added inside the matmul; backward: two matmuls and
+ * `bias_backward`.
  *
  * @example
  * ```ts
@@ -72,15 +73,18 @@ export function dropoutDraws(shape: number[], rate: number, rng: Rng | undefined
  * if (fusedKernelsActive()) fusedLinear(tf.ones([2, 3]), tf.ones([4, 3]), tf.zeros([4])); // webgpu only
  * ```
  */
-export function fusedLinear(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  return customOp([x, weight, bias], ([x, w, b], save) => {
+export function fusedLinear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const inputs: tf.Tensor[] = bias ? [x, weight, bias] : [x, weight];
+  return customOp(inputs, ([x, w, b], save) => {
     save([x, w]);
     return {
-      value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, transposeB: true, bias: b }),
+      value: b
+        ? tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, transposeB: true, bias: b })
+        : tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true),
       gradFunc: (g, [x, w]) => [
         tf.matMul(g as tf.Tensor2D, w as tf.Tensor2D),
         tf.matMul(g as tf.Tensor2D, x as tf.Tensor2D, true, false),
-        biasBackward(g),
+        ...(b ? [biasBackward(g)] : []),
       ],
     };
   });
@@ -131,7 +135,7 @@ export function fusedResidualLayerNorm(
   drop?: DropoutDraws,
 ): tf.Tensor {
   return customOp([x, residual, weight, bias], ([x, r, w, b], save) => {
-    save(drop ? [x, r, w, drop.u] : [x, r, w]);
+    save(drop ? [x, r, w, drop.u] : [x, r, w], ["half", "half", "half", { keep: drop?.keep ?? 1 }]);
     return {
       value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
       gradFunc: (dy, [x, r, w, u]) => {
@@ -187,7 +191,7 @@ export function fusedBiasGelu(name: GeluKind, x: tf.Tensor, bias: tf.Tensor): tf
  */
 export function fusedDropout(x: tf.Tensor, drop: DropoutDraws): tf.Tensor {
   return customOp([x], ([x], save) => {
-    save([drop.u]);
+    save([drop.u], [{ keep: drop.keep }]);
     return {
       value: dropoutApply(x, drop.u, drop.keep),
       gradFunc: (dy, [u]) => dropoutApply(dy, u, drop.keep),
@@ -271,7 +275,9 @@ export function fusedPackedAttention(
       : attentionSoftmaxForward(scores, bias, scale, window);
     // without dropout the backward reads the probabilities only: free the [batch, heads, seq, seq] scores now
     if (!drop) scores.dispose();
-    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs]);
+    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs], ["half", "half", "half", "exact", {
+      keep: drop?.keep ?? 1,
+    }]);
     return {
       value: packedAttentionContext(probs, qkv, heads),
       gradFunc: (dContext, [qkv, probs, scores, bias, u]) => {
@@ -329,7 +335,7 @@ export function fusedAttentionSoftmaxDropout(
   window?: number,
 ): tf.Tensor {
   return customOp([scores], ([s], save) => {
-    save([s, bias, drop.u]);
+    save([s, bias, drop.u], ["half", "exact", { keep: drop.keep }]);
     return {
       value: attentionSoftmaxDropoutForward(s, bias, scale, drop, window),
       gradFunc: (dp, [s, bias, u]) =>
@@ -394,7 +400,7 @@ export function fusedCrossEntropySum(logits: tf.Tensor, labels: tf.Tensor1D): tf
  */
 export function fusedRotaryQkv(qkv: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, heads: number): tf.Tensor {
   return customOp([qkv], ([qkv], save) => {
-    save([cos, sin]);
+    save([cos, sin], ["exact", "exact"]);
     return {
       value: rotaryForward(qkv, cos, sin, heads),
       gradFunc: (dy, [cos, sin]) => rotaryBackward(dy, cos, sin, heads),

@@ -60,15 +60,49 @@ export const FLOAT32_MIN = -3.4028234663852886e38;
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
-  const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
+  const x2 = reshape(x, [-1, inDim]) as tf.Tensor2D;
   let y: tf.Tensor;
-  if (bias && fusedKernelsActive()) {
+  if (fusedKernelsActive()) {
     y = fusedLinear(x2, weight, bias);
   } else {
     y = tf.matMul(x2, weight as tf.Tensor2D, false, true);
     if (bias) y = tf.add(y, bias);
   }
-  return y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+  return reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/**
+ * `x` reshaped to `shape` (one dimension may be -1), as `tf.reshape`, with a gradient that keeps nothing: tfjs's
+ * Reshape keeps its input for the backward (for its shape alone), and with it the input's buffer until the backward
+ * ends.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { reshape } from "./layers.ts";
+ * const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(reshape(x, [3, 2]), tf.tensor2d([[1, 2], [3, 4], [5, 6]]))));
+ * if (g(tf.zeros([2, 3])).shape.join() !== "2,3" || g(tf.zeros([2, 3])).dataSync()[5] !== 6) throw new Error("grad");
+ * ```
+ */
+export function reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
+  const from = x.shape;
+  return customOp([x], ([x]) => ({ value: tf.reshape(x, shape), gradFunc: (dy) => tf.reshape(dy, from) }));
+}
+
+/**
+ * `a + b` for two tensors of one shape (a residual connection), as `tf.add`, with a gradient that keeps nothing
+ * (tfjs's Add keeps both inputs for the backward, to undo broadcasting).
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../deps.ts";
+ * import { residualAdd } from "./layers.ts";
+ * if (residualAdd(tf.ones([2]), tf.ones([2])).dataSync()[1] !== 2) throw new Error("sum");
+ * ```
+ */
+export function residualAdd(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.shape.join() !== b.shape.join()) throw new Error(`residualAdd: shapes [${a.shape}] and [${b.shape}] differ`);
+  return customOp([a, b], ([a, b]) => ({ value: tf.add(a, b), gradFunc: (dy) => [tf.clone(dy), tf.clone(dy)] }));
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   layerNorm,
   linear,
   type QkvProjections,
+  reshape,
   residualLayerNorm,
   type XDropout,
 } from "./layers.ts";
@@ -234,7 +235,7 @@ export function maskedLMMethods(model: LogitsModel): Omit<MaskedLM, "config" | "
     });
     if (rows.length === 0) return tf.scalar(0); // no label: sum 0, count 0 → NaN mean, as PyTorch gives
     const hidden = model.hiddenStates(t.input_ids, t.attention_mask, options);
-    const flat = hidden.reshape([-1, hidden.shape[2]]);
+    const flat = reshape(hidden, [-1, hidden.shape[2]]);
     let sum: tf.Scalar | undefined;
     for (const block of headBlocks(rows.length, model.config.vocab_size)) {
       const blockRows = rows.slice(block.start, block.end), blockLabels = labels.slice(block.start, block.end);

@@ -36,6 +36,7 @@ import {
   layerNorm,
   linear,
   packedAttention,
+  residualAdd,
   rotaryQkv,
 } from "./layers.ts";
 import { MaskedLMBase, type ParamSpec } from "./masked_lm.ts";
@@ -207,8 +208,8 @@ export class ModernBertForMaskedLM extends MaskedLMBase<ModernBertConfig> {
   #layer(i: number, x: tf.Tensor, ctx: LayerContext, options: ForwardOptions): tf.Tensor {
     const p = `model.layers.${i}`;
     const normed = i === 0 ? x : this.#norm(`${p}.attn_norm`, x);
-    const a = tf.add(x, this.#attention(i, normed, ctx, options));
-    return tf.add(a, this.#mlp(i, this.#norm(`${p}.mlp_norm`, a), options));
+    const a = residualAdd(x, this.#attention(i, normed, ctx, options));
+    return residualAdd(a, this.#mlp(i, this.#norm(`${p}.mlp_norm`, a), options));
   }
 
   /** The context of each attention type for a `[batch, seq]` batch. */
@@ -234,7 +235,8 @@ export class ModernBertForMaskedLM extends MaskedLMBase<ModernBertConfig> {
       const contexts = this.#contexts(attention_mask);
       let x = this.#embeddings(input_ids, options);
       for (let i = 0; i < this.config.num_hidden_layers; i++) {
-        x = this.#layer(i, x, contexts[this.#layerTypes[i]], options);
+        // its own tidy: the layer's float32 intermediates go as it ends (the backward keeps what layers save)
+        x = tf.tidy(() => this.#layer(i, x, contexts[this.#layerTypes[i]], options));
       }
       return this.#norm("model.final_norm", x) as tf.Tensor3D;
     });
