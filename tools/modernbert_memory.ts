@@ -1,12 +1,14 @@
 /**
  * Peak tensor memory of one ModernBERT forward + backward (the loss of a batch of 1 with 15 % of the tokens labelled,
  * and every parameter's gradient) on ModernBERT-base shapes (hidden 768, 12 heads, MLP 1152, vocab 50,368; random
- * weights), as tfjs counts it (`tf.profile(...).peakBytes`, every live tensor on the backend). With `--layers` fewer
+ * weights): the most bytes live tensors hold on the device at any moment (`watchPeak` of `lib/bench/gpu_memory.ts`: on
+ * webgpu the GPU buffers, each once, however many tensors share one). `--fp16` keeps what the backward reads in
+ * binary16, as training with `--fp16` does (an adapter with `shader-f16`). With `--layers` fewer
  * than base's 22 it measures a shallower stack of the same layers, to fit a machine that cannot hold the whole one;
  * with a smaller `--vocab`, an adapter that cannot bind base's 155 MB embedding matrix (Mesa's: 128 MiB).
  *
  *   deno run --allow-read --allow-env --allow-sys tools/modernbert_memory.ts --seq 1024 [--layers 22]
- *     [--vocab 50368] [--backend webgpu] [--seed 1]
+ *     [--vocab 50368] [--backend webgpu] [--seed 1] [--fp16]
  *
  * Prints one JSON line: backend, seq, layers, parameter bytes, peak bytes and seconds. Each layer keeps its packed
  * q|k|v, its `[heads, seq, seq]` attention probabilities and a few `[seq, hidden]` / `[seq, 2·1152]` activations for
@@ -20,6 +22,7 @@ import { Rng } from "../lib/data/rng.ts";
 import { type BackendName, selectBackend } from "../lib/model/backend.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { initMaskedLM } from "../lib/model/init.ts";
+import { heldBytes, watchPeak } from "../lib/bench/gpu_memory.ts";
 
 const { values } = parseFlags(Deno.args, {
   seq: { type: "string", default: "1024", help: "tokens in the one sequence" },
@@ -27,13 +30,15 @@ const { values } = parseFlags(Deno.args, {
   layers: { type: "string", default: "22", help: "encoder layers (ModernBERT-base: 22)" },
   backend: { type: "string", default: "webgpu", help: "webgpu, wasm or cpu" },
   seed: { type: "string", default: "1", help: "seed of the weights, ids and labels" },
+  fp16: { type: "boolean", help: "store what the backward reads in binary16 (webgpu with shader-f16)" },
 }, "deno run --allow-read --allow-env --allow-sys tools/modernbert_memory.ts [flags]");
 const [seq, layers, seed, vocab] = ["seq", "layers", "seed", "vocab"].map((k) => {
   const v = Number(values[k]);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k}: expected a positive integer, got ${values[k]}`);
   return v;
 });
-await selectBackend(values.backend as BackendName, { log: (m) => console.error(m) });
+const fp16 = Boolean(values.fp16);
+await selectBackend(values.backend as BackendName, { log: (m) => console.error(m), fp16 });
 const config = parseConfig({
   model_type: "modernbert",
   num_hidden_layers: layers,
@@ -51,18 +56,17 @@ const batch = {
   labels,
   shape: [1, seq] as [number, number],
 };
-const paramBytes = tf.memory().numBytes;
+await Promise.all([...model.params.values()].map((p) => p.data())); // on the device before the count starts
+const paramBytes = heldBytes();
 const start = performance.now();
-let out: tf.Tensor[] = [];
-const info = await tf.profile(async () => {
-  const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);
-  out = [value, ...Object.values(grads)];
-  await value.data();
-  return out;
-});
+const meter = watchPeak();
+const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.params.values()]);
+await value.data();
+const peakBytes = meter.peak;
+meter.stop();
 const seconds = (performance.now() - start) / 1000;
-tf.dispose(out);
+tf.dispose([value, ...Object.values(grads)]);
 model.dispose();
 console.log(
-  JSON.stringify({ backend: values.backend, seq, layers, vocab, paramBytes, peakBytes: info.peakBytes, seconds }),
+  JSON.stringify({ backend: values.backend, fp16, seq, layers, vocab, paramBytes, peakBytes, seconds }),
 );

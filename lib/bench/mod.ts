@@ -1,8 +1,8 @@
 /**
  * Benchmarks (the `./bench` subpath export): the training step ({@link benchTrain}, `deno task bench:train`), the
  * data pipeline ({@link benchData}, `deno task bench:data`) and its comparison with Hugging Face's Rust tokenizer
- * ({@link compareHfTokenizer}, `deno task bench:data-hf`), and a WebGPU dispatch counter
- * ({@link countWebgpuDispatches}).
+ * ({@link compareHfTokenizer}, `deno task bench:data-hf`), a WebGPU dispatch counter ({@link countWebgpuDispatches})
+ * and the device memory tensors hold ({@link heldBytes}, {@link watchPeak}).
  *
  * @example
  * ```ts
@@ -16,4 +16,5 @@
 export * from "./train_bench.ts";
 export * from "./data_bench.ts";
 export * from "./dispatch_counter.ts";
+export * from "./gpu_memory.ts";
 export * from "./hf_tokenizer.ts";

@@ -30,6 +30,7 @@ import { importTfWebgpu } from "../deps.ts";
 import { profileSteps, type StepPhaseTimes } from "../train/step.ts";
 import { runTraining, type StepHooks } from "../train/trainer.ts";
 import { MemorySink } from "../train/sink.ts";
+import { heldBytes, watchPeak } from "./gpu_memory.ts";
 import {
   countWebgpuDispatches,
   countWebgpuReadbacks,
@@ -276,10 +277,10 @@ export interface TrainBenchResult {
   /** Precision (`fp32`, or `fp16` with `--fp16`). */
   precision: "fp32" | "fp16";
   /**
-   * Bytes the timed steps hold ({@link heldBytes}: on WebGPU the GPU buffers of live tensors, each buffer once; means
-   * over the timed steps): `activations`, alive at the end of a step's forward beyond what was alive before the step
-   * (what the backward keeps); `step_peak`, the most alive at any phase of a step (weights, optimizer state and
-   * activations together).
+   * Bytes the timed steps hold (`heldBytes` of `gpu_memory.ts`: on WebGPU the GPU buffers of live tensors, each buffer
+   * once): `activations`, alive at the end of a step's forward beyond what was alive before the step (what the
+   * backward keeps; mean over the timed steps); `step_peak`, the most alive at any moment of the timed steps (weights,
+   * gradients, optimizer state and activations together; on cpu and wasm sampled at the step's phases).
    */
   memory: { activation_bytes: number; step_peak_bytes: number };
   /** Timed steps. */
@@ -551,44 +552,6 @@ class StepMeter {
   }
 }
 
-/** The parts of tfjs-backend-webgpu's backend {@link heldBytes} reads. */
-interface WebGPUBufferState {
-  bufferManager: { numBytesUsed: number };
-  tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
-  tensorDataPendingDisposal: object[];
-  uniformPendingDisposal: { size: number }[];
-  stagingPendingDisposal: { size: number }[];
-}
-
-/**
- * Bytes the live tensors hold on the device. On WebGPU: the GPU buffers tfjs has in use, less those only waiting for
- * the queue to be submitted (uniforms, staging buffers, freed tensors), so a buffer shared by several tensors (a clone,
- * a reshape, a tensor saved for the backward) counts once. On cpu and wasm: tfjs's `memory().numBytes`, which counts a
- * shared buffer once per tensor.
- *
- * @example
- * ```ts
- * import { tf } from "../deps.ts";
- * import { heldBytes } from "./train_bench.ts";
- * const before = heldBytes();
- * const x = tf.zeros([256]);
- * if (heldBytes() - before !== 1024) throw new Error("256 floats");
- * x.dispose();
- * ```
- */
-export function heldBytes(): number {
-  if (tf.getBackend() !== "webgpu") return tf.memory().numBytes;
-  const b = tf.backend() as unknown as WebGPUBufferState;
-  let waiting = 0;
-  for (const u of b.uniformPendingDisposal) waiting += u.size;
-  for (const s of b.stagingPendingDisposal) waiting += s.size;
-  for (const id of b.tensorDataPendingDisposal) {
-    const r = b.tensorMap.get(id)?.resource as { size?: number } | undefined;
-    waiting += r?.size ?? 0;
-  }
-  return b.bufferManager.numBytesUsed - waiting;
-}
-
 /** The backend and WebGPU settings of a run. */
 async function setUpBackend(options: TrainBenchOptions, log: (line: string) => void) {
   const choice = await selectBackend(options.backend, { log, matmul: options.matmul ?? "auto", fp16: options.fp16 });
@@ -643,8 +606,8 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 
   const total = warmup + steps, tensorsBefore = tf.memory().numTensors;
   const meter = new StepMeter(warmup, total, choice.backend === "webgpu", log);
-  const hooks = meter.hooks, mem = { step: 0, base: 0, activations: 0, peak: 0, timed: 0 };
-  const bytes = heldBytes;
+  const hooks = meter.hooks, mem = { step: 0, base: 0, activations: 0, timed: 0 };
+  const peak = watchPeak();
   let collated = 0;
   try {
     const args = {
@@ -664,13 +627,13 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       beforeStep: (step) => {
         hooks.beforeStep(step);
         mem.step = step;
-        mem.base = bytes();
+        mem.base = heldBytes();
+        if (step === warmup + 1) peak.reset(); // the peak of the timed steps
       },
       onPhase: (phase) => {
         hooks.onPhase(phase);
         if (mem.step <= warmup) return;
-        if (phase === "forward") mem.activations += bytes() - mem.base, mem.timed += 1;
-        mem.peak = Math.max(mem.peak, bytes());
+        if (phase === "forward") mem.activations += heldBytes() - mem.base, mem.timed += 1;
       },
     }, new MemorySink());
     const msPerStep = (meter.timedEnd - meter.timedStart) / steps;
@@ -715,7 +678,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       precision: options.fp16 ? "fp16" : "fp32",
       memory: {
         activation_bytes: Math.round(mem.activations / Math.max(1, mem.timed)),
-        step_peak_bytes: mem.peak,
+        step_peak_bytes: peak.peak,
       },
       steps,
       warmup,
@@ -734,6 +697,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     };
   } finally {
     meter.stop();
+    peak.stop();
     model.dispose();
   }
 }
