@@ -56,7 +56,7 @@ const batch = {
   labels,
   shape: [1, seq] as [number, number],
 };
-await Promise.all([...model.params.values()].map((p) => p.data())); // on the device before the count starts
+tf.tidy(() => [...model.params.values()].forEach((p) => tf.mul(p, 1))); // each weight on the device before the count
 const paramBytes = heldBytes();
 const start = performance.now();
 const meter = watchPeak();

@@ -101,7 +101,10 @@ export function makeVariables(
   for (const [name, spec] of specs) {
     const data = values.get(name);
     if (!data) throw new Error(`makeVariables: no values for "${name}"`);
-    params.set(name, tf.variable(tf.tensor(data, spec.shape, "float32"), spec.trainable ?? true, `mlm${id}/${name}`));
+    // the variable shares the tensor's buffer; the tensor itself would keep it alive after the model is disposed
+    const initial = tf.tensor(data, spec.shape, "float32");
+    params.set(name, tf.variable(initial, spec.trainable ?? true, `mlm${id}/${name}`));
+    initial.dispose();
   }
   return params;
 }
