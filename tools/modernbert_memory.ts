@@ -10,7 +10,7 @@
  *   deno run --allow-read --allow-env --allow-sys tools/modernbert_memory.ts --seq 1024 [--layers 22]
  *     [--vocab 50368] [--backend webgpu] [--seed 1] [--fp16]
  *
- * Prints one JSON line: backend, seq, layers, parameter bytes, peak bytes and seconds. Each layer keeps its packed
+ * Prints one JSON line: backend, fp16, seq, layers, vocab, parameter bytes, peak bytes and seconds. Each layer keeps its packed
  * q|k|v, its `[heads, seq, seq]` attention probabilities and a few `[seq, hidden]` / `[seq, 2·1152]` activations for
  * the backward pass, so the peak grows by a constant per layer: fit two depths and extrapolate (docs/modernbert.md).
  *
