@@ -19,6 +19,7 @@ export const GPU_ENTRIES: readonly string[] = [
   "tools/reference/check_full_model.ts",
   "tools/reference/export_train_reference.ts",
   "tools/gpu/make_random_model.ts",
+  "tools/modernbert_memory.ts",
 ];
 
 /** Run `deno bundle` for {@link GPU_ENTRIES} into `outDir` from the project root; throws with its output on failure. */

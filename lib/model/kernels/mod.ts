@@ -8,9 +8,10 @@
  * - the way this project declares a WebGPU program ({@link ProgramSpec}, {@link runProgram}).
  *
  * The model's fused layer kernels (LayerNorm, bias + GELU, attention matmuls and softmax with ModernBERT's sliding
- * window, rotary embedding, GeGLU, dropout, cross-entropy, scatter rows, bias gradient) live in the sibling
- * `webgpu_*.ts` modules and are reached through the model's layers (`lib/model/fused_layers.ts`), not from here. Each
- * kernel is checked against a CPU or tf-op reference in the tests.
+ * window, rotary embedding, GeGLU, dropout, cross-entropy, scatter rows, bias gradient) and `--fp16`'s binary16
+ * storage of what the backward reads (`webgpu_half.ts`, through `customOp` in `lib/model/custom_grad.ts`) live in the
+ * sibling `webgpu_*.ts` modules and are reached through the model's layers (`lib/model/fused_layers.ts`), not from
+ * here. Each kernel is checked against a CPU or tf-op reference in the tests.
  *
  * @example
  * ```ts
