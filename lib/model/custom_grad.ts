@@ -98,15 +98,13 @@ export function customOp<T extends tf.Tensor[]>(
     let restores: Restore[] = [];
     const save: SaveFn = (tensors, kinds = []) => {
       if (!packing()) return tfSave(tensors);
-      restores = tensors.map((t, i) => {
+      const stored = tensors.map((t, i) => {
         const kind = kinds[i] ?? "half";
-        return kind === "exact" || t instanceof tf.Variable || t.dtype !== "float32" ? undefined : { shape: t.shape };
+        if (kind === "exact" || t instanceof tf.Variable || t.dtype !== "float32") return { t, restore: undefined };
+        return { t: typeof kind === "object" ? halfKeepMask(t, kind.keep) : halfPack(t), restore: { shape: t.shape } };
       });
-      tfSave(tensors.map((t, i) => {
-        const kind = kinds[i] ?? "half";
-        if (!restores[i]) return t;
-        return typeof kind === "object" ? halfKeepMask(t, kind.keep) : halfPack(t);
-      }));
+      restores = stored.map((s) => s.restore);
+      tfSave(stored.map((s) => s.t));
     };
     const { value, gradFunc } = forward(args.slice(0, -1) as T, save);
     return {

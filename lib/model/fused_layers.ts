@@ -135,7 +135,8 @@ export function fusedResidualLayerNorm(
   drop?: DropoutDraws,
 ): tf.Tensor {
   return customOp([x, residual, weight, bias], ([x, r, w, b], save) => {
-    save(drop ? [x, r, w, drop.u] : [x, r, w], ["half", "half", "half", { keep: drop?.keep ?? 1 }]);
+    if (drop) save([x, r, w, drop.u], ["half", "half", "half", { keep: drop.keep }]);
+    else save([x, r, w]);
     return {
       value: layerNormForward({ x, residual: r, dropout: drop }, w, b, eps),
       gradFunc: (dy, [x, r, w, u]) => {
@@ -275,9 +276,8 @@ export function fusedPackedAttention(
       : attentionSoftmaxForward(scores, bias, scale, window);
     // without dropout the backward reads the probabilities only: free the [batch, heads, seq, seq] scores now
     if (!drop) scores.dispose();
-    save(drop ? [qkv, probs, scores, bias, drop.u] : [qkv, probs], ["half", "half", "half", "exact", {
-      keep: drop?.keep ?? 1,
-    }]);
+    if (drop) save([qkv, probs, scores, bias, drop.u], ["half", "half", "half", "exact", { keep: drop.keep }]);
+    else save([qkv, probs]);
     return {
       value: packedAttentionContext(probs, qkv, heads),
       gradFunc: (dContext, [qkv, probs, scores, bias, u]) => {
